@@ -1,0 +1,60 @@
+# esgqa: set-up, run, test. Every target is idempotent: a second run reuses what is there.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+export TIKTOKEN_CACHE_DIR := $(CURDIR)/.cache/tiktoken
+
+.PHONY: setup run serve index test lint unit browser-deps bench bench-api eval clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	# torch first: the machine's pip config then takes the local CPU build, not a CUDA one
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+	$(PY) -m qa.cli setup-cache
+
+index: setup
+	$(PY) -m qa.cli index --if-stale
+
+run: index
+	$(PY) -m qa.cli serve --host 127.0.0.1 --port 8000
+
+# Headless Chromium for the widget's browser tests (Debian packages; no browser downloads).
+browser-deps:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "!!! could not install chromium: browser tests will be SKIPPED !!!"; \
+	else echo "!!! chromium missing and cannot be installed here: browser tests will be SKIPPED !!!"; fi
+
+lint: setup
+	$(VENV)/bin/ruff check qa tests bench
+	$(VENV)/bin/mypy qa
+
+test: setup browser-deps lint index
+	$(PY) -m pytest -q
+
+unit: setup
+	$(PY) -m pytest -q -m "not slow and not browser"
+
+bench: index
+	$(PY) bench/bench_retrieval.py
+	$(PY) bench/bench_ask.py
+
+bench-api: index
+	$(PY) bench/bench_api.py
+
+eval: index
+	$(PY) -m qa.cli eval eval/questions.jsonl
+
+clean:
+	rm -rf $(VENV) index/builds index/current .cache

@@ -1,0 +1,130 @@
+"""Request and response bodies of the HTTP API (the answer itself is `qa.models.Answer`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+
+from qa.models import ChunkKind, Citation, SearchMode, Turn
+
+Year = Annotated[int, Field(ge=1900, le=2200)]
+ReportId = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+def _clean(value: str) -> str:
+    """Strips, and replaces characters that cannot be encoded (lone surrogates) or NULs."""
+    value = value.encode("utf-8", "replace").decode("utf-8").replace("\x00", " ")
+    return value.strip()
+
+
+class ApiFilters(BaseModel):
+    """Restrict answers to some reports or report years."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    report_ids: list[ReportId] | None = Field(default=None, max_length=50)
+    years: list[Year] | None = Field(default=None, max_length=50)
+
+
+class AskRequest(BaseModel):
+    question: str = Field(
+        description="The question (1 to 1,000 characters after trimming; longer gives 413).",
+        examples=["What were total GHG emissions in 2020?"],
+    )
+    history: list[Turn] = Field(default_factory=list, max_length=20, description="Earlier turns, oldest first.")
+    filters: ApiFilters | None = None
+    top_k: int | None = Field(default=None, ge=1, le=20, description="Quotes to return (1..20).")
+    mode: SearchMode = "hybrid"
+
+    @field_validator("question")
+    @classmethod
+    def _question(cls, value: str) -> str:
+        value = _clean(value)
+        if not value:
+            raise ValueError("the question is empty")
+        return value
+
+
+class SearchRequest(BaseModel):
+    query: str = Field(description="Search text (1 to 1,000 characters after trimming; longer gives 413).")
+    k: int = Field(default=10, ge=1, le=50)
+    mode: SearchMode = "hybrid"
+    filters: ApiFilters | None = None
+
+    @field_validator("query")
+    @classmethod
+    def _query(cls, value: str) -> str:
+        value = _clean(value)
+        if not value:
+            raise ValueError("the query is empty")
+        return value
+
+
+class SearchHit(BaseModel):
+    rank: int
+    score: float
+    text: str = Field(description="Verbatim span of the report.")
+    kind: ChunkKind
+    citation: Citation
+    context: str | None = Field(default=None, description="Table title/header shown with a row; not verbatim.")
+
+
+class SearchResponse(BaseModel):
+    query: str
+    hits: list[SearchHit]
+
+
+class ReportOut(BaseModel):
+    id: str
+    company: str
+    title: str
+    year: int
+    years_covered: list[int]
+    source: str
+    chunk_count: int | None = None
+
+
+class FeedbackRequest(BaseModel):
+    question: str = Field(min_length=1, max_length=2000)
+    answer_id: str = Field(min_length=1, max_length=128)
+    helpful: StrictBool
+    comment: str | None = Field(default=None, max_length=2000)
+    source: Literal["api", "widget"] = "api"
+
+    @field_validator("question", "answer_id", "comment")
+    @classmethod
+    def _text(cls, value: str | None) -> str | None:
+        return None if value is None else _clean(value)
+
+
+class Accepted(BaseModel):
+    status: Literal["recorded"] = "recorded"
+
+
+class ReloadResponse(BaseModel):
+    status: Literal["reloaded"] = "reloaded"
+    build_id: str
+    previous_build_id: str | None
+    seconds: float
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class Ready(BaseModel):
+    status: Literal["ready"] = "ready"
+    build_id: str
+    loaded_at: float | None = None
+    last_reload_error: str | None = None
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    request_id: str | None = None
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail

@@ -1,0 +1,388 @@
+"""Turns a report into chunks (retrievable passages) and units (quotable pieces inside them).
+
+A chunk is one contiguous span of the report's text inside one section: a few sentences or list
+items, one KPI block, or one table row. It never crosses a section boundary, a page footer or a
+navigation line, and stays within the embedding model's window (`max_tokens` word pieces).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from qa.chunking.lines import Line, ends_sentence, is_bullet, is_short_label, is_value, split_lines, strip_marks
+from qa.chunking.structure import Structure, analyse
+from qa.chunking.tables import Row, Table, parse_table
+from qa.ingest import Document
+from qa.models import Chunk, ChunkKind, ReportInfo, Unit
+
+log = logging.getLogger(__name__)
+
+CHUNKER_VERSION = "3"
+
+_ABBREV = {"e.g", "i.e", "no", "co", "ltd", "inc", "mr", "mrs", "ms", "dr", "st", "vs", "etc", "approx", "fig", "p", "pp"}
+_BOUNDARY = re.compile(r"[.!?](?:[\"”’)\]])?(?=\s+[\"“(]?[A-Z0-9•·])")
+_LOWER_END = re.compile(r"[a-z,;(\-–]$")
+_WORD = re.compile(r"\S+")
+
+
+@dataclass
+class Piece:
+    start: int
+    end: int
+    kind: ChunkKind
+    section: str
+    standalone: bool = False  # a chunk of its own (table rows, navigation)
+    table: Table | None = None
+    row: Row | None = None
+    brk: bool = False  # a boundary marker (heading): no chunk continues across it
+    table_title: str | None = None
+
+
+@dataclass
+class _Group:
+    pieces: list[Piece] = field(default_factory=list)
+
+
+class Chunker:
+    """`split(report, doc) -> (chunks, units)`; settings in `__init__`, no loading needed."""
+
+    def __init__(
+        self,
+        count_tokens: Callable[[str], int],
+        count_cl100k: Callable[[str], int] | None = None,
+        max_tokens: int = 240,
+        target_tokens: int = 160,
+    ) -> None:
+        self.count = count_tokens
+        self.count_cl100k = count_cl100k or (lambda _t: 0)
+        self.max_tokens = max_tokens
+        self.target_tokens = target_tokens
+
+    # ------------------------------------------------------------------ public
+    def split(self, report: ReportInfo, doc: Document) -> tuple[list[Chunk], list[Unit]]:
+        text = doc.text
+        lines = split_lines(text)
+        st = analyse(lines)
+        pieces = list(self._pieces(lines, st, text))
+        chunks: list[Chunk] = []
+        units: list[Unit] = []
+        for group in self._groups(pieces, text):
+            self._emit(report, doc, group, chunks, units)
+        return chunks, units
+
+    # ------------------------------------------------------------------ pieces
+    def _pieces(self, lines: list[Line], st: Structure, text: str) -> list[Piece]:
+        out: list[Piece] = []
+        wrapped = _hard_wrapped(lines, st)
+        n = len(lines)
+        last_table: Table | None = None
+        i = 0
+        while i < n:
+            ln = lines[i]
+            role = st.roles[i]
+            if ln.blank:
+                i += 1
+                continue
+            section = role.section
+            if role.kind == "heading":
+                out.append(Piece(ln.start, ln.end, "text", section, brk=True))
+                last_table = None
+                i += 1
+                continue
+            if role.kind in ("navigation", "contents", "footer"):
+                j, last = i, i
+                while j < n and (lines[j].blank or st.roles[j].kind == role.kind):
+                    if not lines[j].blank:
+                        last = j
+                    j += 1
+                out.append(Piece(ln.start, lines[last].end, "navigation", section, standalone=True))
+                i = last + 1
+                continue
+            noise = role.noise
+            if ln.has_tab:
+                block: list[Line] = []
+                j = i
+                while j < n and not lines[j].blank and lines[j].has_tab and st.roles[j].kind == "body":
+                    block.append(lines[j])
+                    j += 1
+                table = parse_table(block)
+                if table.header is None and last_table is not None:
+                    table.header = last_table.header
+                last_table = table
+                title = _table_title(section)
+                kind: ChunkKind = "index" if (noise == "index" or table.is_index) else "table_row"
+                for row in table.rows:
+                    out.append(
+                        Piece(row.start, row.end, kind, section, standalone=True, table=table, row=row,
+                              table_title=title)
+                    )
+                i = j
+                continue
+            kpi = _kpi_run(lines, st, i)
+            if kpi is not None:
+                spans, i = kpi
+                for s, e, k in spans:
+                    out.append(Piece(s, e, "index" if noise == "index" else k, section))
+                continue
+            if is_bullet(ln):
+                j = self._continue(lines, st, i, wrapped)
+                out.append(Piece(ln.start, lines[j].end, "index" if noise == "index" else "list_item", section))
+                i = j + 1
+                continue
+            j = self._continue(lines, st, i, wrapped)
+            for s, e in _sentences(text, ln.start, lines[j].end):
+                out.append(Piece(s, e, "index" if noise == "index" else "text", section))
+            i = j + 1
+        return out
+
+    def _continue(self, lines: list[Line], st: Structure, i: int, wrapped: bool) -> int:
+        """The last line of the paragraph or list item that starts at line i."""
+        last = i
+        j = i + 1
+        n = len(lines)
+        while j < n:
+            cur = lines[j]
+            if cur.blank:
+                j += 1
+                continue
+            prev = lines[last]
+            if st.roles[j].kind != "body" or cur.has_tab or is_bullet(cur) or st.roles[j].noise != st.roles[i].noise:
+                break
+            if ends_sentence(prev.text):
+                break
+            if _kpi_run(lines, st, j) is not None:
+                break
+            starts_lower = cur.text[:1].islower()
+            dangling = bool(_LOWER_END.search(prev.text))
+            if is_value(cur):
+                ok = dangling
+            elif wrapped:
+                ok = starts_lower or dangling or prev.words >= 6
+            else:
+                ok = starts_lower or dangling
+            if not ok:
+                break
+            last = j
+            j += 1
+        return last
+
+    # ------------------------------------------------------------------ grouping
+    def _groups(self, pieces: list[Piece], text: str) -> list[list[Piece]]:
+        groups: list[list[Piece]] = []
+        cur: list[Piece] = []
+
+        def flush() -> None:
+            nonlocal cur
+            if cur:
+                groups.append(cur)
+            cur = []
+
+        for p in pieces:
+            if p.brk:
+                flush()
+                continue
+            if p.standalone:
+                flush()
+                groups.append([p])
+                continue
+            if cur:
+                head = cur[0]
+                family_changed = _family(head.kind) != _family(p.kind)
+                if head.section != p.section or family_changed:
+                    flush()
+                elif self.count(text[head.start : p.end]) > self.target_tokens:
+                    flush()
+            cur.append(p)
+        flush()
+        return groups
+
+    # ------------------------------------------------------------------ emit
+    def _emit(self, report: ReportInfo, doc: Document, group: list[Piece], chunks: list[Chunk], units: list[Unit]) -> None:
+        text = doc.text
+        start, end = group[0].start, group[-1].end
+        # split anything still over the window (a very long sentence or table row)
+        if self.count(text[start:end]) > self.max_tokens:
+            if len(group) > 1:
+                mid = len(group) // 2
+                self._emit(report, doc, group[:mid], chunks, units)
+                self._emit(report, doc, group[mid:], chunks, units)
+                return
+            p = group[0]
+            for s, e in self._split_long(text, p.start, p.end):
+                self._emit(report, doc, [Piece(s, e, p.kind, p.section, p.standalone, p.table, p.row,
+                                               table_title=p.table_title)], chunks, units)
+            return
+        kinds = [p.kind for p in group]
+        kind: ChunkKind
+        if "navigation" in kinds:
+            kind = "navigation"
+        elif "index" in kinds:
+            kind = "index"
+        elif "table_row" in kinds:
+            kind = "table_row"
+        elif "kpi" in kinds:
+            kind = "kpi"
+        elif kinds.count("list_item") * 2 >= len(kinds):
+            kind = "list_item"
+        else:
+            kind = "text"
+        head = group[0]
+        context = ""
+        header: list[str] | None = None
+        if head.table is not None:
+            header = head.table.header
+            parts = [head.table_title or ""]
+            if head.row is not None and head.row.group:
+                parts.append(head.row.group)
+            if header:
+                parts.append("columns: " + " | ".join(header))
+            context = " | ".join(p for p in parts if p)
+        span = text[start:end]
+        chunk_index = len(chunks)
+        chunks.append(
+            Chunk(
+                id=f"{report.id}:{start}-{end}",
+                report_id=report.id,
+                source=report.source,
+                start=start,
+                end=end,
+                section=head.section,
+                page=doc.page_of_span(start, end),
+                kind=kind,
+                text=span,
+                context=context,
+                table_title=head.table_title if head.table is not None else None,
+                header=header,
+                tokens=self.count(span),
+                tokens_cl100k=self.count_cl100k(span),
+            )
+        )
+        for p in group:
+            for s, e in self._split_long(text, p.start, p.end) if self.count(text[p.start : p.end]) > self.max_tokens else [(p.start, p.end)]:
+                s, e = max(s, start), min(e, end)
+                if e > s:
+                    units.append(Unit(chunk_index=chunk_index, start=s, end=e, text=text[s:e], kind=p.kind))
+
+    def _split_long(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
+        """Cut an over-long span at word boundaries into pieces of at most `target_tokens`."""
+        words = [(m.start() + start, m.end() + start) for m in _WORD.finditer(text[start:end])]
+        out: list[tuple[int, int]] = []
+        i = 0
+        while i < len(words):
+            lo, hi = i + 1, len(words)
+            # the largest j with tokens(words[i:j]) <= target (binary search)
+            best = i + 1
+            while lo <= hi:
+                mid = (lo + hi) // 2
+                if self.count(text[words[i][0] : words[mid - 1][1]]) <= self.target_tokens:
+                    best = mid
+                    lo = mid + 1
+                else:
+                    hi = mid - 1
+            out.append((words[i][0], words[best - 1][1]))
+            i = best
+        return out
+
+
+# ---------------------------------------------------------------------- helpers
+def _family(kind: ChunkKind) -> str:
+    return {"list_item": "text"}.get(kind, kind)
+
+
+def _table_title(section: str) -> str | None:
+    if not section:
+        return None
+    return strip_marks(section.split(" > ")[-1])
+
+
+def _hard_wrapped(lines: list[Line], st: Structure) -> bool:
+    """Does the text break lines inside paragraphs (a PDF extraction), or keep one paragraph a line?"""
+    body = [ln for ln, r in zip(lines, st.roles, strict=True) if not ln.blank and r.kind == "body" and not ln.has_tab]
+    if not body:
+        return False
+    open_ended = sum(1 for ln in body if 50 <= len(ln.text) <= 140 and not ends_sentence(ln.text))
+    return open_ended / len(body) > 0.25
+
+
+def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    span = text[start:end]
+    out: list[tuple[int, int]] = []
+    s = 0
+    for m in _BOUNDARY.finditer(span):
+        before = span[s : m.start()].split()
+        last_word = before[-1].lower().rstrip(".") if before else ""
+        if last_word in _ABBREV or (len(last_word) == 1 and last_word.isalpha()):
+            continue
+        e = m.end()
+        if span[s:e].strip():
+            out.append((start + s, start + e))
+        s = e
+        while s < len(span) and span[s].isspace():
+            s += 1
+    if span[s:].strip():
+        tail_end = len(span.rstrip())
+        out.append((start + s, start + tail_end))
+    return out
+
+
+def _kpi_run(lines: list[Line], st: Structure, i: int) -> tuple[list[tuple[int, int, ChunkKind]], int] | None:
+    """Label/value pairs printed on separate lines (`Total GHG Emissions3` / `31,347.06 t`).
+
+    Returns the unit spans and the index of the line after the run, or None when no run starts here.
+    """
+    seq: list[tuple[int, str]] = []
+    j = i
+    n = len(lines)
+    while j < n:
+        ln = lines[j]
+        if ln.blank:
+            j += 1
+            continue
+        if st.roles[j].kind != "body" or ln.has_tab or st.roles[j].noise != st.roles[i].noise:
+            break
+        if is_value(ln):
+            seq.append((j, "v"))
+        elif is_short_label(ln) and not is_bullet(ln):
+            seq.append((j, "l"))
+        else:
+            break
+        j += 1
+    values = sum(1 for _, t in seq if t == "v")
+    labels = len(seq) - values
+    if values < 2 or labels < 2 or seq[0][1] != "l":
+        return None
+    # two values in a row would mean this is not a label/value list
+    if any(a[1] == "v" and b[1] == "v" for a, b in zip(seq, seq[1:], strict=False)):
+        return None
+    end_idx = seq[-1][0] + 1
+    spans: list[tuple[int, int, ChunkKind]] = []
+    value_first = seq[-1][1] == "l" and seq[1][1] == "v" and all(
+        seq[k][1] != seq[k + 1][1] for k in range(len(seq) - 1)
+    )
+    if value_first:
+        # caption, then value/label pairs: `Main Office Areas` / `2.22 MWh` / `Energy Consumption per Employee`
+        cap = lines[seq[0][0]]
+        spans.append((cap.start, cap.end, "text"))
+        for k in range(1, len(seq) - 1, 2):
+            v, lab = lines[seq[k][0]], lines[seq[k + 1][0]]
+            spans.append((v.start, lab.end, "kpi"))
+        return spans, end_idx
+    label_start: int | None = None
+    for idx, t in seq:
+        ln = lines[idx]
+        if t == "l":
+            if label_start is None:
+                label_start = ln.start
+        else:
+            if label_start is None:
+                spans.append((ln.start, ln.end, "kpi"))
+            else:
+                spans.append((label_start, ln.end, "kpi"))
+            label_start = None
+    if label_start is not None:
+        # trailing labels with no value: leave them to the paragraph logic
+        end_idx = next(idx for idx, _ in seq if lines[idx].start == label_start)
+    return spans, end_idx

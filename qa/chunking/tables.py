@@ -1,0 +1,106 @@
+"""Tab-separated tables: rows (with wrapped continuation lines), header rows and group labels."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from qa.chunking.lines import Line
+
+_YEAR = re.compile(r"^(?:FY)?(?:19|20)\d\d$")
+_NUMERIC = re.compile(r"\d")
+
+
+@dataclass
+class Row:
+    lines: list[Line]
+    group: str | None = None
+
+    @property
+    def start(self) -> int:
+        return self.lines[0].start
+
+    @property
+    def end(self) -> int:
+        return self.lines[-1].end
+
+
+@dataclass
+class Table:
+    header: list[str] | None
+    rows: list[Row] = field(default_factory=list)
+    header_line: Line | None = None
+    is_index: bool = False
+
+
+def cells(line: Line) -> tuple[str, list[str]]:
+    parts = line.raw.rstrip(" \r").split("\t")
+    return parts[0].strip(), [p.strip() for p in parts[1:]]
+
+
+def _is_year_header(line: Line) -> bool:
+    label, values = cells(line)
+    vals = [v for v in values if v]
+    return not label and len(vals) >= 1 and all(_YEAR.match(v) for v in vals)
+
+
+def _is_text_header(line: Line) -> bool:
+    label, values = cells(line)
+    vals = [v for v in values if v]
+    return bool(label) and bool(vals) and not any(_NUMERIC.search(v) and len(v) < 20 for v in vals)
+
+
+def parse_table(lines: list[Line]) -> Table:
+    """Group a block of tab lines into rows. Wrapped labels and units join their row."""
+    header: list[str] | None = None
+    header_line: Line | None = None
+    first = lines[0]
+    if _is_year_header(first):
+        header = [v for v in cells(first)[1] if v]
+        header_line = first
+        body = lines[1:]
+    elif _is_text_header(first) and len(lines) > 1:
+        label, values = cells(first)
+        header = [label, *values]
+        header_line = first
+        body = lines[1:]
+    else:
+        body = lines
+    table = Table(header=header, header_line=header_line)
+    if header and any(h.lower().startswith(("disclosure", "esg disclosure")) for h in header):
+        table.is_index = True
+    group: str | None = None
+    group_is_fresh = False  # the previous line was a group label too: nest, don't replace
+    pending: list[Line] = []  # a label-only line waiting for its values on the next line
+    for idx, line in enumerate(body):
+        label, values = cells(line)
+        has_values = any(values)
+        nxt = body[idx + 1] if idx + 1 < len(body) else None
+        if _is_year_header(line):
+            # a repeated header (e.g. after a page break) restarts the columns
+            table.header = [v for v in values if v]
+            continue
+        if not has_values and label.startswith(("(", "[")) and table.rows and not pending:
+            table.rows[-1].lines.append(line)  # unit line wrapped below its row
+            continue
+        if not label and table.rows and not pending:
+            table.rows[-1].lines.append(line)  # cells wrapped onto the next line
+            continue
+        if not has_values:
+            nxt_label = cells(nxt)[0] if nxt is not None else ""
+            if nxt is not None and nxt_label.startswith(("(", "[")):
+                pending.append(line)  # label wrapped above its values
+                continue
+            # a group label such as "Consumption" or "By Gender"
+            group = f"{group} > {label}" if group_is_fresh and group else label
+            group_is_fresh = True
+            continue
+        group_is_fresh = False
+        if pending:
+            table.rows.append(Row(lines=[*pending, line], group=group))
+            pending = []
+        else:
+            table.rows.append(Row(lines=[line], group=group))
+    for line in pending:
+        table.rows.append(Row(lines=[line], group=group))
+    return table

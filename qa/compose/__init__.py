@@ -1,0 +1,1 @@
+"""Answer composition: pick the smallest quotable unit that answers, extract and highlight the answer."""

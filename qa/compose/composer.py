@@ -1,0 +1,428 @@
+"""The composer: from retrieved chunks to an Answer made only of verbatim, cited quotes.
+
+1. Candidate units (sentences, list items, table rows, label/value pairs) are taken from the top
+   chunks and scored against the question: embedding similarity (pre-computed unit vectors),
+   IDF-weighted coverage of the question's key terms, the chunk's retrieval score, the named year,
+   and whether the unit holds the kind of thing asked for (a figure with a fitting unit, a date…).
+2. The best unit is quotes[0]; the answer is extracted inside it (the table cell under the asked
+   year, the figure nearest the matched terms, a date, a standard's code) and highlighted.
+3. Other quotes come from other chunks, preferring other sections and reports. When both reports
+   give a figure for the same year, both are quoted, the report about that year first, and a note
+   says when the values differ.
+4. Confidence combines those signals; below the threshold the service abstains and shows the
+   closest passages instead.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from qa.compose.extract import Span, codes, dates, numbers, parse_number, row_cells
+from qa.compose.question import QuestionInfo
+from qa.lexical import tokenize
+from qa.models import Answer, Chunk, Citation, Hit, Quote, ReportInfo, Unit
+from qa.store import LoadedIndex
+from qa.text import collapse_ws
+
+_MAX_QUOTE_WORDS = 80
+
+
+@dataclass
+class Candidate:
+    unit_index: int
+    unit: Unit
+    chunk: Chunk
+    hit_rank: int
+    hit_score: float
+    dense: float
+    coverage: float
+    type_fit: float
+    year_fit: float
+    score: float = 0.0
+    answer: Span | None = None  # inside quote text
+    quote_text: str = ""
+    note: str | None = None
+    value: float | None = None
+    column: str | None = None
+
+
+@dataclass
+class ComposerOptions:
+    candidate_chunks: int = 12
+    year_awareness: bool = True
+    abstain_threshold: float = 0.35
+    w_dense: float = 0.9
+    w_cover: float = 1.1
+    w_rank: float = 0.35
+    w_type: float = 0.45
+    w_year: float = 0.35
+
+
+@dataclass
+class Composition:
+    answer: Answer
+    candidates: list[Candidate] = field(default_factory=list)
+
+
+def quote_text(raw: str) -> str:
+    """A unit as shown: line breaks (and the blank lines of hard-wrapped text) become single spaces."""
+    return re.sub(r"[ \t]*\n\s*", " ", raw).strip()
+
+
+class Composer:
+    """`compose(question, info, hits, qvec) -> Answer`."""
+
+    def __init__(self, index: LoadedIndex, idf: dict[str, float], options: ComposerOptions | None = None) -> None:
+        self.index = index
+        self.idf = idf
+        self.options = options or ComposerOptions()
+        self.reports: dict[str, ReportInfo] = {r.id: r for r in index.reports}
+
+    # ------------------------------------------------------------------ public
+    def compose(
+        self,
+        question: str,
+        info: QuestionInfo,
+        hits: Sequence[Hit],
+        qvec: np.ndarray,
+        top_k: int = 5,
+    ) -> Answer:
+        cands = self._candidates(info, hits, qvec)
+        if not cands:
+            return Answer(
+                question=question, answered=False, answer=None, confidence=0.0, quotes=[],
+                notes=["Nothing in the reports matches this question."],
+            )
+        cands.sort(key=lambda c: -c.score)
+        best = cands[0]
+        chosen = self._diverse(cands, top_k)
+        notes: list[str] = []
+        chosen, cross_note = self._cross_report(info, chosen, cands)
+        if cross_note:
+            notes.append(cross_note)
+        best = chosen[0]
+        if best.note:
+            notes.insert(0, best.note)
+        confidence = self._confidence(info, best, cands)
+        answered = confidence >= self.options.abstain_threshold
+        quotes = [self._quote(c, with_highlight=(i == 0 and answered)) for i, c in enumerate(chosen)]
+        if not answered:
+            notes = ["The reports don't appear to answer this; the closest passages are shown, not an answer."]
+        return Answer(
+            question=question,
+            answered=answered,
+            answer=(best.answer.text if best.answer else quotes[0].text) if answered else None,
+            confidence=round(confidence, 3),
+            quotes=quotes,
+            notes=notes,
+        )
+
+    # ------------------------------------------------------------------ candidates
+    def _candidates(self, info: QuestionInfo, hits: Sequence[Hit], qvec: np.ndarray) -> list[Candidate]:
+        idx = self.index
+        chunk_pos = {c.id: i for i, c in enumerate(idx.chunks)}
+        out: list[Candidate] = []
+        top = list(hits[: self.options.candidate_chunks])
+        if not top:
+            return out
+        max_hit = max(h.score for h in top) or 1.0
+        for h in top:
+            ci = chunk_pos[h.chunk.id]
+            unit_ids = idx.units_by_chunk[ci]
+            if not unit_ids:
+                continue
+            vecs = np.asarray(idx.unit_vectors[unit_ids])
+            sims = vecs @ qvec.astype(np.float32)
+            for u_i, sim in zip(unit_ids, sims, strict=True):
+                unit = idx.units[u_i]
+                cand = self._score(info, unit, u_i, h, float(sim), max_hit)
+                if cand is not None:
+                    out.append(cand)
+        return out
+
+    def _score(self, info: QuestionInfo, unit: Unit, u_i: int, hit: Hit, sim: float, max_hit: float) -> Candidate | None:
+        chunk = hit.chunk
+        qt = quote_text(unit.text)
+        words = len(qt.split())
+        if words < 2:
+            return None
+        context = f"{chunk.section.split(' > ')[-1]} {chunk.context}" if chunk.kind == "table_row" else ""
+        coverage = self._coverage(info.terms, qt, context, chunk.section)
+        cand = Candidate(
+            unit_index=u_i, unit=unit, chunk=chunk, hit_rank=hit.rank, hit_score=hit.score / max_hit,
+            dense=sim, coverage=coverage, type_fit=0.0, year_fit=0.0, quote_text=qt,
+        )
+        self._extract(info, cand)
+        o = self.options
+        length_pen = 0.0
+        if words > _MAX_QUOTE_WORDS:
+            length_pen = min(0.3, (words - _MAX_QUOTE_WORDS) / 200)
+        if words < 4 and chunk.kind not in ("kpi", "table_row"):
+            length_pen += 0.25
+        cand.score = (
+            o.w_dense * sim
+            + o.w_cover * coverage
+            + o.w_rank * cand.hit_score
+            + o.w_type * cand.type_fit
+            + (o.w_year * cand.year_fit if o.year_awareness else 0.0)
+            - length_pen
+        )
+        return cand
+
+    def _coverage(self, terms: list[str], text: str, context: str, section: str) -> float:
+        if not terms:
+            return 0.0
+        body = set(tokenize(text))
+        ctx = set(tokenize(context)) | set(tokenize(section.split(" > ")[-1] if section else ""))
+        total = 0.0
+        got = 0.0
+        for t in terms:
+            w = self.idf.get(t, 0.0)
+            if w <= 0.0:
+                continue  # a term the reports never use tells nothing about this unit
+            total += w
+            if t in body:
+                got += w
+            elif t in ctx:
+                got += 0.7 * w
+        return got / total if total else 0.0
+
+    # ------------------------------------------------------------------ extraction
+    def _extract(self, info: QuestionInfo, c: Candidate) -> None:
+        qt = c.quote_text
+        report = self.reports.get(c.chunk.report_id)
+        years = info.years
+        # year fit: the report about that year, or a table column for it
+        if years and report is not None:
+            if report.year in years:
+                c.year_fit = 1.0
+            elif set(report.years_covered) & set(years):
+                c.year_fit = 0.5
+            if any(str(y) in qt for y in years):
+                c.year_fit = max(c.year_fit, 0.8)
+        if c.chunk.kind == "table_row" and c.chunk.header:
+            self._extract_cell(info, c, report)
+            return
+        if info.qtype == "date":
+            ds = dates(qt)
+            if ds:
+                c.answer = ds[0] if not years else next((d for d in ds if any(str(y) in d.text for y in years)), ds[0])
+                c.type_fit = 1.0
+            return
+        if info.wants_number:
+            nums = numbers(qt)
+            if not nums:
+                c.type_fit = -0.3
+                return
+            best = self._pick_number(info, qt, nums)
+            c.answer = best[0]
+            c.value = parse_number(best[0].text)
+            c.type_fit = 1.0 if (not info.units or best[1] in info.units or (info.qtype == "percent" and best[1] == "%")) else 0.5
+            if info.qtype == "percent" and best[1] != "%":
+                c.type_fit = 0.2
+            return
+        if info.qtype == "entity":
+            cs = codes(qt)
+            if cs and re.search(r"\b(standard|certification|certified|iso|guideline|framework)\b", info.text, re.I):
+                c.answer = cs[0]
+                c.type_fit = 0.8
+        # definitions, lists, yes/no and other entities: the unit itself settles it
+        if c.answer is None:
+            c.type_fit = max(c.type_fit, 0.3 if len(qt.split()) >= 6 else 0.0)
+
+    def _pick_number(self, info: QuestionInfo, qt: str, nums: list[tuple[Span, str]]) -> tuple[Span, str]:
+        """The figure whose unit fits the question and that sits nearest the question's key terms."""
+        low = qt.lower()
+        term_pos = [m.start() for t in info.terms if len(t) > 2 for m in re.finditer(re.escape(t[:6]), low)]
+
+        def rank(item: tuple[Span, str]) -> float:
+            span, unit = item
+            s = 0.0
+            if info.units and unit in info.units:
+                s += 2.0
+            if info.qtype == "percent":
+                s += 2.0 if unit == "%" else -1.0
+            elif info.qtype == "count" and unit == "%":
+                s -= 1.0
+            if term_pos:
+                dist = min(abs(span.start - p) for p in term_pos)
+                s += 1.0 / (1.0 + dist / 40.0)
+            return s
+
+        return max(nums, key=rank)
+
+    def _extract_cell(self, info: QuestionInfo, c: Candidate, report: ReportInfo | None) -> None:
+        header = c.chunk.header or []
+        qt = c.quote_text
+        cells = row_cells(c.unit.text, header)
+        if not cells:
+            c.type_fit = -0.3 if info.wants_number else 0.0
+            return
+        year_cols = [h for h in header if re.fullmatch(r"(?:FY)?(19|20)\d\d", h)]
+        target: str | None = None
+        if year_cols:
+            asked = [str(y) for y in info.years if str(y) in year_cols]
+            if asked:
+                target = asked[0]
+                c.year_fit = max(c.year_fit, 1.0)
+            elif info.years:
+                c.year_fit = min(c.year_fit, 0.0)
+                c.type_fit = -0.5  # the table has no column for the asked year
+            else:
+                target = max(year_cols)
+        cell = next((x for x in cells if x.column == target), None) if target else cells[0]
+        if cell is None:
+            return
+        # map offsets in the raw row text to the quote text (line breaks collapsed)
+        span = _map_span(c.unit.text, qt, cell.span.start, cell.span.end)
+        if span is None:
+            return
+        c.answer = span
+        c.column = cell.column
+        c.value = parse_number(span.text)
+        has_digit = any(ch.isdigit() for ch in span.text)
+        if info.wants_number:
+            c.type_fit = 1.0 if has_digit else -0.2
+        else:
+            c.type_fit = 0.6 if has_digit else 0.2
+        if target and year_cols:
+            title = c.chunk.table_title or "the table"
+            cols = " | ".join(header)
+            which = f"the {target} column" if info.years else f"the {target} column (the latest year in the table)"
+            c.note = f"Figure for {target}: {which} of '{title}' (columns {cols})."
+
+    # ------------------------------------------------------------------ selection
+    def _diverse(self, cands: list[Candidate], top_k: int) -> list[Candidate]:
+        chosen: list[Candidate] = [cands[0]]
+        used_chunks = {cands[0].chunk.id}
+        used_sections = {(cands[0].chunk.report_id, cands[0].chunk.section)}
+        for c in cands[1:]:
+            if len(chosen) >= top_k:
+                break
+            if c.chunk.id in used_chunks:
+                continue
+            key = (c.chunk.report_id, c.chunk.section)
+            if key in used_sections and any(
+                x.chunk.report_id == c.chunk.report_id and x.chunk.section == c.chunk.section for x in chosen
+            ) and len(chosen) < 2:
+                # prefer another section for the second quote when one scores close
+                alt = next(
+                    (x for x in cands if x.chunk.id not in used_chunks and (x.chunk.report_id, x.chunk.section) not in used_sections
+                     and x.score >= c.score - 0.1),
+                    None,
+                )
+                if alt is not None:
+                    c = alt
+            chosen.append(c)
+            used_chunks.add(c.chunk.id)
+            used_sections.add((c.chunk.report_id, c.chunk.section))
+        return chosen
+
+    def _cross_report(self, info: QuestionInfo, chosen: list[Candidate], cands: list[Candidate]) -> tuple[list[Candidate], str | None]:
+        """Both reports' figures for a year both cover: the report about that year first, a note if they differ."""
+        best = chosen[0]
+        if not (info.wants_number and best.value is not None):
+            return chosen, None
+        others = [
+            c for c in cands
+            if c.chunk.report_id != best.chunk.report_id and c.value is not None and c.score >= best.score - 0.45
+            and c.coverage >= 0.6 * best.coverage and c.type_fit > 0.4
+        ]
+        if not others:
+            return chosen, None
+        years = info.years
+        if years:
+            y = years[0]
+            others = [c for c in others if y in self.reports[c.chunk.report_id].years_covered and (c.column in (None, str(y)))]
+            if not others:
+                return chosen, None
+        elif best.column is not None:
+            return chosen, None  # no year named: the latest figure answers; other reports stay as sources
+        other = max(others, key=lambda c: c.score)
+        rest = [c for c in chosen if c.chunk.id != other.chunk.id]
+        pair = [best, other]
+        if years:
+            pair.sort(key=lambda c: 0 if self.reports[c.chunk.report_id].year == years[0] else 1)
+        ordered = pair + [c for c in rest if c is not best]
+        note = None
+        a, b = pair[0], pair[1]
+        if a.value is not None and b.value is not None and not math.isclose(a.value, b.value, rel_tol=0.005):
+            ra, rb = self.reports[a.chunk.report_id], self.reports[b.chunk.report_id]
+            ya = f" for {years[0]}" if years else ""
+            note = (
+                f"The reports differ{ya}: {ra.title} gives {a.answer.text if a.answer else a.value}, "
+                f"{rb.title} gives {b.answer.text if b.answer else b.value}"
+                + (" (a later report may restate earlier figures on a wider scope)." if rb.year != ra.year else ".")
+            )
+        return ordered[: max(len(chosen), 2)], note
+
+    # ------------------------------------------------------------------ confidence
+    def _confidence(self, info: QuestionInfo, best: Candidate, cands: list[Candidate]) -> float:
+        known_terms = [t for t in info.terms if self.idf.get(t, 0.0) > 0]
+        unknown = len(info.terms) - len(known_terms)
+        unknown_frac = unknown / len(info.terms) if info.terms else 1.0
+        z = (
+            -4.2
+            + 4.0 * best.dense
+            + 3.2 * best.coverage
+            + 0.9 * max(best.type_fit, -0.5)
+            + 0.6 * best.hit_score
+            - 2.2 * unknown_frac
+        )
+        if info.years:
+            covered = any(set(info.years) & set(r.years_covered) for r in self.reports.values())
+            if not covered:
+                z -= 3.0  # a year no report covers
+            elif best.year_fit <= 0.0:
+                z -= 1.0
+        if info.wants_number and best.answer is None:
+            z -= 0.8
+        return 1.0 / (1.0 + math.exp(-z))
+
+    # ------------------------------------------------------------------ output
+    def _quote(self, c: Candidate, with_highlight: bool) -> Quote:
+        report = self.reports[c.chunk.report_id]
+        highlight = [c.answer.start, c.answer.end] if (with_highlight and c.answer is not None) else None
+        ctx = c.chunk.context or None
+        return Quote(
+            text=c.quote_text,
+            highlight=highlight,
+            score=round(float(c.score), 4),
+            kind=c.chunk.kind,
+            context=ctx,
+            citation=Citation(
+                report_id=report.id, title=report.title, year=report.year, section=c.chunk.section,
+                page=c.chunk.page, source=c.chunk.source, start=c.unit.start, end=c.unit.end,
+            ),
+        )
+
+
+def _map_span(raw: str, shown: str, start: int, end: int) -> Span | None:
+    """Map [start, end) in the raw unit text to the same characters in `quote_text(raw)`."""
+    target = raw[start:end]
+    prefix = quote_text(raw[:start] + "\x00")[:-1] if start else ""
+    guess = len(prefix)
+    for off in (guess, guess - 1, guess + 1):
+        if 0 <= off and shown[off : off + len(target)] == target:
+            return Span(off, off + len(target), target)
+    pos = shown.find(target)
+    return Span(pos, pos + len(target), target) if pos >= 0 else None
+
+
+def idf_table(chunks: list[Chunk]) -> dict[str, float]:
+    """Inverse document frequency of every token over the chunk texts (with their context)."""
+    df: dict[str, int] = {}
+    for c in chunks:
+        for t in set(tokenize(f"{c.section} {c.context} {c.text}")):
+            df[t] = df.get(t, 0) + 1
+    n = len(chunks) or 1
+    return {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+
+
+def collapse(text: str) -> str:
+    return collapse_ws(text)

@@ -1,0 +1,105 @@
+"""Finding the answer inside a quote: numbers with units, table cells, dates, codes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_NUM = re.compile(
+    r"(?<![\w.])(?:RMB|HK\$|US\$|USD|\$)?\s?"
+    r"(?P<num>\d{1,3}(?:[, ]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"(?P<unit>\s?(?:%|per\s?cent\b|(?:million|billion|thousand)(?:\s(?:tons|tonnes|kWh|MWh|RMB|yuan|hours|units))?"
+    r"|MWh(?:/m2|/m²)?|kWh|GWh|TWh|GJ|tCO2e|tCO₂e|t/m2|t/m²|tons?|tonnes?|t(?![a-zA-Z])|m3|m³|kg|hours?|times|km"
+    r"|(?:Metric\s)?Tons?))?",
+)
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_DATE = re.compile(
+    rf"\b(?:(?:{_MONTHS})\s+\d{{1,2}},\s+(?:19|20)\d\d|\d{{1,2}}\s+(?:{_MONTHS})\s+(?:19|20)\d\d|(?:{_MONTHS})\s+(?:19|20)\d\d|(?:19|20)\d\d)\b"
+)
+_CODE = re.compile(r"\b(?:ISO|IEC|OHSAS|SA|GB/T|IWA|GRI|SASB|TCFD)\s?[\d:.\-–]+(?:\s?:\s?\d{4})?\b|\bISO\s?\d+\b")
+_YEARLIKE = re.compile(r"^(?:19|20)\d\d$")
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    text: str
+
+
+def numbers(text: str, skip_years: bool = True) -> list[tuple[Span, str]]:
+    """Figures in `text`, each with its unit (may be empty)."""
+    out: list[tuple[Span, str]] = []
+    for m in _NUM.finditer(text):
+        num = m.group("num")
+        unit = (m.group("unit") or "").strip()
+        if skip_years and _YEARLIKE.match(num) and not unit:
+            continue
+        s, e = m.start(), m.end()
+        while s < e and text[s].isspace():
+            s += 1
+        # footnote marks glued to words (Emissions3) are not figures
+        if m.start("num") > 0 and text[m.start("num") - 1].isalpha() and not text[s:m.start("num")].strip():
+            prefix = text[max(0, m.start("num") - 3) : m.start("num")]
+            if not prefix.upper().endswith(("RMB", "$")):
+                continue
+        out.append((Span(s, e, text[s:e]), unit.lower()))
+    return out
+
+
+def dates(text: str) -> list[Span]:
+    return [Span(m.start(), m.end(), m.group(0)) for m in _DATE.finditer(text)]
+
+
+def codes(text: str) -> list[Span]:
+    return [Span(m.start(), m.end(), m.group(0).strip()) for m in _CODE.finditer(text)]
+
+
+def parse_number(text: str) -> float | None:
+    m = re.search(r"\d[\d, ]*(?:\.\d+)?", text)
+    if not m:
+        return None
+    raw = m.group(0).replace(",", "").replace(" ", "")
+    try:
+        return float(raw)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class Cell:
+    column: str
+    span: Span  # offsets inside the row text
+
+
+def row_cells(row_text: str, header: list[str] | None) -> list[Cell]:
+    """The value cells of a table row, matched to the header's columns.
+
+    The values sit on the row's line with the most filled cells; cells are split by tabs. Wrapped
+    label or unit lines of the same row are skipped.
+    """
+    best: list[tuple[int, int]] = []
+    pos = 0
+    for line in row_text.split("\n"):
+        parts: list[tuple[int, int]] = []
+        col_start = pos
+        for i, cell in enumerate(line.split("\t")):
+            if i > 0:
+                stripped = cell.strip()
+                if stripped:
+                    lead = len(cell) - len(cell.lstrip())
+                    parts.append((col_start + lead, col_start + lead + len(stripped)))
+                else:
+                    parts.append((-1, -1))
+            col_start += len(cell) + 1
+        filled = sum(1 for p in parts if p[0] >= 0)
+        if filled > sum(1 for p in best if p[0] >= 0):
+            best = parts
+        pos += len(line) + 1
+    cells: list[Cell] = []
+    for i, (s, e) in enumerate(best):
+        if s < 0:
+            continue
+        col = header[i] if header and i < len(header) else str(i + 1)
+        cells.append(Cell(col, Span(s, e, row_text[s:e])))
+    return cells

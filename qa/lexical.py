@@ -1,0 +1,107 @@
+"""BM25 over chunks, with a tokenizer that keeps figures, units and codes intact.
+
+`31,347.06` → `31347.06`; `ISO14001` and `ISO 14001` both give `iso14001`; `Scope 1` gives `scope1`;
+`tCO2e`, `MWh`, `97.67%` stay single tokens. Footnote marks glued to words (`Emissions3`) also
+yield the bare word.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+_DIGIT_COMMA = re.compile(r"(?<=\d)[,](?=\d{3}\b)")
+_TOKEN = re.compile(r"[a-z]+\d+[a-z0-9]*|\d+(?:\.\d+)?%?|[a-z]+")
+_SPLIT_ALNUM = re.compile(r"^([a-z]+)(\d+)$")
+STOPWORDS = frozenset(
+    """a an the and or of in on at to for from by with as is are was were be been being this that these those it its
+    we our us you your they their them he she his her what which who whom whose when where why how does do did done
+    has have had can could would should will shall may might must than then there here about into over under per
+    also such not no nor so if but any all each both either some more most much many very just only own same other
+    s t""".split()
+)
+_CODE_PREFIX = frozenset({"iso", "scope", "gri", "sdg", "sdgs", "ohsas", "sa", "iec", "gb", "tr", "ipc", "sasb", "a", "b"})
+
+
+def _stem(tok: str) -> str:
+    if len(tok) > 4 and tok.endswith("ies"):
+        return tok[:-3] + "y"
+    if len(tok) > 3 and tok.endswith("s") and not tok.endswith(("ss", "us", "is")):
+        return tok[:-1]
+    return tok
+
+
+def tokenize(text: str) -> list[str]:
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = _DIGIT_COMMA.sub("", text)
+    raw = _TOKEN.findall(text)
+    out: list[str] = []
+    prev: str | None = None
+    for tok in raw:
+        m = _SPLIT_ALNUM.match(tok)
+        if m:
+            word, num = m.groups()
+            out.append(tok)  # iso14001, emissions3
+            if word not in STOPWORDS:
+                out.append(_stem(word))
+            if len(num) >= 3:
+                out.append(num)
+            prev = word
+            continue
+        if tok[0].isdigit():
+            bare = tok.rstrip("%")
+            out.append(bare)
+            if tok.endswith("%"):
+                out.append(tok)
+            if prev is not None and prev in _CODE_PREFIX and "." not in bare and len(bare) <= 6:
+                out.append(prev + bare)  # iso 14001 -> iso14001, scope 1 -> scope1
+            prev = None
+            continue
+        if tok not in STOPWORDS:
+            out.append(_stem(tok))
+        prev = tok
+    return out
+
+
+class BM25Index:
+    """bm25s over pre-tokenised chunks; scores every chunk for a query."""
+
+    def __init__(self) -> None:
+        self._bm25: Any = None
+        self.size = 0
+
+    def build(self, texts: list[str]) -> BM25Index:
+        import bm25s
+
+        corpus = [tokenize(t) or ["__empty__"] for t in texts]
+        self._bm25 = bm25s.BM25(k1=1.2, b=0.75)
+        self._bm25.index(corpus, show_progress=False)
+        self.size = len(texts)
+        return self
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self._bm25.save(str(directory), show_progress=False)
+
+    @classmethod
+    def load(cls, directory: Path, size: int) -> BM25Index:
+        import bm25s
+
+        obj = cls()
+        obj._bm25 = bm25s.BM25.load(str(directory), show_progress=False, mmap=False)
+        obj.size = size
+        return obj
+
+    def scores(self, query: str) -> np.ndarray:
+        toks = [t for t in tokenize(query) if t in self._vocab()]
+        if not toks:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(toks), dtype=np.float32)
+
+    def _vocab(self) -> dict[str, int]:
+        vocab: dict[str, int] = self._bm25.vocab_dict
+        return vocab

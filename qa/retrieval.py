@@ -1,0 +1,168 @@
+"""Retriever: dense (FAISS), BM25 and hybrid search over chunks, with filters and year awareness."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from qa.config import Settings
+from qa.embedding import Embedder
+from qa.errors import UnknownReport
+from qa.models import Filters, Hit, SearchMode
+from qa.store import LoadedIndex
+
+log = logging.getLogger(__name__)
+
+NOISE_KINDS = frozenset({"navigation", "index"})
+_YEAR = re.compile(r"(?<!\d)(?:FY\s?|fy\s?)?((?:19|20)\d\d)(?:'s|’s)?(?!\d)")
+
+
+def years_in(text: str) -> list[int]:
+    """Years a question names: `in 2021`, `FY2022`, `2020's`."""
+    return sorted({int(m.group(1)) for m in _YEAR.finditer(text)})
+
+
+@dataclass(frozen=True)
+class _Scored:
+    idx: int
+    score: float
+    dense: float | None
+    bm25: float | None
+
+
+class Retriever:
+    """`search(query, k, filters, mode) -> list[Hit]` over a loaded index."""
+
+    def __init__(self, index: LoadedIndex, embedder: Embedder, settings: Settings) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.settings = settings
+        self._report_years = {r.id: set(r.years_covered) for r in index.reports}
+        self._report_year = {r.id: r.year for r in index.reports}
+        kinds = np.array([c.kind for c in index.chunks])
+        self._noise = np.isin(kinds, list(NOISE_KINDS))
+
+    def embed_query(self, query: str) -> np.ndarray:
+        vec: np.ndarray = self.embedder.encode([query])[0]
+        return vec
+
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        filters: Filters | None = None,
+        mode: SearchMode = "hybrid",
+        qvec: np.ndarray | None = None,
+        year_awareness: bool = True,
+    ) -> list[Hit]:
+        filters = filters or Filters()
+        allowed = self._allowed(filters)
+        n = len(self.index.chunks)
+        if n == 0 or not allowed.any():
+            return []
+        dense = bm25 = None
+        if mode in ("dense", "hybrid"):
+            if qvec is None:
+                qvec = self.embed_query(query)
+            dense = self._dense_scores(qvec)
+        if mode in ("bm25", "hybrid"):
+            bm25 = self.index.bm25.scores(query)
+        fused = self._fuse(dense, bm25, allowed)
+        if year_awareness:
+            fused = fused + self._year_boost(query)
+        fused = np.where(allowed, fused, -np.inf)
+        top = np.argsort(-fused, kind="stable")[: max(k, 1)]
+        hits: list[Hit] = []
+        for rank, i in enumerate(top, start=1):
+            if not np.isfinite(fused[i]):
+                break
+            hits.append(
+                Hit(
+                    chunk=self.index.chunks[int(i)],
+                    score=float(fused[i]),
+                    dense=float(dense[i]) if dense is not None else None,
+                    bm25=float(bm25[i]) if bm25 is not None else None,
+                    rank=rank,
+                )
+            )
+        return hits
+
+    # ------------------------------------------------------------------ parts
+    def _allowed(self, filters: Filters) -> np.ndarray:
+        chunks = self.index.chunks
+        mask = np.ones(len(chunks), dtype=bool)
+        if not filters.include_noise:
+            mask &= ~self._noise
+        if filters.report_ids:
+            known = set(self._report_years)
+            unknown = [r for r in filters.report_ids if r not in known]
+            if unknown:
+                raise UnknownReport(
+                    f"Unknown report id {unknown[0]!r}. Known reports: {', '.join(sorted(known))}."
+                )
+            wanted = set(filters.report_ids)
+            mask &= np.array([c.report_id in wanted for c in chunks])
+        if filters.years:
+            ys = set(filters.years)
+            mask &= np.array([bool(self._report_years.get(c.report_id, set()) & ys) for c in chunks])
+        if filters.section_prefix:
+            prefix = filters.section_prefix.lower()
+            mask &= np.array([c.section.lower().startswith(prefix) for c in chunks])
+        return mask
+
+    def _dense_scores(self, qvec: np.ndarray) -> np.ndarray:
+        idx = self.index.faiss_index
+        n = idx.ntotal
+        q = np.ascontiguousarray(qvec.reshape(1, -1), dtype=np.float32)
+        scores = np.full(n, -1.0, dtype=np.float32)
+        k = n if self.settings.index_type == "flat" else min(n, 400)
+        d, ids = idx.search(q, k)
+        valid = ids[0] >= 0
+        scores[ids[0][valid]] = d[0][valid]
+        return scores
+
+    def _fuse(self, dense: np.ndarray | None, bm25: np.ndarray | None, allowed: np.ndarray) -> np.ndarray:
+        if dense is not None and bm25 is None:
+            return dense.astype(np.float64)
+        if bm25 is not None and dense is None:
+            return bm25.astype(np.float64)
+        assert dense is not None and bm25 is not None
+        if self.settings.fusion == "rrf":
+            out = np.zeros(len(dense))
+            for arr in (dense, bm25):
+                order = np.argsort(-np.where(allowed, arr, -np.inf), kind="stable")
+                ranks = np.empty(len(arr))
+                ranks[order] = np.arange(1, len(arr) + 1)
+                out += 1.0 / (self.settings.rrf_k + ranks)
+            return out * 30.0
+        d = dense.astype(np.float64)
+        lo, hi = float(d[allowed].min()), float(d[allowed].max())
+        dn = (d - lo) / (hi - lo) if hi > lo else np.zeros_like(d)
+        b = bm25.astype(np.float64)
+        bmax = float(b[allowed].max())
+        bn = b / bmax if bmax > 0 else np.zeros_like(b)
+        w = self.settings.dense_weight
+        return w * dn + (1 - w) * bn
+
+    def _year_boost(self, query: str) -> np.ndarray:
+        years = years_in(query)
+        n = len(self.index.chunks)
+        boost = np.zeros(n)
+        if not years:
+            return boost
+        ys = set(years)
+        for i, c in enumerate(self.index.chunks):
+            b = 0.0
+            if self._report_year.get(c.report_id) in ys:
+                b += 0.04
+            elif self._report_years.get(c.report_id, set()) & ys:
+                b += 0.015
+            if c.header and ys & {int(h) for h in c.header if h.isdigit()}:
+                b += 0.03
+            if any(str(y) in c.text for y in years):
+                b += 0.02
+            boost[i] = b
+        return boost

@@ -1,0 +1,115 @@
+"""QAService: the one function that answers questions. Every adapter calls it."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+
+from qa.compose.composer import Composer, ComposerOptions, idf_table
+from qa.compose.question import analyse
+from qa.config import Settings
+from qa.conversation import resolve
+from qa.embedding import Embedder, SentenceTransformerEmbedder
+from qa.errors import BadQuestion, QuestionTooLong
+from qa.models import Answer, Filters, Hit, ReportInfo, SearchMode, Turn
+from qa.reports import ReportRegistry
+from qa.retrieval import Retriever
+from qa.store import LoadedIndex, load_index
+
+log = logging.getLogger(__name__)
+
+_MAX_HISTORY = 20
+
+
+@dataclass
+class QAService:
+    settings: Settings
+    index: LoadedIndex
+    embedder: Embedder
+    retriever: Retriever
+    composer: Composer
+
+    @classmethod
+    def load(cls, settings: Settings, embedder: Embedder | None = None, check_stale: bool = True) -> QAService:
+        """Load the model and the live index (checked against the reports and the model)."""
+        from qa.tokens import ensure_tiktoken_cache
+
+        ensure_tiktoken_cache(settings.tiktoken_cache_dir)
+        if embedder is None:
+            embedder = SentenceTransformerEmbedder(settings.resolved_model_path(), settings.model_name).load()
+        reports = ReportRegistry(settings.manifest_path, settings.root).load().reports if check_stale else None
+        index = load_index(settings, reports, embedder.fingerprint if check_stale else None)
+        return cls.from_index(settings, index, embedder)
+
+    @classmethod
+    def from_index(cls, settings: Settings, index: LoadedIndex, embedder: Embedder) -> QAService:
+        retriever = Retriever(index, embedder, settings)
+        composer = Composer(index, idf_table(index.chunks), ComposerOptions(abstain_threshold=settings.abstain_threshold))
+        svc = cls(settings, index, embedder, retriever, composer)
+        svc.ask("warm-up: total energy consumption")  # first call pays one-off costs, not the first user
+        return svc
+
+    # ------------------------------------------------------------------ API
+    @property
+    def build_id(self) -> str:
+        return self.index.build_id
+
+    def reports(self) -> list[ReportInfo]:
+        return list(self.index.reports)
+
+    def chunk_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {r.id: 0 for r in self.index.reports}
+        for c in self.index.chunks:
+            counts[c.report_id] = counts.get(c.report_id, 0) + 1
+        return counts
+
+    def validate(self, question: str) -> str:
+        if not isinstance(question, str) or not question.strip():
+            raise BadQuestion("The question is empty. Ask something like 'What were Scope 2 emissions in 2021?'.")
+        if len(question) > self.settings.max_question_chars:
+            raise QuestionTooLong(
+                f"The question is {len(question)} characters long; the limit is {self.settings.max_question_chars}."
+            )
+        return question.strip()
+
+    def search(
+        self, query: str, k: int = 10, mode: SearchMode = "hybrid", filters: Filters | None = None
+    ) -> list[Hit]:
+        query = self.validate(query)
+        return self.retriever.search(query, k=k, filters=filters, mode=mode)
+
+    def ask(
+        self,
+        question: str,
+        history: list[Turn] | None = None,
+        filters: Filters | None = None,
+        top_k: int = 5,
+        mode: SearchMode | None = None,
+        year_awareness: bool = True,
+    ) -> Answer:
+        t0 = time.perf_counter()
+        question = self.validate(question)
+        top_k = max(1, min(int(top_k), 20))
+        resolved = resolve(question, (history or [])[-_MAX_HISTORY:])
+        info = analyse(resolved)
+        t1 = time.perf_counter()
+        qvec = self.retriever.embed_query(resolved)
+        t2 = time.perf_counter()
+        hits = self.retriever.search(
+            resolved, k=max(20, top_k), filters=filters, mode=mode or "hybrid", qvec=qvec, year_awareness=year_awareness
+        )
+        t3 = time.perf_counter()
+        self.composer.options.year_awareness = year_awareness
+        answer = self.composer.compose(question, info, hits, qvec, top_k=top_k)
+        t4 = time.perf_counter()
+        answer.resolved_question = resolved
+        answer.answer_id = uuid.uuid4().hex
+        answer.timings_ms = {
+            "embed": round((t2 - t1) * 1000, 2),
+            "retrieve": round((t3 - t2) * 1000, 2),
+            "compose": round((t4 - t3) * 1000, 2),
+            "total": round((t4 - t0) * 1000, 2),
+        }
+        return answer

@@ -1,0 +1,396 @@
+"""The persistent index: one directory per build under `index/builds/`, `index/CURRENT` names the live one.
+
+A build is written to a temporary directory and renamed into place, then `CURRENT` is replaced
+atomically, so a crash mid-build never leaves a half index and the previous build stays usable.
+Loading checks the manifest against the current reports, model and chunker settings, and every
+file's sha256, and refuses a stale or corrupt index with a message that says to run `esgqa index`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qa.chunking.chunker import CHUNKER_VERSION, Chunker
+from qa.config import Settings
+from qa.embedding import Embedder
+from qa.errors import CorruptIndex, IndexNotFound, StaleIndex
+from qa.ingest import load_document
+from qa.lexical import BM25Index
+from qa.models import Chunk, ReportInfo, Unit
+from qa.reports import ReportRegistry
+from qa.text import collapse_ws
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+_KEEP_BUILDS = 3
+_RUN_HINT = "Run `esgqa index` (or `make index`) to rebuild it."
+
+
+def chunk_embed_text(chunk: Chunk, report: ReportInfo) -> str:
+    """What the model sees for a chunk: report, section and table context, then the verbatim text."""
+    parts = [f"{report.title}.", f"{chunk.section}." if chunk.section else "", f"{chunk.context}." if chunk.context else ""]
+    return " ".join(p for p in parts if p) + "\n" + collapse_ws(chunk.text)
+
+
+def unit_embed_text(unit: Unit, chunk: Chunk) -> str:
+    leaf = chunk.section.split(" > ")[-1] if chunk.section else ""
+    ctx = chunk.context if chunk.kind == "table_row" else leaf
+    return (f"{ctx}: " if ctx else "") + collapse_ws(unit.text)
+
+
+def _key(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+@dataclass
+class BuildSummary:
+    build_id: str
+    path: Path
+    reports: int
+    chunks: int
+    units: int
+    embedded: int
+    reused: int
+    seconds: float
+    per_report: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+@dataclass
+class LoadedIndex:
+    build_id: str
+    path: Path
+    manifest: dict[str, Any]
+    reports: list[ReportInfo]
+    chunks: list[Chunk]
+    units: list[Unit]
+    faiss_index: Any
+    chunk_vectors: np.ndarray
+    unit_vectors: np.ndarray
+    bm25: BM25Index
+    units_by_chunk: list[list[int]] = field(default_factory=list)
+
+
+def _faiss_index(dim: int, index_type: str) -> Any:
+    import faiss
+
+    if index_type == "hnsw":
+        idx = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        idx.hnsw.efConstruction = 80
+        idx.hnsw.efSearch = 128
+        return idx
+    return faiss.IndexFlatIP(dim)
+
+
+class IndexBuilder:
+    """Builds a new index build from the registry's reports."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder,
+        chunker: Chunker,
+        progress: bool = False,
+    ) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.chunker = chunker
+        self.progress = progress
+
+    def build(self, registry: ReportRegistry, fail_after_write: Callable[[], None] | None = None) -> BuildSummary:
+        t0 = time.perf_counter()
+        root = self.settings.index_dir
+        builds = root / "builds"
+        builds.mkdir(parents=True, exist_ok=True)
+        chunks: list[Chunk] = []
+        units: list[Unit] = []
+        per_report: dict[str, dict[str, int]] = {}
+        reports = registry.reports
+        for report in self._bar(reports, desc="chunking reports", unit="report"):
+            doc = load_document(registry.path_of(report))
+            r_chunks, r_units = self.chunker.split(report, doc)
+            offset = len(chunks)
+            chunks.extend(r_chunks)
+            units.extend(u.model_copy(update={"chunk_index": u.chunk_index + offset}) for u in r_units)
+            per_report[report.id] = {"chunks": len(r_chunks), "units": len(r_units)}
+        by_id = {r.id: r for r in reports}
+        chunk_texts = [chunk_embed_text(c, by_id[c.report_id]) for c in chunks]
+        unit_texts = [unit_embed_text(u, chunks[u.chunk_index]) for u in units]
+        cache = self._cache()
+        chunk_vecs, c_new = self._embed(chunk_texts, cache, "embedding chunks")
+        unit_vecs, u_new = self._embed(unit_texts, cache, "embedding units")
+
+        build_id = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + uuid.uuid4().hex[:6]
+        tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=builds))
+        try:
+            self._write(tmp, build_id, reports, chunks, units, chunk_vecs, unit_vecs, chunk_texts, unit_texts)
+            if fail_after_write is not None:
+                fail_after_write()  # tests: simulate a crash before the build goes live
+            final = builds / build_id
+            os.replace(tmp, final)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        _write_atomic(root / "CURRENT", build_id + "\n")
+        self._prune(builds, keep=build_id)
+        return BuildSummary(
+            build_id=build_id,
+            path=final,
+            reports=len(reports),
+            chunks=len(chunks),
+            units=len(units),
+            embedded=c_new + u_new,
+            reused=len(chunk_texts) + len(unit_texts) - c_new - u_new,
+            seconds=time.perf_counter() - t0,
+            per_report=per_report,
+        )
+
+    # -------------------------------------------------------------- helpers
+    def _bar(self, items: list[Any], **kw: Any) -> Any:
+        if not self.progress:
+            return items
+        from tqdm import tqdm
+
+        return tqdm(items, **kw)
+
+    def _cache(self) -> dict[str, np.ndarray]:
+        """Vectors of the live build, by embed-text hash, if it was made with the same model."""
+        try:
+            current = current_build_dir(self.settings.index_dir)
+            manifest = json.loads((current / "manifest.json").read_text())
+            if manifest.get("model_fingerprint") != self.embedder.fingerprint:
+                return {}
+            keys = json.loads((current / "embed_keys.json").read_text())
+            out: dict[str, np.ndarray] = {}
+            for name, vec_file in (("chunks", "chunk_vectors.npy"), ("units", "unit_vectors.npy")):
+                vecs = np.load(current / vec_file)
+                for k, v in zip(keys[name], vecs, strict=True):
+                    out[k] = v
+            return out
+        except (IndexNotFound, OSError, ValueError, KeyError):
+            return {}
+
+    def _embed(self, texts: list[str], cache: dict[str, np.ndarray], desc: str) -> tuple[np.ndarray, int]:
+        keys = [_key(t) for t in texts]
+        out = np.zeros((len(texts), self.embedder.dim), dtype=np.float32)
+        todo = [i for i, k in enumerate(keys) if k not in cache]
+        for i, k in enumerate(keys):
+            if k in cache:
+                out[i] = cache[k]
+        if todo:
+            bar: Any = None
+            if self.progress:
+                from tqdm import tqdm
+
+                bar = tqdm(total=len(todo), desc=desc, unit="text")
+            vecs = self.embedder.encode(
+                [texts[i] for i in todo],
+                batch_size=self.settings.embed_batch_size,
+                progress=(bar.update if bar is not None else None),
+            )
+            if bar is not None:
+                bar.close()
+            out[todo] = vecs
+        return out, len(todo)
+
+    def _write(
+        self,
+        tmp: Path,
+        build_id: str,
+        reports: list[ReportInfo],
+        chunks: list[Chunk],
+        units: list[Unit],
+        chunk_vecs: np.ndarray,
+        unit_vecs: np.ndarray,
+        chunk_texts: list[str],
+        unit_texts: list[str],
+    ) -> None:
+        import faiss
+
+        with (tmp / "chunks.jsonl").open("w", encoding="utf-8") as fh:
+            for c in chunks:
+                fh.write(c.model_dump_json() + "\n")
+        with (tmp / "units.jsonl").open("w", encoding="utf-8") as fh:
+            for u in units:
+                fh.write(u.model_dump_json(exclude={"text"}) + "\n")
+        np.save(tmp / "chunk_vectors.npy", chunk_vecs)
+        np.save(tmp / "unit_vectors.npy", unit_vecs)
+        (tmp / "embed_keys.json").write_text(
+            json.dumps({"chunks": [_key(t) for t in chunk_texts], "units": [_key(t) for t in unit_texts]})
+        )
+        idx = _faiss_index(self.embedder.dim, self.settings.index_type)
+        if len(chunks):
+            idx.add(chunk_vecs)
+        faiss.write_index(idx, str(tmp / "chunks.faiss"))
+        BM25Index().build([bm25_text(c) for c in chunks]).save(tmp / "bm25")
+        files = {
+            str(p.relative_to(tmp)): _sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()
+        }
+        manifest = {
+            "format": FORMAT_VERSION,
+            "build_id": build_id,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "model_name": self.embedder.name,
+            "model_fingerprint": self.embedder.fingerprint,
+            "dim": self.embedder.dim,
+            "chunker_version": CHUNKER_VERSION,
+            "chunk_max_tokens": self.settings.chunk_max_tokens,
+            "chunk_target_tokens": self.settings.chunk_target_tokens,
+            "index_type": self.settings.index_type,
+            "reports": [
+                {"id": r.id, "sha256": r.sha256, "source": r.source, "chunks": sum(1 for c in chunks if c.report_id == r.id)}
+                for r in reports
+            ],
+            "report_info": [r.model_dump() for r in reports],
+            "chunk_count": len(chunks),
+            "unit_count": len(units),
+            "files": files,
+        }
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
+
+    def _prune(self, builds: Path, keep: str) -> None:
+        dirs = sorted((d for d in builds.iterdir() if d.is_dir() and not d.name.startswith(".")), key=lambda d: d.name)
+        for old in dirs[:-_KEEP_BUILDS]:
+            if old.name != keep:
+                shutil.rmtree(old, ignore_errors=True)
+        for stale_tmp in builds.glob(".build-*"):
+            if time.time() - stale_tmp.stat().st_mtime > 3600:
+                shutil.rmtree(stale_tmp, ignore_errors=True)
+
+
+def bm25_text(chunk: Chunk) -> str:
+    """BM25 sees the section leaf and table context too: a row's label alone rarely names its table."""
+    leaf = chunk.section.split(" > ")[-1] if chunk.section else ""
+    return f"{leaf} {chunk.context} {chunk.text}"
+
+
+def _write_atomic(path: Path, content: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w") as fh:
+        fh.write(content)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def current_build_dir(index_dir: Path) -> Path:
+    pointer = index_dir / "CURRENT"
+    if not pointer.is_file():
+        raise IndexNotFound(f"No index found in {index_dir}. {_RUN_HINT}")
+    build_id = pointer.read_text().strip()
+    path = index_dir / "builds" / build_id
+    if not build_id or not path.is_dir():
+        raise IndexNotFound(f"The index named in {pointer} ({build_id!r}) is missing. {_RUN_HINT}")
+    return path
+
+
+def check_manifest(
+    manifest: dict[str, Any], settings: Settings, reports: list[ReportInfo], model_fingerprint: str | None
+) -> None:
+    """Raise StaleIndex when the build no longer matches the reports, the model or the chunker."""
+    problems: list[str] = []
+    if manifest.get("format") != FORMAT_VERSION:
+        problems.append(f"index format {manifest.get('format')} (expected {FORMAT_VERSION})")
+    if manifest.get("chunker_version") != CHUNKER_VERSION:
+        problems.append(f"chunker version {manifest.get('chunker_version')} (now {CHUNKER_VERSION})")
+    if manifest.get("chunk_max_tokens") != settings.chunk_max_tokens or manifest.get(
+        "chunk_target_tokens"
+    ) != settings.chunk_target_tokens:
+        problems.append("chunk size settings changed")
+    if model_fingerprint is not None and manifest.get("model_fingerprint") != model_fingerprint:
+        problems.append("the embedding model's weights differ")
+    built = {r["id"]: r["sha256"] for r in manifest.get("reports", [])}
+    now = {r.id: r.sha256 for r in reports}
+    for rid in sorted(set(built) | set(now)):
+        if rid not in built:
+            problems.append(f"report {rid} is not indexed")
+        elif rid not in now:
+            problems.append(f"report {rid} was removed from the manifest")
+        elif built[rid] != now[rid]:
+            problems.append(f"report {rid} changed")
+    if problems:
+        raise StaleIndex("The index is stale: " + "; ".join(problems) + f". {_RUN_HINT}")
+
+
+def load_index(
+    settings: Settings,
+    reports: list[ReportInfo] | None,
+    model_fingerprint: str | None,
+    build_dir: Path | None = None,
+) -> LoadedIndex:
+    """Load and verify the live build (or `build_dir`). `reports=None` skips the staleness check."""
+    import faiss
+
+    path = build_dir or current_build_dir(settings.index_dir)
+    try:
+        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CorruptIndex(f"The index manifest in {path} is unreadable ({exc}). {_RUN_HINT}") from exc
+    if not isinstance(manifest, dict) or "files" not in manifest:
+        raise CorruptIndex(f"The index manifest in {path} is malformed. {_RUN_HINT}")
+    for name, digest in manifest["files"].items():
+        f = path / name
+        if not f.is_file():
+            raise CorruptIndex(f"The index file {name} is missing from {path}. {_RUN_HINT}")
+        if _sha256(f) != digest:
+            raise CorruptIndex(f"The index file {name} in {path} is corrupt (checksum mismatch). {_RUN_HINT}")
+    if reports is not None:
+        check_manifest(manifest, settings, reports, model_fingerprint)
+    try:
+        chunks = [Chunk.model_validate_json(line) for line in (path / "chunks.jsonl").read_text("utf-8").splitlines()]
+        units: list[Unit] = []
+        for line in (path / "units.jsonl").read_text("utf-8").splitlines():
+            data = json.loads(line)
+            c = chunks[data["chunk_index"]]
+            data["text"] = c.text[data["start"] - c.start : data["end"] - c.start]
+            units.append(Unit.model_validate(data))
+        flag = faiss.IO_FLAG_MMAP if settings.mmap_index else 0
+        try:
+            fidx = faiss.read_index(str(path / "chunks.faiss"), flag)
+        except RuntimeError:
+            fidx = faiss.read_index(str(path / "chunks.faiss"))
+        chunk_vecs = np.load(path / "chunk_vectors.npy", mmap_mode="r" if settings.mmap_index else None)
+        unit_vecs = np.load(path / "unit_vectors.npy", mmap_mode="r" if settings.mmap_index else None)
+        bm25 = BM25Index.load(path / "bm25", size=len(chunks))
+        report_info = [ReportInfo.model_validate(r) for r in manifest["report_info"]]
+    except (OSError, ValueError, KeyError, IndexError, RuntimeError) as exc:
+        raise CorruptIndex(f"The index in {path} could not be read ({exc}). {_RUN_HINT}") from exc
+    if fidx.ntotal != len(chunks) or len(unit_vecs) != len(units) or len(chunk_vecs) != len(chunks):
+        raise CorruptIndex(f"The index in {path} is inconsistent (vector and chunk counts differ). {_RUN_HINT}")
+    by_chunk: list[list[int]] = [[] for _ in chunks]
+    for i, u in enumerate(units):
+        by_chunk[u.chunk_index].append(i)
+    return LoadedIndex(
+        build_id=manifest["build_id"],
+        path=path,
+        manifest=manifest,
+        reports=report_info,
+        chunks=chunks,
+        units=units,
+        faiss_index=fidx,
+        chunk_vectors=chunk_vecs,
+        unit_vectors=unit_vecs,
+        bm25=bm25,
+        units_by_chunk=by_chunk,
+    )

@@ -1,0 +1,152 @@
+"""Property-based fuzzing of the request bodies: whatever arrives, no 5xx and always the JSON error shape.
+
+The fast run uses the fake service (adapter logic); the slow run sends the same kind of bodies to
+the real model and index.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from qa.api.app import create_app
+from qa.config import Settings
+from tests.api_fakes import FakeLoader
+from tests.test_api import make_settings, wait_ready
+
+scalars = st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=False, allow_infinity=False) \
+    | st.text(max_size=40)
+json_values = st.recursive(scalars, lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=8), kids,
+                                                                                             max_size=4), max_leaves=12)
+texts = st.text(max_size=60) | st.sampled_from(["", "  ", "GHG emissions 2020", "\x00", "\ud800", "x" * 1001])
+filters = st.fixed_dictionaries({}, optional={
+    "report_ids": st.lists(st.sampled_from(["xiaomi-esg-2020", "xiaomi-esg-2022", "acme-2020", ""]) | st.text(max_size=5),
+                           max_size=3) | json_values,
+    "years": st.lists(st.integers(1800, 2300), max_size=3) | json_values,
+}) | json_values
+turns = st.lists(st.fixed_dictionaries({"question": texts}, optional={"answer": texts | st.none()}), max_size=3)
+ask_bodies = st.fixed_dictionaries({}, optional={
+    "question": texts | json_values,
+    "history": turns | json_values,
+    "filters": filters,
+    "top_k": st.integers(-3, 25) | json_values,
+    "mode": st.sampled_from(["hybrid", "dense", "bm25", "other"]) | json_values,
+}) | json_values
+search_bodies = st.fixed_dictionaries({}, optional={
+    "query": texts | json_values,
+    "k": st.integers(-3, 60) | json_values,
+    "mode": st.sampled_from(["hybrid", "dense", "bm25", "x"]),
+    "filters": filters,
+}) | json_values
+feedback_bodies = st.fixed_dictionaries({}, optional={
+    "question": texts | json_values, "answer_id": texts, "helpful": st.booleans() | json_values,
+    "comment": texts | st.none(), "source": st.sampled_from(["api", "widget", "slack"]),
+}) | json_values
+
+
+def post(client: TestClient, path: str, body: Any) -> Any:
+    """json.dumps with ASCII escapes, so lone surrogates ("\\ud800") reach the server as JSON allows."""
+    return client.post(path, content=json.dumps(body), headers={"content-type": "application/json"})
+
+
+def check(response: Any) -> None:
+    assert response.status_code < 500, response.text
+    if response.status_code >= 400:
+        body = response.json()
+        assert set(body) == {"error"} and body["error"]["code"] and body["error"]["message"]
+
+
+@pytest.fixture(scope="module")
+def fake_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    tmp = tmp_path_factory.mktemp("fuzz")
+    with TestClient(create_app(make_settings(tmp), FakeLoader()), raise_server_exceptions=False) as client:
+        wait_ready(client)
+        yield client
+
+
+FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@FAST
+@given(body=ask_bodies)
+def test_fuzz_ask(fake_client: TestClient, body: Any) -> None:
+    check(post(fake_client, "/v1/ask", body))
+
+
+@FAST
+@given(body=search_bodies)
+def test_fuzz_search(fake_client: TestClient, body: Any) -> None:
+    check(post(fake_client, "/v1/search", body))
+
+
+@FAST
+@given(body=feedback_bodies)
+def test_fuzz_feedback(fake_client: TestClient, body: Any) -> None:
+    check(post(fake_client, "/v1/feedback", body))
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(raw=st.binary(max_size=200) | st.text(max_size=200).map(lambda s: s.encode("utf-8", "surrogatepass")),
+       path=st.sampled_from(["/v1/ask", "/v1/search", "/v1/feedback"]),
+       content_type=st.sampled_from(["application/json", "text/plain", "", "application/x-www-form-urlencoded"]))
+def test_fuzz_raw_bytes(fake_client: TestClient, raw: bytes, path: str, content_type: str) -> None:
+    headers = {"content-type": content_type} if content_type else {}
+    check(fake_client.post(path, content=raw, headers=headers))
+
+
+# ---------------------------------------------------------------- the real service
+
+
+@pytest.fixture(scope="module")
+def real_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    pytest.importorskip("qa.service")
+    tmp = tmp_path_factory.mktemp("fuzz-real")
+    base = Settings()
+    if not (base.index_dir / "CURRENT").exists():
+        pytest.skip("no index: run `esgqa index` first")
+    app = create_app(make_settings(tmp, index_dir=base.index_dir))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        wait_ready(client, timeout=300)
+        yield client
+
+
+SLOW = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@pytest.mark.slow
+@SLOW
+@given(body=ask_bodies)
+def test_fuzz_ask_real(real_client: TestClient, body: Any) -> None:
+    check(post(real_client, "/v1/ask", body))
+
+
+@pytest.mark.slow
+@SLOW
+@given(body=search_bodies)
+def test_fuzz_search_real(real_client: TestClient, body: Any) -> None:
+    check(post(real_client, "/v1/search", body))
+
+
+def test_fuzz_bodies_reach_the_service(fake_client: TestClient) -> None:
+    """The strategies do produce valid bodies too (a fuzz run that only hits 422 proves little)."""
+    statuses = set()
+    for body in [{"question": "GHG emissions 2020", "top_k": 3, "filters": {"years": [2020]}},
+                 json.loads('{"question": "x", "history": [{"question": "y"}], "mode": "dense"}')]:
+        statuses.add(fake_client.post("/v1/ask", json=body).status_code)
+    assert statuses == {200}
+    found_ok = []
+
+    @settings(max_examples=200, deadline=None, database=None)
+    @given(body=ask_bodies)
+    def probe(body: Any) -> None:
+        if post(fake_client, "/v1/ask", body).status_code == 200:
+            found_ok.append(body)
+
+    probe()
+    assert found_ok, "the ask strategy never produced a valid body"
