@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     rrf_k: int = 60
 
     # answering
-    abstain_threshold: float = 0.35
+    abstain_threshold: float | None = None  # None: the threshold fitted on the dev split
     max_question_chars: int = 1000
     default_top_k: int = 5
 

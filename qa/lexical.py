@@ -28,11 +28,61 @@ _CODE_PREFIX = frozenset({"iso", "scope", "gri", "sdg", "sdgs", "ohsas", "sa", "
 
 
 def _stem(tok: str) -> str:
+    """A light suffix stripper: invested/investment/investing → invest, hires/hired → hire."""
     if len(tok) > 4 and tok.endswith("ies"):
         return tok[:-3] + "y"
     if len(tok) > 3 and tok.endswith("s") and not tok.endswith(("ss", "us", "is")):
-        return tok[:-1]
+        tok = tok[:-1]
+    for suf in ("ments", "ment", "ing", "ed"):
+        if len(tok) > len(suf) + 2 and tok.endswith(suf):
+            base = tok[: -len(suf)]
+            if suf == "ed" and base.endswith("i"):
+                base = base[:-1] + "y"
+            if len(base) > 2 and base[-1] == base[-2] and base[-1] not in "ls":
+                base = base[:-1]
+            tok = base
+            break
+    if len(tok) > 3 and tok.endswith("e"):
+        tok = tok[:-1]
     return tok
+
+
+# Analysts' words for what the reports call otherwise (added to queries, never to the index).
+SYNONYMS: dict[str, list[str]] = {
+    "headcount": ["total workforce", "employees"],
+    "staff": ["employees"],
+    "workers": ["employees"],
+    "people": ["employees"],
+    "women": ["female"],
+    "woman": ["female"],
+    "men": ["male"],
+    "freshwater": ["fresh water"],
+    "carbon": ["ghg"],
+    "co2": ["ghg"],
+    "hires": ["hired recruited"],
+    "attrition": ["turnover"],
+    "energy use": ["energy consumption"],
+    "electricity": ["energy"],
+    "un": ["united nations"],
+    "ungc": ["united nations global compact"],
+    "sdgs": ["sustainable development goals"],
+    "r&d": ["research development"],
+    "spend": ["invested investment"],
+    "spending": ["invested investment"],
+    "injuries": ["injury work-related"],
+    "fatalities": ["fatality"],
+    "diversity": ["gender"],
+    "scope 1": ["direct"],
+    "scope 2": ["indirect"],
+    "footprint": ["emissions"],
+}
+_SYN_PATTERNS = [(re.compile(rf"(?<![\w-]){re.escape(k)}(?![\w-])", re.IGNORECASE), " ".join(v)) for k, v in SYNONYMS.items()]
+
+
+def expand(query: str) -> str:
+    """The query plus synonyms of analyst words it uses (for BM25 and term coverage)."""
+    extra = [v for pat, v in _SYN_PATTERNS if pat.search(query)]
+    return query if not extra else f"{query} {' '.join(extra)}"
 
 
 def tokenize(text: str) -> list[str]:

@@ -11,6 +11,7 @@ import numpy as np
 from qa.config import Settings
 from qa.embedding import Embedder
 from qa.errors import UnknownReport
+from qa.lexical import expand
 from qa.models import Filters, Hit, SearchMode
 from qa.store import LoadedIndex
 
@@ -69,7 +70,7 @@ class Retriever:
                 qvec = self.embed_query(query)
             dense = self._dense_scores(qvec)
         if mode in ("bm25", "hybrid"):
-            bm25 = self.index.bm25.scores(query)
+            bm25 = self.index.bm25.scores(expand(query))
         fused = self._fuse(dense, bm25, allowed)
         if year_awareness:
             fused = fused + self._year_boost(query)

@@ -7,7 +7,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from qa.compose.composer import Composer, ComposerOptions, idf_table
+from qa.compose.composer import Composer, ComposerOptions, idf_table, load_confidence_model
 from qa.compose.question import analyse
 from qa.config import Settings
 from qa.conversation import resolve
@@ -46,7 +46,11 @@ class QAService:
     @classmethod
     def from_index(cls, settings: Settings, index: LoadedIndex, embedder: Embedder) -> QAService:
         retriever = Retriever(index, embedder, settings)
-        composer = Composer(index, idf_table(index.chunks), ComposerOptions(abstain_threshold=settings.abstain_threshold))
+        weights, threshold = load_confidence_model()
+        if settings.abstain_threshold is not None:
+            threshold = settings.abstain_threshold
+        options = ComposerOptions(abstain_threshold=threshold, confidence_weights=weights)
+        composer = Composer(index, idf_table(index.chunks), options)
         svc = cls(settings, index, embedder, retriever, composer)
         svc.ask("warm-up: total energy consumption")  # first call pays one-off costs, not the first user
         return svc

@@ -615,3 +615,12 @@ def test_confidence_in_words(answered: bool, value: str | None, confidence: floa
 
     answer = scope1_answer("q").model_copy(update={"answered": answered, "answer": value, "confidence": confidence})
     assert words in confidence_words(answer, abstain_threshold=0.35)
+
+
+def test_answer_without_highlight_is_found_in_the_quote() -> None:
+    answer = scope1_answer("q").model_copy(update={"resolved_question": None})
+    quote = answer.quotes[0].model_copy(update={"highlight": None})
+    text = mrkdwn_texts(render_answer_blocks(answer.model_copy(update={"quotes": [quote]})))[0]
+    assert "| *9,096.95* |" in text
+    missing = answer.model_copy(update={"quotes": [quote], "answer": "not in the quote"})
+    assert "*" not in mrkdwn_texts(render_answer_blocks(missing))[0]

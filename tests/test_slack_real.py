@@ -50,7 +50,10 @@ def _quote_and_bold(blocks: list[dict[str, Any]]) -> tuple[str, list[str]]:
 
 
 TABLE_QUESTION = "What were Scope 1 emissions in 2021?"
-UNANSWERABLE = "What is the name of the office cat at Xiaomi's headquarters?"
+UNANSWERABLE = [
+    "What is the name of the office cat at Xiaomi's headquarters?",
+    "What was Xiaomi's revenue from selling cars on Mars in 2021?",
+]
 
 
 # ---- the bot shows exactly what the service answered ----------------------------------------
@@ -99,8 +102,9 @@ def test_table_question_gets_the_scope_1_figure_in_bold(real: Harness) -> None:
     assert "Xiaomi ESG Report 2022" in "\n".join(mrkdwn_texts(posted.params["blocks"]))
 
 
-def test_unanswerable_question_gets_the_abstention(real: Harness) -> None:
-    real.event(mention(f"<@UBOT> {UNANSWERABLE}", "20.1"), "EvReal3")
+@pytest.mark.parametrize("question", UNANSWERABLE)
+def test_unanswerable_question_gets_the_abstention(real: Harness, question: str) -> None:
+    real.event(mention(f"<@UBOT> {question}", "20.1"), "EvReal3")
     [posted] = real.fake.wait_for("/api/chat.postMessage", timeout=120)
     texts = mrkdwn_texts(posted.params["blocks"])
     assert texts[0] == ":mag: *The reports don't say this.*", texts

@@ -20,7 +20,7 @@ from qa.models import Chunk, ChunkKind, ReportInfo, Unit
 
 log = logging.getLogger(__name__)
 
-CHUNKER_VERSION = "3"
+CHUNKER_VERSION = "4"
 
 _ABBREV = {"e.g", "i.e", "no", "co", "ltd", "inc", "mr", "mrs", "ms", "dr", "st", "vs", "etc", "approx", "fig", "p", "pp"}
 _BOUNDARY = re.compile(r"[.!?](?:[\"”’)\]])?(?=\s+[\"“(]?[A-Z0-9•·])")
@@ -365,10 +365,10 @@ def _kpi_run(lines: list[Line], st: Structure, i: int) -> tuple[list[tuple[int, 
     if value_first:
         # caption, then value/label pairs: `Main Office Areas` / `2.22 MWh` / `Energy Consumption per Employee`
         cap = lines[seq[0][0]]
-        spans.append((cap.start, cap.end, "text"))
         for k in range(1, len(seq) - 1, 2):
             v, lab = lines[seq[k][0]], lines[seq[k + 1][0]]
-            spans.append((v.start, lab.end, "kpi"))
+            # the caption belongs with the first pair: `Main Office Areas …` / `2.22 MWh` / `Energy … per Employee`
+            spans.append((cap.start if k == 1 else v.start, lab.end, "kpi"))
         return spans, end_idx
     label_start: int | None = None
     for idx, t in seq:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from qa.chunking.lines import Line
 
 _YEAR = re.compile(r"^(?:FY)?(?:19|20)\d\d$")
-_NUMERIC = re.compile(r"\d")
+_FIGURE = re.compile(r"[-–_\d,.\s%()]+(?:\s?[A-Za-z%]{1,6})?")
 
 
 @dataclass
@@ -47,7 +47,7 @@ def _is_year_header(line: Line) -> bool:
 def _is_text_header(line: Line) -> bool:
     label, values = cells(line)
     vals = [v for v in values if v]
-    return bool(label) and bool(vals) and not any(_NUMERIC.search(v) and len(v) < 20 for v in vals)
+    return bool(label) and bool(vals) and not any(_FIGURE.fullmatch(v) for v in vals)
 
 
 def parse_table(lines: list[Line]) -> Table:
@@ -60,8 +60,10 @@ def parse_table(lines: list[Line]) -> Table:
         header_line = first
         body = lines[1:]
     elif _is_text_header(first) and len(lines) > 1:
-        label, values = cells(first)
-        header = [label, *values]
+        _label, values = cells(first)
+        while values and not values[-1]:
+            values.pop()
+        header = values  # the value columns' names (the label column's name stays in the text)
         header_line = first
         body = lines[1:]
     else:

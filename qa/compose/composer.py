@@ -15,10 +15,12 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -30,6 +32,31 @@ from qa.store import LoadedIndex
 from qa.text import collapse_ws
 
 _MAX_QUOTE_WORDS = 80
+# Logistic weights over `Composer.features`; refitted on the dev split by bench/fit_confidence.py
+# and stored in confidence.json next to this module (these are the fallback).
+DEFAULT_CONFIDENCE: dict[str, float] = {
+    "bias": -2.0, "dense": 2.5, "coverage": 2.5, "key_missing": -1.2, "unknown_frac": -3.0, "unknown_proper": -3.0,
+    "type_fit": 0.8, "year_uncovered": -6.0, "year_miss": -1.0, "hit_score": 0.5, "label_precision": 0.3,
+    "no_extract": -0.8,
+}
+
+
+def load_confidence_model() -> tuple[dict[str, float], float]:
+    """The fitted weights and abstention threshold (confidence.json), or the defaults."""
+    path = Path(__file__).with_name("confidence.json")
+    try:
+        data = json.loads(path.read_text())
+        return {str(k): float(v) for k, v in data["weights"].items()}, float(data["threshold"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return dict(DEFAULT_CONFIDENCE), 0.5
+_DEFINES = re.compile(
+    r"\b(refers? to|is defined as|defined as|means|is a|are a|encompass(?:es)?|is the|consists? of|concept of)\b", re.I
+)
+
+
+def _digits(text: str) -> str:
+    m = re.search(r"\d[\d,. ]*", text)
+    return m.group(0).strip().rstrip(".").replace(" ", "") if m else ""
 
 
 @dataclass
@@ -61,6 +88,8 @@ class ComposerOptions:
     w_rank: float = 0.35
     w_type: float = 0.45
     w_year: float = 0.35
+    w_label: float = 0.5
+    confidence_weights: dict[str, float] | None = None
 
 
 @dataclass
@@ -82,6 +111,8 @@ class Composer:
         self.idf = idf
         self.options = options or ComposerOptions()
         self.reports: dict[str, ReportInfo] = {r.id: r for r in index.reports}
+        self._latest = max((r.year for r in index.reports), default=0)
+        self.last_features: dict[str, float] = {}
 
     # ------------------------------------------------------------------ public
     def compose(
@@ -108,6 +139,7 @@ class Composer:
         best = chosen[0]
         if best.note:
             notes.insert(0, best.note)
+        self.last_features = self.features(info, best)
         confidence = self._confidence(info, best, cands)
         answered = confidence >= self.options.abstain_threshold
         quotes = [self._quote(c, with_highlight=(i == 0 and answered)) for i, c in enumerate(chosen)]
@@ -152,7 +184,7 @@ class Composer:
         if words < 2:
             return None
         context = f"{chunk.section.split(' > ')[-1]} {chunk.context}" if chunk.kind == "table_row" else ""
-        coverage = self._coverage(info.terms, qt, context, chunk.section)
+        coverage = self._coverage(info, qt, context, chunk.section)
         cand = Candidate(
             unit_index=u_i, unit=unit, chunk=chunk, hit_rank=hit.rank, hit_score=hit.score / max_hit,
             dense=sim, coverage=coverage, type_fit=0.0, year_fit=0.0, quote_text=qt,
@@ -165,7 +197,8 @@ class Composer:
         if words < 4 and chunk.kind not in ("kpi", "table_row"):
             length_pen += 0.25
         cand.score = (
-            o.w_dense * sim
+            o.w_label * self._label_precision(info, cand)
+            + o.w_dense * sim
             + o.w_cover * coverage
             + o.w_rank * cand.hit_score
             + o.w_type * cand.type_fit
@@ -174,23 +207,43 @@ class Composer:
         )
         return cand
 
-    def _coverage(self, terms: list[str], text: str, context: str, section: str) -> float:
-        if not terms:
+    def _coverage(self, info: QuestionInfo, text: str, context: str, section: str) -> float:
+        """IDF-weighted share of the question's key terms found in the unit (or, less, in its context)."""
+        if not info.terms:
             return 0.0
         body = set(tokenize(text))
         ctx = set(tokenize(context)) | set(tokenize(section.split(" > ")[-1] if section else ""))
         total = 0.0
         got = 0.0
-        for t in terms:
-            w = self.idf.get(t, 0.0)
+        for t in info.terms:
+            alts = info.alts.get(t, frozenset())
+            w = max([self.idf.get(t, 0.0), *(self.idf.get(a, 0.0) for a in alts)])
             if w <= 0.0:
                 continue  # a term the reports never use tells nothing about this unit
             total += w
-            if t in body:
+            if t in body or alts & body:
                 got += w
-            elif t in ctx:
+            elif t in ctx or alts & ctx:
                 got += 0.7 * w
         return got / total if total else 0.0
+
+    def _label_precision(self, info: QuestionInfo, c: Candidate) -> float:
+        """For a table row or label/value pair: how much of its label the question asks about."""
+        if c.chunk.kind not in ("table_row", "kpi"):
+            return 0.0
+        label = c.unit.text.split("\t", 1)[0] if c.chunk.kind == "table_row" else c.unit.text
+        label = re.sub(r"[\(\[][^)\]]*[\)\]]", " ", label)  # units such as (Metric Tons CO2e)
+        q = set(tokenize(info.text)) | {a for v in info.alts.values() for a in v}
+        toks = set()
+        for t in tokenize(label):
+            if re.fullmatch(r"[a-z]+\d+", t) and t not in q:
+                continue  # a footnote mark glued to a word (Emissions3)
+            if t[0].isdigit() and (t not in q or len(t) > 4):
+                continue  # the row's own figures
+            toks.add(t)
+        if not toks:
+            return 0.0
+        return len(toks & q) / len(toks)
 
     # ------------------------------------------------------------------ extraction
     def _extract(self, info: QuestionInfo, c: Candidate) -> None:
@@ -205,6 +258,8 @@ class Composer:
                 c.year_fit = 0.5
             if any(str(y) in qt for y in years):
                 c.year_fit = max(c.year_fit, 0.8)
+        elif report is not None and info.wants_number and report.year == self._latest:
+            c.year_fit = 0.4  # no year named: the latest report that answers is preferred
         if c.chunk.kind == "table_row" and c.chunk.header:
             self._extract_cell(info, c, report)
             return
@@ -215,16 +270,23 @@ class Composer:
                 c.type_fit = 1.0
             return
         if info.wants_number:
-            nums = numbers(qt)
+            nums = [n for n in numbers(qt) if re.sub(r"[,\s]", "", _digits(n[0].text)) not in info.numbers]
             if not nums:
-                c.type_fit = -0.3
+                c.type_fit = -0.6
                 return
             best = self._pick_number(info, qt, nums)
             c.answer = best[0]
             c.value = parse_number(best[0].text)
-            c.type_fit = 1.0 if (not info.units or best[1] in info.units or (info.qtype == "percent" and best[1] == "%")) else 0.5
-            if info.qtype == "percent" and best[1] != "%":
-                c.type_fit = 0.2
+            unit = best[1]
+            if info.qtype == "percent":
+                c.type_fit = 1.0 if unit == "%" else 0.2
+            elif info.units:
+                c.type_fit = 1.0 if unit in info.units else (0.0 if unit == "%" else 0.5)
+            elif unit == "%":
+                c.type_fit = 0.3 if info.qtype in ("numeric", "count") else 0.6
+            else:
+                raw = _digits(best[0].text)
+                c.type_fit = 0.5 if len(raw.replace(".", "")) == 1 else 0.9
             return
         if info.qtype == "entity":
             cs = codes(qt)
@@ -234,6 +296,10 @@ class Composer:
         # definitions, lists, yes/no and other entities: the unit itself settles it
         if c.answer is None:
             c.type_fit = max(c.type_fit, 0.3 if len(qt.split()) >= 6 else 0.0)
+            if info.qtype == "list" and (qt.count(",") >= 2 or ";" in qt or ":" in qt or c.unit.kind == "list_item"):
+                c.type_fit = 0.7
+            elif info.qtype == "definition" and _DEFINES.search(qt):
+                c.type_fit = 0.8
 
     def _pick_number(self, info: QuestionInfo, qt: str, nums: list[tuple[Span, str]]) -> tuple[Span, str]:
         """The figure whose unit fits the question and that sits nearest the question's key terms."""
@@ -265,6 +331,16 @@ class Composer:
             return
         year_cols = [h for h in header if re.fullmatch(r"(?:FY)?(19|20)\d\d", h)]
         target: str | None = None
+        if not year_cols:
+            # a text header (e.g. `Above 4° C scenario | Below 2° C scenario`): the column the question names
+            q = set(tokenize(info.text))
+            overlaps = [(len(set(tokenize(h)) & q), h) for h in header]
+            best_overlap = max(overlaps, default=(0, ""))
+            if best_overlap[0] > 0 and sum(1 for o, _ in overlaps if o == best_overlap[0]) == 1:
+                target = best_overlap[1]
+            else:
+                c.type_fit = 0.3
+                return
         if year_cols:
             asked = [str(y) for y in info.years if str(y) in year_cols]
             if asked:
@@ -276,6 +352,8 @@ class Composer:
             else:
                 target = max(year_cols)
         cell = next((x for x in cells if x.column == target), None) if target else cells[0]
+        if cell is None and target:
+            c.type_fit = -0.3 if info.wants_number else 0.0
         if cell is None:
             return
         # map offsets in the raw row text to the quote text (line breaks collapsed)
@@ -362,27 +440,44 @@ class Composer:
         return ordered[: max(len(chosen), 2)], note
 
     # ------------------------------------------------------------------ confidence
+    def features(self, info: QuestionInfo, best: Candidate) -> dict[str, float]:
+        """Evidence that quotes[0] answers the question (the confidence model's inputs)."""
+        known = [t for t in info.terms if max([self.idf.get(t, 0.0), *(self.idf.get(a, 0.0) for a in info.alts.get(t, ()))]) > 0]
+        unknown_frac = (len(info.terms) - len(known)) / len(info.terms) if info.terms else 1.0
+        body = set(tokenize(best.quote_text)) | set(tokenize(f"{best.chunk.section} {best.chunk.context}"))
+        key_missing = 0.0
+        if known:
+            key = max(known, key=lambda t: self.idf.get(t, 0.0))
+            if key not in body and not (info.alts.get(key, frozenset()) & body):
+                key_missing = 1.0
+        proper = [w for w in re.findall(r"(?<!^)(?<![.?!]\s)\b([A-Z][A-Za-z]+|[A-Z]{2,}[a-z]?)\b", info.text)]
+        unknown_proper = 0.0
+        for w in proper:
+            toks = tokenize(w)
+            if toks and all(self.idf.get(t, 0.0) == 0.0 and not info.alts.get(t) for t in toks):
+                unknown_proper = 1.0
+        year_uncovered = 0.0
+        if info.years and not any(set(info.years) & set(r.years_covered) for r in self.reports.values()):
+            year_uncovered = 1.0
+        return {
+            "dense": best.dense,
+            "coverage": best.coverage,
+            "key_missing": key_missing,
+            "unknown_frac": unknown_frac,
+            "unknown_proper": unknown_proper,
+            "type_fit": max(best.type_fit, -0.6),
+            "year_uncovered": year_uncovered,
+            "year_miss": 1.0 if info.years and best.year_fit <= 0.0 else 0.0,
+            "hit_score": best.hit_score,
+            "label_precision": self._label_precision(info, best),
+            "no_extract": 1.0 if info.wants_number and best.answer is None else 0.0,
+        }
+
     def _confidence(self, info: QuestionInfo, best: Candidate, cands: list[Candidate]) -> float:
-        known_terms = [t for t in info.terms if self.idf.get(t, 0.0) > 0]
-        unknown = len(info.terms) - len(known_terms)
-        unknown_frac = unknown / len(info.terms) if info.terms else 1.0
-        z = (
-            -4.2
-            + 4.0 * best.dense
-            + 3.2 * best.coverage
-            + 0.9 * max(best.type_fit, -0.5)
-            + 0.6 * best.hit_score
-            - 2.2 * unknown_frac
-        )
-        if info.years:
-            covered = any(set(info.years) & set(r.years_covered) for r in self.reports.values())
-            if not covered:
-                z -= 3.0  # a year no report covers
-            elif best.year_fit <= 0.0:
-                z -= 1.0
-        if info.wants_number and best.answer is None:
-            z -= 0.8
-        return 1.0 / (1.0 + math.exp(-z))
+        f = self.features(info, best)
+        w = self.options.confidence_weights or DEFAULT_CONFIDENCE
+        z = w.get("bias", 0.0) + sum(w.get(k, 0.0) * v for k, v in f.items())
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     # ------------------------------------------------------------------ output
     def _quote(self, c: Candidate, with_highlight: bool) -> Quote:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from qa.lexical import tokenize
+from qa.lexical import SYNONYMS, tokenize
 from qa.retrieval import years_in
 
 QType = str  # numeric | percent | count | money | date | entity | yes_no | list | definition | other
@@ -35,6 +35,8 @@ class QuestionInfo:
     terms: list[str]  # BM25-normalised key terms (no generic words)
     units: frozenset[str] = field(default_factory=frozenset)
     wants_number: bool = False
+    alts: dict[str, frozenset[str]] = field(default_factory=dict)  # term -> synonyms that also count
+    numbers: frozenset[str] = field(default_factory=frozenset)  # figures the question itself names
 
 
 def analyse(question: str) -> QuestionInfo:
@@ -42,7 +44,9 @@ def analyse(question: str) -> QuestionInfo:
     low = q.lower()
     years = years_in(q)
     qtype: QType = "other"
-    if re.search(r"\b(what percentage|what percent|what share|what proportion|what ratio|what rate|% of|percentage)\b", low):
+    if re.search(r"\bmean(s|t|ing)?\b|\bdefin(e|ed|ition)\b|\bwhat is meant\b|^what (is|are) (an? |the )?['\"“‘]", low):
+        qtype = "definition"
+    elif re.search(r"\b(what percentage|what percent|what share|what proportion|what ratio|what rate|% of|percentage)\b", low):
         qtype = "percent"
     elif re.search(r"\bhow many\b|\bnumber of\b|\bheadcount\b|\bcount of\b", low):
         qtype = "count"
@@ -75,4 +79,15 @@ def analyse(question: str) -> QuestionInfo:
     # de-duplicate, keep order
     seen: set[str] = set()
     key_terms = [t for t in terms if not (t in seen or seen.add(t))]
-    return QuestionInfo(text=q, qtype=qtype, years=years, terms=key_terms, units=frozenset(units), wants_number=wants_number)
+    alts: dict[str, set[str]] = {}
+    for key, syns in SYNONYMS.items():
+        if re.search(rf"(?<![\w-]){re.escape(key)}(?![\w-])", low):
+            key_toks = [t for t in tokenize(key) if t in key_terms] or tokenize(key)[:1]
+            syn_toks = {t for v in syns for t in tokenize(v)}
+            for kt in key_toks:
+                alts.setdefault(kt, set()).update(syn_toks)
+    nums = frozenset(re.sub(r"[,\s]", "", m) for m in re.findall(r"\d[\d,]*(?:\.\d+)?", q))
+    return QuestionInfo(
+        text=q, qtype=qtype, years=years, terms=key_terms, units=frozenset(units), wants_number=wants_number,
+        alts={k: frozenset(v) for k, v in alts.items()}, numbers=nums,
+    )

@@ -62,10 +62,21 @@ def _context(*texts: str) -> Block:
     }
 
 
-def _quote_blocks(quote: Quote, *, strong: bool, max_chars: int) -> list[Block]:
-    highlight = None
-    if strong and quote.highlight is not None and len(quote.highlight) == 2:
-        highlight = (quote.highlight[0], quote.highlight[1])
+def answer_highlight(quote: Quote, answer: str | None) -> tuple[int, int] | None:
+    """Where the answer is in the quote: its `highlight`, else the answer's first occurrence."""
+    if quote.highlight is not None and len(quote.highlight) == 2:
+        start, end = quote.highlight
+        if 0 <= start < end <= len(quote.text):
+            return start, end
+    if answer and answer.strip():
+        found = quote.text.find(answer.strip())
+        if found != -1:
+            return found, found + len(answer.strip())
+    return None
+
+
+def _quote_blocks(quote: Quote, *, strong: bool, max_chars: int, answer: str | None = None) -> list[Block]:
+    highlight = answer_highlight(quote, answer) if strong else None
     blocks = [_section(fit_blockquote(quote.text, highlight, SECTION_LIMIT, max_chars=max_chars))]
     context = [citation_line(quote.citation)]
     if quote.context:
@@ -156,7 +167,7 @@ def render_answer_blocks(
         blocks.append(_context(f":speech_balloon: Understood as: _{fit_literal(resolved, 1000)}_"))
 
     if answer.answered and answer.quotes:
-        blocks.extend(_quote_blocks(answer.quotes[0], strong=True, max_chars=2000))
+        blocks.extend(_quote_blocks(answer.quotes[0], strong=True, max_chars=2000, answer=answer.answer))
         blocks.append(_context(confidence_words(answer, abstain_threshold)))
     else:
         blocks.append(_section(f":mag: *{ABSTAIN_TEXT}*"))

@@ -127,12 +127,13 @@
     setTimeout(() => { btn.textContent = "Copy citation"; }, 2000);
   }
 
-  function quoteView(q, isAnswer, answer) {
-    const fig = el("figure", "esgqa-quote" + (isAnswer ? "" : " esgqa-not-answer"));
-    if (!isAnswer) fig.append(el("p", "esgqa-flag", "Closest passage \u2014 not an answer"));
+  // kind: "answer" (the evidence, highlighted), "source" (another source of an answer), "closest" (no answer)
+  function quoteView(q, kind, answer) {
+    const fig = el("figure", "esgqa-quote esgqa-" + kind);
+    if (kind === "closest") fig.append(el("p", "esgqa-flag", "Closest passage \u2014 not an answer"));
     if (q.context) fig.append(el("p", "esgqa-context", q.context));
     const bq = el("blockquote", "esgqa-text");
-    if (isAnswer) highlighted(bq, String(q.text || ""), q.highlight, answer);
+    if (kind === "answer") highlighted(bq, String(q.text || ""), q.highlight, answer);
     else bq.textContent = String(q.text || "");
     const cite = citeText(q.citation);
     const cap = el("figcaption", "esgqa-cite", cite);
@@ -183,11 +184,12 @@
       d.append(el("strong", null, "Note: "), String(n));
       box.append(d);
     }
-    if (quotes.length) box.append(quoteView(quotes[0], !!ans.answered, ans.answer));
+    const rest = ans.answered ? "source" : "closest";
+    if (quotes.length) box.append(quoteView(quotes[0], ans.answered ? "answer" : "closest", ans.answer));
     if (quotes.length > 1) {
       const more = el("details", "esgqa-more");
       more.append(el("summary", null, `${ans.answered ? "More sources" : "More passages"} (${quotes.length - 1})`));
-      for (const q of quotes.slice(1)) more.append(quoteView(q, false));
+      for (const q of quotes.slice(1)) more.append(quoteView(q, rest));
       box.append(more);
     }
     if (ans.answer_id) box.append(feedback(ans, typed));
