@@ -6,6 +6,7 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from qa.compose.composer import Composer, ComposerOptions, idf_table, load_confidence_model
 from qa.compose.question import analyse
@@ -78,6 +79,24 @@ class QAService:
             )
         return question.strip()
 
+    def _with_every_report(
+        self, query: str, hits: list[Hit], filters: Filters | None, mode: SearchMode, qvec: Any, year_awareness: bool
+    ) -> list[Hit]:
+        """Add each other report's best passages, so a figure both reports give is always considered."""
+        allowed = set(filters.report_ids) if filters and filters.report_ids else None
+        extra: list[Hit] = []
+        seen = {h.chunk.id for h in hits[:8]}
+        for report in self.index.reports:
+            if allowed is not None and report.id not in allowed:
+                continue
+            base = filters.model_copy(update={"report_ids": [report.id]}) if filters else Filters(report_ids=[report.id])
+            for h in self.retriever.search(query, k=3, filters=base, mode=mode, qvec=qvec, year_awareness=year_awareness):
+                if h.chunk.id not in seen:
+                    extra.append(h.model_copy(update={"rank": len(hits) + len(extra) + 1}))
+                    seen.add(h.chunk.id)
+        rest = [h for h in hits[8:] if h.chunk.id not in seen]
+        return hits[:8] + extra + rest
+
     def search(
         self, query: str, k: int = 10, mode: SearchMode = "hybrid", filters: Filters | None = None
     ) -> list[Hit]:
@@ -104,6 +123,7 @@ class QAService:
         hits = self.retriever.search(
             resolved, k=max(20, top_k), filters=filters, mode=mode or "hybrid", qvec=qvec, year_awareness=year_awareness
         )
+        hits = self._with_every_report(resolved, hits, filters, mode or "hybrid", qvec, year_awareness)
         t3 = time.perf_counter()
         self.composer.options.year_awareness = year_awareness
         answer = self.composer.compose(question, info, hits, qvec, top_k=top_k)

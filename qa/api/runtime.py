@@ -24,7 +24,8 @@ T = TypeVar("T")
 
 def default_threads(settings: Settings) -> int:
     configured = int(getattr(settings, "api_threads", 0) or 0)
-    return configured if configured > 0 else min(8, 2 * (os.cpu_count() or 1))
+    # measured on 2 cores: as many inference threads as cores beats 2x (less GIL and BLAS contention)
+    return configured if configured > 0 else min(8, os.cpu_count() or 1)
 
 
 @dataclass

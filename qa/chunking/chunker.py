@@ -20,7 +20,7 @@ from qa.models import Chunk, ChunkKind, ReportInfo, Unit
 
 log = logging.getLogger(__name__)
 
-CHUNKER_VERSION = "4"
+CHUNKER_VERSION = "5"
 
 _ABBREV = {"e.g", "i.e", "no", "co", "ltd", "inc", "mr", "mrs", "ms", "dr", "st", "vs", "etc", "approx", "fig", "p", "pp"}
 _BOUNDARY = re.compile(r"[.!?](?:[\"”’)\]])?(?=\s+[\"“(]?[A-Z0-9•·])")
@@ -193,8 +193,10 @@ class Chunker:
                 family_changed = _family(head.kind) != _family(p.kind)
                 if head.section != p.section or family_changed:
                     flush()
-                elif self.count(text[head.start : p.end]) > self.target_tokens:
-                    flush()
+                elif self.count(text[head.start : p.end]) > (
+                    self.target_tokens // 3 if p.kind == "kpi" else self.target_tokens
+                ):
+                    flush()  # label/value blocks stay small: each figure should be findable on its own
             cur.append(p)
         flush()
         return groups

@@ -66,7 +66,7 @@ def is_bullet(line: Line) -> bool:
 def is_value(line: Line) -> bool:
     """A line that is only a figure with an optional unit (`31,347.06 t`, `0.061 t/m2`, `92%`)."""
     t = line.text
-    if len(t) > 32 or not any(c.isdigit() for c in t) or t.endswith(".") or _NUMBERED.match(t):
+    if line.has_tab or len(t) > 32 or not any(c.isdigit() for c in t) or t.endswith(".") or _NUMBERED.match(t):
         return False
     m = _VALUE.match(t)
     if not m:

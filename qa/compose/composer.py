@@ -54,6 +54,9 @@ _DEFINES = re.compile(
 )
 
 
+_INTRODUCES = re.compile(r"(:\s*$|\b(include|includes|including|the following|as follows|such as|namely)\b)", re.I)
+
+
 def _digits(text: str) -> str:
     m = re.search(r"\d[\d,. ]*", text)
     return m.group(0).strip().rstrip(".").replace(" ", "") if m else ""
@@ -137,6 +140,8 @@ class Composer:
         if cross_note:
             notes.append(cross_note)
         best = chosen[0]
+        if info.qtype == "list":
+            self._extend_list(best)
         if best.note:
             notes.insert(0, best.note)
         self.last_features = self.features(info, best)
@@ -296,8 +301,9 @@ class Composer:
         # definitions, lists, yes/no and other entities: the unit itself settles it
         if c.answer is None:
             c.type_fit = max(c.type_fit, 0.3 if len(qt.split()) >= 6 else 0.0)
-            if info.qtype == "list" and (qt.count(",") >= 2 or ";" in qt or ":" in qt or c.unit.kind == "list_item"):
-                c.type_fit = 0.7
+            if info.qtype == "list":
+                enumerates = qt.count(",") >= 2 or ";" in qt or c.unit.kind == "list_item" or bool(_INTRODUCES.search(qt))
+                c.type_fit = 1.0 if enumerates else -0.2
             elif info.qtype == "definition" and _DEFINES.search(qt):
                 c.type_fit = 0.8
 
@@ -408,8 +414,9 @@ class Composer:
             return chosen, None
         others = [
             c for c in cands
-            if c.chunk.report_id != best.chunk.report_id and c.value is not None and c.score >= best.score - 0.45
-            and c.coverage >= 0.6 * best.coverage and c.type_fit > 0.4
+            if c.chunk.report_id != best.chunk.report_id and c.value is not None and c.score >= best.score - 0.5
+            and c.coverage >= 0.8 * best.coverage and c.type_fit >= 0.9
+            and (c.chunk.kind not in ("kpi", "table_row") or self._label_precision(info, c) >= 0.5)
         ]
         if not others:
             return chosen, None
@@ -438,6 +445,25 @@ class Composer:
                 + (" (a later report may restate earlier figures on a wider scope)." if rb.year != ra.year else ".")
             )
         return ordered[: max(len(chosen), 2)], note
+
+    def _extend_list(self, c: Candidate) -> None:
+        """A unit that introduces a list (`… include:`) is quoted with the items that follow it."""
+        if not re.search(r":\s*$|\b(following|include|includes)\b", c.quote_text, re.I):
+            return
+        ids = self.index.units_by_chunk[self.index.chunks.index(c.chunk)] if c.chunk in self.index.chunks else []
+        following = [self.index.units[i] for i in ids if self.index.units[i].start >= c.unit.end]
+        end = c.unit.end
+        words = len(c.quote_text.split())
+        for u in following:
+            w = len(u.text.split())
+            if words + w > _MAX_QUOTE_WORDS:
+                break
+            end, words = u.end, words + w
+        if end > c.unit.end:
+            text = self.index.chunks[self.index.chunks.index(c.chunk)].text
+            raw = text[c.unit.start - c.chunk.start : end - c.chunk.start]
+            c.unit = c.unit.model_copy(update={"end": end, "text": raw})
+            c.quote_text = quote_text(raw)
 
     # ------------------------------------------------------------------ confidence
     def features(self, info: QuestionInfo, best: Candidate) -> dict[str, float]:

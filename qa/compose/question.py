@@ -62,6 +62,11 @@ def analyse(question: str) -> QuestionInfo:
         qtype = "definition"
     elif re.search(r"\b(which|what|who)\b", low):
         qtype = "entity"
+    if qtype in ("definition", "entity", "other") and not re.search(r"\bmean|\bdefin|\bhow (many|much)\b", low):
+        # "what are the supplier red-line issues", "security domains in the baseline": a plural head noun
+        head = [w for w in re.findall(r"[a-z][a-z-]+", re.sub(r"['’]s\b", "", low)) if w not in _GENERIC and len(w) > 3]
+        if any(w.endswith("s") and not w.endswith(("ss", "us", "is", "ics", "ies's")) for w in head[:5]):
+            qtype = "list"
     if re.search(r"\b(percent|percentage|%|share|proportion|ratio)\b", low) and qtype in ("numeric", "other", "entity"):
         qtype = "percent"
     units: set[str] = set()
