@@ -1,8 +1,8 @@
 """Fit the composer's confidence model on the DEV split only (logistic regression over its features).
 
-Target: 1 for answerable questions, 0 for unanswerable ones (the abstention decision). Two rare,
-decisive signals (a year no report covers, a name the reports never use) keep their prior weights:
-a few dev questions cannot estimate them. The threshold is the highest that keeps false abstention
+Target: 1 for answerable questions, 0 for unanswerable ones (the abstention decision). Rare,
+decisive signals (a year no report covers, a name the reports never use, an empty table cell…)
+keep their prior weights (FIXED_FEATURES): a few dev questions cannot estimate them. The threshold is the highest that keeps false abstention
 on answerable dev questions within --max-false-abst. Writes qa/compose/confidence.json and prints the
 abstention threshold that keeps false abstention within the target on dev.
 
@@ -50,9 +50,9 @@ def main() -> None:
         y.append(1 if it.answers else 0)
         del ok
         answerable.append(bool(it.answers))
-    from qa.compose.composer import DEFAULT_CONFIDENCE
+    from qa.compose.composer import DEFAULT_CONFIDENCE, FIXED_FEATURES
 
-    fixed = {"year_uncovered", "unknown_proper"}
+    fixed = set(FIXED_FEATURES)
     free = [k for k in names if k not in fixed]
     Xa = np.array(X)
     offset = sum(DEFAULT_CONFIDENCE[k] * Xa[:, names.index(k)] for k in fixed)

@@ -36,9 +36,15 @@ _MAX_QUOTE_WORDS = 80
 # and stored in confidence.json next to this module (these are the fallback).
 DEFAULT_CONFIDENCE: dict[str, float] = {
     "bias": -2.0, "dense": 2.5, "coverage": 2.5, "key_missing": -1.2, "unknown_frac": -3.0, "unknown_proper": -3.0,
-    "type_fit": 0.8, "year_uncovered": -6.0, "year_miss": -1.0, "hit_score": 0.5, "label_precision": 0.3,
-    "no_extract": -0.8,
+    "type_fit": 0.8, "year_uncovered": -6.0, "year_miss": -2.0, "hit_score": 0.5, "label_precision": 0.3,
+    "no_extract": -0.8, "label_mismatch": -1.5, "cell_empty": -4.0,
 }
+# Rare but decisive signals keep these prior weights when the model is refitted on dev.
+FIXED_FEATURES = ("year_uncovered", "unknown_proper", "year_miss", "label_mismatch", "cell_empty")
+_QWORDS = frozenset(
+    "what which who whom whose when where why how is are was were does do did has have had can could will would "
+    "should list name give show tell xiaomi xiaomi's in by for of the a an and or".split()
+)
 
 
 def load_confidence_model() -> tuple[dict[str, float], float]:
@@ -476,7 +482,7 @@ class Composer:
             key = max(known, key=lambda t: self.idf.get(t, 0.0))
             if key not in body and not (info.alts.get(key, frozenset()) & body):
                 key_missing = 1.0
-        proper = [w for w in re.findall(r"(?<!^)(?<![.?!]\s)\b([A-Z][A-Za-z]+|[A-Z]{2,}[a-z]?)\b", info.text)]
+        proper = [w for w in re.findall(r"\b([A-Z][A-Za-z]+|[A-Z]{2,}[a-z]?)\b", info.text) if w.lower() not in _QWORDS]
         unknown_proper = 0.0
         for w in proper:
             toks = tokenize(w)
@@ -493,7 +499,10 @@ class Composer:
             "unknown_proper": unknown_proper,
             "type_fit": max(best.type_fit, -0.6),
             "year_uncovered": year_uncovered,
-            "year_miss": 1.0 if info.years and best.year_fit <= 0.0 else 0.0,
+            "year_miss": 1.0 if info.years and best.year_fit < 0.8 else 0.0,
+            "label_mismatch": 1.0 if best.chunk.kind in ("table_row", "kpi") and self._label_precision(info, best) < 0.4 else 0.0,
+            "cell_empty": 1.0 if best.column is not None and best.answer is not None and not any(
+                ch.isalnum() for ch in best.answer.text) else 0.0,
             "hit_score": best.hit_score,
             "label_precision": self._label_precision(info, best),
             "no_extract": 1.0 if info.wants_number and best.answer is None else 0.0,
