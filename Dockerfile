@@ -46,7 +46,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     ESGQA_TIKTOKEN_CACHE_DIR=/app/.cache/tiktoken \
     TIKTOKEN_CACHE_DIR=/app/.cache/tiktoken \
     ESGQA_FEEDBACK_PATH=/app/var/feedback.jsonl \
-    ESGQA_LOG_JSON=true
+    ESGQA_LOG_JSON=true \
+    OMP_NUM_THREADS=1 \
+    MKL_NUM_THREADS=1
 RUN useradd --system --create-home --uid 10001 --shell /usr/sbin/nologin esgqa
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /app/seeds /app/seeds

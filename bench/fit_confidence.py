@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--max-false-abst", type=float, default=0.04)
+    ap.add_argument("--max-false-abst", type=float, default=0.04, help="false abstention allowed on dev")
     args = ap.parse_args()
     from sklearn.linear_model import LogisticRegression
 
@@ -40,15 +40,16 @@ def main() -> None:
     X: list[list[float]] = []
     y: list[int] = []
     answerable: list[bool] = []
+    correct: list[bool] = []
     names: list[str] = []
     for it in items:
         ans = svc.ask(it.question)
-        feats = svc.composer.last_features
+        feats = svc.last_features
         names = sorted(feats)
         X.append([feats[k] for k in names])
         ok = bool(it.answers) and bool(ans.quotes) and holds(ans.quotes[0].text, it)
         y.append(1 if it.answers else 0)
-        del ok
+        correct.append(ok)
         answerable.append(bool(it.answers))
     from qa.compose.composer import DEFAULT_CONFIDENCE, FIXED_FEATURES
 
@@ -65,18 +66,23 @@ def main() -> None:
     weights.update({k: float(w) / scale for k, w in zip(free, model.coef_[0][:-1], strict=True)})
     weights.update({k: DEFAULT_CONFIDENCE[k] for k in fixed})
     z = weights["bias"] + sum(weights[k] * Xa[:, names.index(k)] for k in names)
-    probs = 1.0 / (1.0 + np.exp(-z))
-    # threshold: the highest that keeps false abstention on answerable dev questions within the target
-    ans_probs = np.sort(probs[np.array(answerable)])
-    k = int(np.floor(args.max_false_abst * len(ans_probs)))
-    threshold = float(ans_probs[k]) - 1e-6 if len(ans_probs) else 0.5
-    unans = probs[~np.array(answerable)]
+    ans_mask = np.array(answerable)
+    # decision: the highest logit that keeps false abstention on answerable dev questions within the target
+    ans_z = np.sort(z[ans_mask])
+    k = int(np.floor(args.max_false_abst * len(ans_z)))
+    decision = float(ans_z[k]) - 1e-6 if len(ans_z) else 0.0
+    # confidence: Platt scaling of the logit against "quotes[0] holds a gold answer", so confidence
+    # reads as the probability that the top quote answers the question
+    answered = z >= decision
+    right = np.array(correct)
+    platt_model = LogisticRegression(C=10.0, max_iter=2000).fit(z.reshape(-1, 1), right.astype(int))
+    platt = [float(platt_model.coef_[0][0]), float(platt_model.intercept_[0])]
     print(json.dumps(weights, indent=1))
-    print(f"threshold={threshold:.3f} abstain(dev)={100 * float(np.mean(unans < threshold)):.1f}% "
-          f"false_abst(dev)={100 * float(np.mean(probs[np.array(answerable)] < threshold)):.1f}%")
+    print(f"decision_logit={decision:.3f} abstain(dev)={100 * float(np.mean(~answered[~ans_mask])):.1f}% "
+          f"false_abst(dev)={100 * float(np.mean(~answered[ans_mask])):.1f}% platt={platt}")
     out = ROOT / "qa" / "compose" / "confidence.json"
     out.write_text(json.dumps({"fitted_on": "eval/questions.jsonl split=dev", "n": len(y), "weights": weights,
-                               "threshold": threshold}, indent=2) + "\n")
+                               "decision_logit": decision, "platt": platt}, indent=2) + "\n")
     print(f"wrote {out}")
 
 

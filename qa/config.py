@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     feedback_path: Path = REPO_ROOT / "var" / "feedback.jsonl"
     feedback_max_bytes: int = 5 * 1024 * 1024
     feedback_backups: int = 3
+    api_threads: int = 0  # inference threads per API worker; 0 = cpu_count
+    torch_threads: int = 1  # OMP/MKL threads per inference call under `esgqa serve`
     log_json: bool = False
     log_level: str = "INFO"
 

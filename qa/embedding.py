@@ -56,7 +56,7 @@ class SentenceTransformerEmbedder:
             digest = hashlib.sha256()
             for w in weights:
                 with w.open("rb") as fh:
-                    for block in iter(lambda fh=fh: fh.read(1 << 22), b""):
+                    while block := fh.read(1 << 22):
                         digest.update(block)
             self._fingerprint = digest.hexdigest()
         return self._fingerprint

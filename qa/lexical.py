@@ -18,11 +18,7 @@ _DIGIT_COMMA = re.compile(r"(?<=\d)[,](?=\d{3}\b)")
 _TOKEN = re.compile(r"[a-z]+\d+[a-z0-9]*|\d+(?:\.\d+)?%?|[a-z]+")
 _SPLIT_ALNUM = re.compile(r"^([a-z]+)(\d+)$")
 STOPWORDS = frozenset(
-    """a an the and or of in on at to for from by with as is are was were be been being this that these those it its
-    we our us you your they their them he she his her what which who whom whose when where why how does do did done
-    has have had can could would should will shall may might must than then there here about into over under per
-    also such not no nor so if but any all each both either some more most much many very just only own same other
-    s t""".split()
+    ["a", "an", "the", "and", "or", "of", "in", "on", "at", "to", "for", "from", "by", "with", "as", "is", "are", "was", "were", "be", "been", "being", "this", "that", "these", "those", "it", "its", "we", "our", "us", "you", "your", "they", "their", "them", "he", "she", "his", "her", "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "does", "do", "did", "done", "has", "have", "had", "can", "could", "would", "should", "will", "shall", "may", "might", "must", "than", "then", "there", "here", "about", "into", "over", "under", "per", "also", "such", "not", "no", "nor", "so", "if", "but", "any", "all", "each", "both", "either", "some", "more", "most", "much", "many", "very", "just", "only", "own", "same", "other", "s", "t"]
 )
 _CODE_PREFIX = frozenset({"iso", "scope", "gri", "sdg", "sdgs", "ohsas", "sa", "iec", "gb", "tr", "ipc", "sasb", "a", "b"})
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from qa.compose.composer import Composer, ComposerOptions, idf_table, load_confidence_model
@@ -31,6 +31,7 @@ class QAService:
     embedder: Embedder
     retriever: Retriever
     composer: Composer
+    last_features: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def load(cls, settings: Settings, embedder: Embedder | None = None, check_stale: bool = True) -> QAService:
@@ -47,10 +48,13 @@ class QAService:
     @classmethod
     def from_index(cls, settings: Settings, index: LoadedIndex, embedder: Embedder) -> QAService:
         retriever = Retriever(index, embedder, settings)
-        weights, threshold = load_confidence_model()
-        if settings.abstain_threshold is not None:
-            threshold = settings.abstain_threshold
-        options = ComposerOptions(abstain_threshold=threshold, confidence_weights=weights)
+        model = load_confidence_model()
+        options = ComposerOptions(
+            abstain_threshold=settings.abstain_threshold,
+            confidence_weights=model.weights,
+            decision_logit=model.decision_logit,
+            platt=model.platt,
+        )
         composer = Composer(index, idf_table(index.chunks), options)
         svc = cls(settings, index, embedder, retriever, composer)
         svc.ask("warm-up: total energy consumption")  # first call pays one-off costs, not the first user
@@ -125,10 +129,12 @@ class QAService:
         )
         hits = self._with_every_report(resolved, hits, filters, mode or "hybrid", qvec, year_awareness)
         t3 = time.perf_counter()
-        self.composer.options.year_awareness = year_awareness
-        answer = self.composer.compose(question, info, hits, qvec, top_k=top_k)
+        answer, features = self.composer.compose_with_features(
+            question, info, hits, qvec, top_k=top_k, year_awareness=year_awareness
+        )
         t4 = time.perf_counter()
         answer.resolved_question = resolved
+        self.last_features = features  # the latest call's confidence inputs (bench/fit_confidence.py)
         answer.answer_id = uuid.uuid4().hex
         answer.timings_ms = {
             "embed": round((t2 - t1) * 1000, 2),

@@ -36,10 +36,7 @@ def contains_tokens(haystack: str, needle: str) -> bool:
     if not n or len(n) > len(h):
         return False
     first = n[0]
-    for i, tok in enumerate(h):
-        if tok == first and h[i : i + len(n)] == n:
-            return True
-    return False
+    return any(tok == first and h[i:i + len(n)] == n for i, tok in enumerate(h))
 
 
 def same_span(source_text: str, start: int, end: int, quote: str) -> bool:

@@ -145,7 +145,7 @@ def test_run_writes_every_artifact_with_the_expected_metrics(eval_file: Path, tm
     assert set(m["by_report"]) == {"000_0d96487a71bc60db.txt", "003_5656a8e8da27fe0f.txt", "both", "none"}
     assert m["by_report"]["003_5656a8e8da27fe0f.txt"]["A@1"] == 50.0
     buckets = {(b["lo"], b["hi"]): b for b in m["reliability"]["buckets"]}
-    assert buckets[(0.0, 0.2)]["n"] == 1 and buckets[(0.0, 0.2)]["accuracy"] == 100.0  # h5 abstained
+    assert buckets[(0.0, 0.2)]["n"] == 1 and buckets[(0.0, 0.2)]["accuracy"] == 0.0  # h5: unanswerable, low confidence
     assert buckets[(0.6, 0.8)]["n"] == 1 and buckets[(0.6, 0.8)]["accuracy"] == 0.0  # h2 wrong
     assert m["mode"] == "bm25" and m["build_id"] == "fake-build" and m["baseline"] is None
 

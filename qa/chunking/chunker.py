@@ -12,7 +12,15 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from qa.chunking.lines import Line, ends_sentence, is_bullet, is_short_label, is_value, split_lines, strip_marks
+from qa.chunking.lines import (
+    Line,
+    ends_sentence,
+    is_bullet,
+    is_short_label,
+    is_value,
+    split_lines,
+    strip_marks,
+)
 from qa.chunking.structure import Structure, analyse
 from qa.chunking.tables import Row, Table, parse_table
 from qa.ingest import Document

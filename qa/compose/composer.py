@@ -42,19 +42,29 @@ DEFAULT_CONFIDENCE: dict[str, float] = {
 # Rare but decisive signals keep these prior weights when the model is refitted on dev.
 FIXED_FEATURES = ("year_uncovered", "unknown_proper", "year_miss", "label_mismatch", "cell_empty")
 _QWORDS = frozenset(
-    "what which who whom whose when where why how is are was were does do did has have had can could will would "
-    "should list name give show tell xiaomi xiaomi's in by for of the a an and or".split()
+    ["what", "which", "who", "whom", "whose", "when", "where", "why", "how", "is", "are", "was", "were", "does", "do", "did", "has", "have", "had", "can", "could", "will", "would", "should", "list", "name", "give", "show", "tell", "xiaomi", "xiaomi's", "in", "by", "for", "of", "the", "a", "an", "and", "or"]
 )
 
 
-def load_confidence_model() -> tuple[dict[str, float], float]:
-    """The fitted weights and abstention threshold (confidence.json), or the defaults."""
-    path = Path(__file__).with_name("confidence.json")
+@dataclass(frozen=True)
+class ConfidenceModel:
+    weights: dict[str, float]
+    decision_logit: float  # answer when the logit reaches this, abstain below
+    platt: tuple[float, float]  # confidence = sigmoid(a * logit + b)
+
+
+def load_confidence_model(path: Path | None = None) -> ConfidenceModel:
+    """The model fitted on the dev split (confidence.json next to this module), or the defaults."""
+    path = path or Path(__file__).with_name("confidence.json")
     try:
         data = json.loads(path.read_text())
-        return {str(k): float(v) for k, v in data["weights"].items()}, float(data["threshold"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return dict(DEFAULT_CONFIDENCE), 0.5
+        return ConfidenceModel(
+            weights={str(k): float(v) for k, v in data["weights"].items()},
+            decision_logit=float(data["decision_logit"]),
+            platt=(float(data["platt"][0]), float(data["platt"][1])),
+        )
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return ConfidenceModel(dict(DEFAULT_CONFIDENCE), 0.0, (1.0, 0.0))
 _DEFINES = re.compile(
     r"\b(refers? to|is defined as|defined as|means|is a|are a|encompass(?:es)?|is the|consists? of|concept of)\b", re.I
 )
@@ -90,8 +100,9 @@ class Candidate:
 @dataclass
 class ComposerOptions:
     candidate_chunks: int = 12
-    year_awareness: bool = True
-    abstain_threshold: float = 0.35
+    abstain_threshold: float | None = None  # on the calibrated confidence; None: use decision_logit
+    decision_logit: float = 0.0
+    platt: tuple[float, float] = (1.0, 0.0)
     w_dense: float = 0.9
     w_cover: float = 1.1
     w_rank: float = 0.35
@@ -121,7 +132,7 @@ class Composer:
         self.options = options or ComposerOptions()
         self.reports: dict[str, ReportInfo] = {r.id: r for r in index.reports}
         self._latest = max((r.year for r in index.reports), default=0)
-        self.last_features: dict[str, float] = {}
+        self._chunk_pos = {c.id: i for i, c in enumerate(index.chunks)}
 
     # ------------------------------------------------------------------ public
     def compose(
@@ -131,13 +142,26 @@ class Composer:
         hits: Sequence[Hit],
         qvec: np.ndarray,
         top_k: int = 5,
+        year_awareness: bool = True,
     ) -> Answer:
-        cands = self._candidates(info, hits, qvec)
+        return self.compose_with_features(question, info, hits, qvec, top_k, year_awareness)[0]
+
+    def compose_with_features(
+        self,
+        question: str,
+        info: QuestionInfo,
+        hits: Sequence[Hit],
+        qvec: np.ndarray,
+        top_k: int = 5,
+        year_awareness: bool = True,
+    ) -> tuple[Answer, dict[str, float]]:
+        """The answer and the confidence model's inputs (for fitting it). Safe to call concurrently."""
+        cands = self._candidates(info, hits, qvec, year_awareness)
         if not cands:
             return Answer(
                 question=question, answered=False, answer=None, confidence=0.0, quotes=[],
                 notes=["Nothing in the reports matches this question."],
-            )
+            ), {}
         cands.sort(key=lambda c: -c.score)
         best = cands[0]
         chosen = self._diverse(cands, top_k)
@@ -150,9 +174,13 @@ class Composer:
             self._extend_list(best)
         if best.note:
             notes.insert(0, best.note)
-        self.last_features = self.features(info, best)
-        confidence = self._confidence(info, best, cands)
-        answered = confidence >= self.options.abstain_threshold
+        feats = self.features(info, best)
+        z = self._logit(feats)
+        confidence = self._calibrated(z)
+        if self.options.abstain_threshold is not None:
+            answered = confidence >= self.options.abstain_threshold
+        else:
+            answered = z >= self.options.decision_logit
         quotes = [self._quote(c, with_highlight=(i == 0 and answered)) for i, c in enumerate(chosen)]
         if not answered:
             notes = ["The reports don't appear to answer this; the closest passages are shown, not an answer."]
@@ -163,12 +191,14 @@ class Composer:
             confidence=round(confidence, 3),
             quotes=quotes,
             notes=notes,
-        )
+        ), feats
 
     # ------------------------------------------------------------------ candidates
-    def _candidates(self, info: QuestionInfo, hits: Sequence[Hit], qvec: np.ndarray) -> list[Candidate]:
+    def _candidates(
+        self, info: QuestionInfo, hits: Sequence[Hit], qvec: np.ndarray, year_awareness: bool = True
+    ) -> list[Candidate]:
         idx = self.index
-        chunk_pos = {c.id: i for i, c in enumerate(idx.chunks)}
+        chunk_pos = self._chunk_pos
         out: list[Candidate] = []
         top = list(hits[: self.options.candidate_chunks])
         if not top:
@@ -183,12 +213,14 @@ class Composer:
             sims = vecs @ qvec.astype(np.float32)
             for u_i, sim in zip(unit_ids, sims, strict=True):
                 unit = idx.units[u_i]
-                cand = self._score(info, unit, u_i, h, float(sim), max_hit)
+                cand = self._score(info, unit, u_i, h, float(sim), max_hit, year_awareness)
                 if cand is not None:
                     out.append(cand)
         return out
 
-    def _score(self, info: QuestionInfo, unit: Unit, u_i: int, hit: Hit, sim: float, max_hit: float) -> Candidate | None:
+    def _score(
+        self, info: QuestionInfo, unit: Unit, u_i: int, hit: Hit, sim: float, max_hit: float, year_awareness: bool
+    ) -> Candidate | None:
         chunk = hit.chunk
         qt = quote_text(unit.text)
         words = len(qt.split())
@@ -213,7 +245,7 @@ class Composer:
             + o.w_cover * coverage
             + o.w_rank * cand.hit_score
             + o.w_type * cand.type_fit
-            + (o.w_year * cand.year_fit if o.year_awareness else 0.0)
+            + (o.w_year * cand.year_fit if year_awareness else 0.0)
             - length_pen
         )
         return cand
@@ -456,7 +488,8 @@ class Composer:
         """A unit that introduces a list (`… include:`) is quoted with the items that follow it."""
         if not re.search(r":\s*$|\b(following|include|includes)\b", c.quote_text, re.I):
             return
-        ids = self.index.units_by_chunk[self.index.chunks.index(c.chunk)] if c.chunk in self.index.chunks else []
+        pos = self._chunk_pos.get(c.chunk.id)
+        ids = self.index.units_by_chunk[pos] if pos is not None else []
         following = [self.index.units[i] for i in ids if self.index.units[i].start >= c.unit.end]
         end = c.unit.end
         words = len(c.quote_text.split())
@@ -466,8 +499,7 @@ class Composer:
                 break
             end, words = u.end, words + w
         if end > c.unit.end:
-            text = self.index.chunks[self.index.chunks.index(c.chunk)].text
-            raw = text[c.unit.start - c.chunk.start : end - c.chunk.start]
+            raw = c.chunk.text[c.unit.start - c.chunk.start : end - c.chunk.start]
             c.unit = c.unit.model_copy(update={"end": end, "text": raw})
             c.quote_text = quote_text(raw)
 
@@ -508,11 +540,15 @@ class Composer:
             "no_extract": 1.0 if info.wants_number and best.answer is None else 0.0,
         }
 
-    def _confidence(self, info: QuestionInfo, best: Candidate, cands: list[Candidate]) -> float:
-        f = self.features(info, best)
+    def _logit(self, f: dict[str, float]) -> float:
+        """The answerability score: a logistic model over the features (fitted on the dev split)."""
         w = self.options.confidence_weights or DEFAULT_CONFIDENCE
-        z = w.get("bias", 0.0) + sum(w.get(k, 0.0) * v for k, v in f.items())
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        return w.get("bias", 0.0) + sum(w.get(k, 0.0) * v for k, v in f.items())
+
+    def _calibrated(self, z: float) -> float:
+        """P(the answer is right), Platt-scaled on the dev split."""
+        a, b = self.options.platt
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, a * z + b))))
 
     # ------------------------------------------------------------------ output
     def _quote(self, c: Candidate, with_highlight: bool) -> Quote:
@@ -538,7 +574,7 @@ def _map_span(raw: str, shown: str, start: int, end: int) -> Span | None:
     prefix = quote_text(raw[:start] + "\x00")[:-1] if start else ""
     guess = len(prefix)
     for off in (guess, guess - 1, guess + 1):
-        if 0 <= off and shown[off : off + len(target)] == target:
+        if off >= 0 and shown[off : off + len(target)] == target:
             return Span(off, off + len(target), target)
     pos = shown.find(target)
     return Span(pos, pos + len(target), target) if pos >= 0 else None

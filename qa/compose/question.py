@@ -11,10 +11,7 @@ from qa.retrieval import years_in
 QType = str  # numeric | percent | count | money | date | entity | yes_no | list | definition | other
 
 _GENERIC = frozenset(
-    """xiaomi xiaomis report reported reporting esg company group corporation total number figure value data
-    amount level year years many much what which when how did does do was were is are the in of for give tell
-    show say said disclose disclosed state mention mentioned list name named describe according overall
-    annual fy please latest current one""".split()
+    ["xiaomi", "xiaomis", "report", "reported", "reporting", "esg", "company", "group", "corporation", "total", "number", "figure", "value", "data", "amount", "level", "year", "years", "many", "much", "what", "which", "when", "how", "did", "does", "do", "was", "were", "is", "are", "the", "in", "of", "for", "give", "tell", "show", "say", "said", "disclose", "disclosed", "state", "mention", "mentioned", "list", "name", "named", "describe", "according", "overall", "annual", "fy", "please", "latest", "current", "one"]
 )
 _UNIT_HINTS: list[tuple[re.Pattern[str], set[str]]] = [
     (re.compile(r"\b(energy|electricity|power)\b", re.I), {"mwh", "kwh", "gwh", "twh", "gj"}),
@@ -82,8 +79,7 @@ def analyse(question: str) -> QuestionInfo:
         wants_number = True
     terms = [t for t in tokenize(q) if t not in _GENERIC and not re.fullmatch(r"(19|20)\d\d", t) and not t.startswith("fy")]
     # de-duplicate, keep order
-    seen: set[str] = set()
-    key_terms = [t for t in terms if not (t in seen or seen.add(t))]
+    key_terms = list(dict.fromkeys(terms))
     alts: dict[str, set[str]] = {}
     for key, syns in SYNONYMS.items():
         if re.search(rf"(?<![\w-]){re.escape(key)}(?![\w-])", low):

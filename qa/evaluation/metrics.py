@@ -32,8 +32,9 @@ Definitions (every rate is a percentage 0-100; `None` when its denominator is 0)
   `search(question, k=20)`) holds a gold answer by the same `holds` rule; MRR is the mean of
   1/rank (0 when none of the 20 holds), reported on a 0-1 scale.
 - **latency**: p50/p95 (linear interpolation) of the wall time of `ask`, in ms.
-- **reliability**: a question is *correct* when it is answerable and A@1_answered holds, or
-  unanswerable and the service abstained. Questions are bucketed by `confidence` into
+- **reliability**: a question is *correct* when it is answerable and quotes[0] holds a gold
+  answer (confidence means "the top quote answers the question"; an unanswerable question is
+  never correct, so its confidence should be low). Questions are bucketed by `confidence` into
   [0,0.2), [0.2,0.4), [0.4,0.6), [0.6,0.8), [0.8,1.0]; each bucket reports its accuracy;
   `ece` is the expected calibration error (bucket-size-weighted |accuracy - mean confidence|).
 """
@@ -267,7 +268,7 @@ def score(item: EvalItem, prediction: Prediction, sources: SourceCache) -> Quest
                 break
 
     a1_answered = answered and a1
-    correct = a1_answered if answerable else not answered
+    correct = answerable and a1  # confidence reads as P(quotes[0] answers the question)
     return QuestionResult(
         id=item.id,
         type=item.type,

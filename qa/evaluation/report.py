@@ -117,8 +117,8 @@ def render_report(run: EvalRun) -> str:
     out += ["## By question type", "", metrics_table(list(m.by_type.items()), GROUP_COLUMNS, "type"), "",
             "## By report", "", metrics_table(list(m.by_report.items()), GROUP_COLUMNS, "report"), "",
             "## Reliability (confidence vs accuracy)", "",
-            "Correct: answerable and answered with quotes[0] holding a gold answer, or unanswerable "
-            f"and abstained. ECE = {fmt(m.ece)}.", "", reliability_table(m), "",
+            "Correct: the question is answerable and quotes[0] holds a gold answer (confidence is the "
+            f"probability that the top quote answers). ECE = {fmt(m.ece)}.", "", reliability_table(m), "",
             "## Plots", "", *[f"![{p}]({p})" for p in PLOT_FILES], ""]
     preds = {p.id: p for p in run.predictions}
     failed = [(it, preds[it.id], r) for it, r in zip(run.items, run.results, strict=True) if r.failed]

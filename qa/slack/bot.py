@@ -248,7 +248,7 @@ class SlackBot:
         return answer
 
     def blocks(self, answer: Answer, **kwargs: Any) -> list[dict[str, Any]]:
-        return render_answer_blocks(answer, abstain_threshold=self.settings.abstain_threshold, **kwargs)
+        return render_answer_blocks(answer, **kwargs)
 
     def thread_history(self, client: WebClient, channel: str, thread_ts: str) -> list[Turn]:
         """Earlier turns of a thread: from memory, else rebuilt from the answers' message metadata."""
