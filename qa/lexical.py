@@ -108,7 +108,7 @@ def tokenize(text: str) -> list[str]:
             prev = None
             continue
         if tok not in STOPWORDS:
-            out.append(_stem(tok))
+            out.append(tok if any(ch.isdigit() for ch in tok) else _stem(tok))
         prev = tok
     return out
 

@@ -270,7 +270,10 @@ class IndexBuilder:
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
 
     def _prune(self, builds: Path, keep: str) -> None:
-        dirs = sorted((d for d in builds.iterdir() if d.is_dir() and not d.name.startswith(".")), key=lambda d: d.name)
+        dirs = sorted(
+            (d for d in builds.iterdir() if d.is_dir() and not d.name.startswith(".")),
+            key=lambda d: (d.stat().st_mtime, d.name),
+        )
         for old in dirs[:-_KEEP_BUILDS]:
             if old.name != keep:
                 shutil.rmtree(old, ignore_errors=True)

@@ -184,11 +184,6 @@ def test_chunks_never_cross_a_section_boundary(real_chunks: dict[str, Split], ri
         assert not any(re.search(rf"(?m)^[ \t]*{re.escape(h)}[ \t\d]*$", c.text) for c in chunks), h
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a 2-column table whose first row has no figures is read as a header row, and its text "
-    "(`ISO/IEC 27001 <tab> Information Security Management Standard (ISMS)`) is in no chunk",
-)
 def test_first_row_of_a_text_table_is_kept(real_chunks: dict[str, Split]) -> None:
     chunks = real_chunks["xiaomi-esg-2022"][1]
     assert any("Information Security Management Standard (ISMS)" in c.text for c in chunks)

@@ -35,11 +35,6 @@ def test_pdf_pages_are_kept(tmp_path: Path, make_pdf: Callable[[Path, list[list[
     assert doc.page_at(first_end) is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: Chunker._groups merges pieces across PDF page breaks, so a chunk starting on page 1 "
-    "cites page 1 for text printed on pages 2 and 3 (fix: flush a group when doc.page_at changes)",
-)
 def test_pdf_chunks_carry_their_page(tmp_path: Path, make_pdf: Callable[[Path, list[list[str]]], Path]) -> None:
     pdf = make_pdf(tmp_path / "three.pdf", PAGES)
     doc = load_document(pdf)

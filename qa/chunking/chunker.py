@@ -28,7 +28,7 @@ from qa.models import Chunk, ChunkKind, ReportInfo, Unit
 
 log = logging.getLogger(__name__)
 
-CHUNKER_VERSION = "5"
+CHUNKER_VERSION = "6"  # bump whenever chunks, units or the BM25 tokenizer change
 
 _ABBREV = {"e.g", "i.e", "no", "co", "ltd", "inc", "mr", "mrs", "ms", "dr", "st", "vs", "etc", "approx", "fig", "p", "pp"}
 _BOUNDARY = re.compile(r"[.!?](?:[\"”’)\]])?(?=\s+[\"“(]?[A-Z0-9•·])")
@@ -77,7 +77,7 @@ class Chunker:
         pieces = list(self._pieces(lines, st, text))
         chunks: list[Chunk] = []
         units: list[Unit] = []
-        for group in self._groups(pieces, text):
+        for group in self._groups(pieces, text, doc.page_at):
             self._emit(report, doc, group, chunks, units)
         return chunks, units
 
@@ -122,6 +122,11 @@ class Chunker:
                 last_table = table
                 title = _table_title(section)
                 kind: ChunkKind = "index" if (noise == "index" or table.is_index) else "table_row"
+                hl = table.header_line
+                if hl is not None and not hl.raw.startswith("\t"):
+                    # a text header row is quotable too (it may be the table's first data row)
+                    out.append(Piece(hl.start, hl.end, kind, section, standalone=True, table=table,
+                                     row=Row(lines=[hl]), table_title=title))
                 for row in table.rows:
                     out.append(
                         Piece(row.start, row.end, kind, section, standalone=True, table=table, row=row,
@@ -178,7 +183,9 @@ class Chunker:
         return last
 
     # ------------------------------------------------------------------ grouping
-    def _groups(self, pieces: list[Piece], text: str) -> list[list[Piece]]:
+    def _groups(
+        self, pieces: list[Piece], text: str, page_at: Callable[[int], int | None] | None = None
+    ) -> list[list[Piece]]:
         groups: list[list[Piece]] = []
         cur: list[Piece] = []
 
@@ -199,7 +206,8 @@ class Chunker:
             if cur:
                 head = cur[0]
                 family_changed = _family(head.kind) != _family(p.kind)
-                if head.section != p.section or family_changed:
+                page_changed = page_at is not None and page_at(head.start) != page_at(p.start)
+                if head.section != p.section or family_changed or page_changed:
                     flush()
                 elif self.count(text[head.start : p.end]) > (
                     self.target_tokens // 3 if p.kind == "kpi" else self.target_tokens

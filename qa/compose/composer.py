@@ -35,12 +35,12 @@ _MAX_QUOTE_WORDS = 80
 # Logistic weights over `Composer.features`; refitted on the dev split by bench/fit_confidence.py
 # and stored in confidence.json next to this module (these are the fallback).
 DEFAULT_CONFIDENCE: dict[str, float] = {
-    "bias": -2.0, "dense": 2.5, "coverage": 2.5, "key_missing": -1.2, "unknown_frac": -3.0, "unknown_proper": -3.0,
+    "bias": -2.0, "dense": 2.5, "coverage": 2.5, "key_missing": -1.2, "unknown_frac": -4.0, "unknown_proper": -3.0,
     "type_fit": 0.8, "year_uncovered": -6.0, "year_miss": -2.0, "hit_score": 0.5, "label_precision": 0.3,
     "no_extract": -0.8, "label_mismatch": -1.5, "cell_empty": -4.0,
 }
 # Rare but decisive signals keep these prior weights when the model is refitted on dev.
-FIXED_FEATURES = ("year_uncovered", "unknown_proper", "year_miss", "label_mismatch", "cell_empty")
+FIXED_FEATURES = ("year_uncovered", "unknown_proper", "unknown_frac", "year_miss", "label_mismatch", "cell_empty")
 _QWORDS = frozenset(
     ["what", "which", "who", "whom", "whose", "when", "where", "why", "how", "is", "are", "was", "were", "does", "do", "did", "has", "have", "had", "can", "could", "will", "would", "should", "list", "name", "give", "show", "tell", "xiaomi", "xiaomi's", "in", "by", "for", "of", "the", "a", "an", "and", "or"]
 )
@@ -310,7 +310,9 @@ class Composer:
             ds = dates(qt)
             if ds:
                 c.answer = ds[0] if not years else next((d for d in ds if any(str(y) in d.text for y in years)), ds[0])
-                c.type_fit = 1.0
+                # a day beats a month, a month beats a bare year
+                specific = max(len(re.findall(r"\d+|[A-Z][a-z]+", d.text)) for d in ds)
+                c.type_fit = {1: 0.5, 2: 0.8}.get(specific, 1.0)
             return
         if info.wants_number:
             nums = [n for n in numbers(qt) if re.sub(r"[,\s]", "", _digits(n[0].text)) not in info.numbers]

@@ -36,6 +36,38 @@ class QuestionInfo:
     numbers: frozenset[str] = field(default_factory=frozenset)  # figures the question itself names
 
 
+_BREAK = frozenset(
+    "in of for at by on to with from about under during does do did is are was were has have had that which who "
+    "whom can could will would should".split()
+)
+
+
+def _plural_head(low: str) -> bool:
+    """Does the question ask for several things ("which certifications…", "supplier red-line issues")?
+
+    The head noun is the word after "which"/"what", or else the last word of the opening noun phrase.
+    """
+    text = re.split(r"[(,;:?]", re.sub(r"['’]s\b", "", low))[0]
+    words = re.findall(r"[a-z][a-z-]*", text)
+    if not words:
+        return False
+    if words[0] in ("which", "what") and len(words) > 1 and words[1] not in _BREAK:
+        head = words[1]
+    else:
+        while words and (words[0] in ("what", "which", "list", "name", "the", "all") or words[0] in _BREAK):
+            words = words[1:]
+        phrase: list[str] = []
+        for w in words:
+            if w in _BREAK:
+                break
+            if w not in _GENERIC:
+                phrase.append(w)
+        if not phrase:
+            return False
+        head = phrase[-1]
+    return len(head) > 3 and head.endswith("s") and not head.endswith(("ss", "us", "is", "ics"))
+
+
 def analyse(question: str) -> QuestionInfo:
     q = question.strip()
     low = q.lower()
@@ -61,8 +93,7 @@ def analyse(question: str) -> QuestionInfo:
         qtype = "entity"
     if qtype in ("definition", "entity", "other") and not re.search(r"\bmean|\bdefin|\bhow (many|much)\b", low):
         # "what are the supplier red-line issues", "security domains in the baseline": a plural head noun
-        head = [w for w in re.findall(r"[a-z][a-z-]+", re.sub(r"['’]s\b", "", low)) if w not in _GENERIC and len(w) > 3]
-        if any(w.endswith("s") and not w.endswith(("ss", "us", "is", "ics", "ies's")) for w in head[:5]):
+        if _plural_head(low):
             qtype = "list"
     if re.search(r"\b(percent|percentage|%|share|proportion|ratio)\b", low) and qtype in ("numeric", "other", "entity"):
         qtype = "percent"

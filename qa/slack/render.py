@@ -36,7 +36,9 @@ def confidence_words(answer: Answer, abstain_threshold: float = 0.35) -> str:
     if answer.confidence >= HIGH_CONFIDENCE:
         found = "Exact figure found" if any(c.isdigit() for c in answer.answer or "") else "Answer found"
         return f":white_check_mark: {found} (confidence {answer.confidence:.2f})"
-    return f":large_yellow_circle: Likely answer — check the quote (confidence {answer.confidence:.2f})"
+    if answer.confidence >= abstain_threshold:
+        return f":large_yellow_circle: Likely answer — check the quote (confidence {answer.confidence:.2f})"
+    return f":warning: Low confidence — check the quote (confidence {answer.confidence:.2f})"
 
 
 def citation_line(citation: Citation) -> str:

@@ -1,0 +1,267 @@
+"""The persistent index: atomic builds, verified loading, incremental embedding (hashing embedder, tiny corpus)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import qa.store
+from qa.chunking.chunker import Chunker
+from qa.config import Settings
+from qa.embedding import HashingEmbedder
+from qa.errors import CorruptIndex, IndexNotFound, StaleIndex
+from qa.models import Filters
+from qa.reports import ReportRegistry
+from qa.retrieval import Retriever
+from qa.store import IndexBuilder, load_index
+
+REPORT_A = """1. Environmental Management
+
+1.1 Green Operations
+
+Our Beijing campus obtained the ISO14001 certification in 2021. Solar panels produced 1,234.5 MWh of power.
+
+Total GHG Emissions3
+
+31,347.06 t
+
+Direct Energy Consumption
+
+3,192.70 MWh
+
+1.2 Green Packaging
+
+All packaging is recyclable. Plastic use fell by 40% compared with the previous year.
+
+2. People First
+
+2.1 Employee Rights
+
+We forbid child labour and forced labour in all operations.
+"""
+
+REPORT_B = """Key Environmental Indicators
+
+\t2023\t2022\t2021
+Hazardous Waste (Metric Tons)\t1.10\t1.43\t2.50
+Fresh Water Consumption (Metric Tons)\t400,000.00\t391,953.85\t329,572.00
+
+Community Investment
+
+Volunteers gave 52,000 hours to rural schools during the year. Donations reached RMB 30 million.
+"""
+
+
+def _settings(tmp: Path) -> Settings:
+    seeds = tmp / "seeds"
+    seeds.mkdir(exist_ok=True)
+    if not (seeds / "reports.json").exists():
+        (seeds / "reports.json").write_text('{"version": 1, "reports": []}\n', encoding="utf-8")
+    return Settings(root=tmp, seeds_dir=seeds, index_dir=tmp / "index")
+
+
+def _add(s: Settings, rid: str, text: str, year: int, covers: list[int]) -> ReportRegistry:
+    src = s.root / f"incoming-{rid}.txt"
+    src.write_text(text, encoding="utf-8")
+    reg = ReportRegistry(s.manifest_path, s.root).load()
+    reg.add(src, report_id=rid, title=f"Report {rid}", year=year, company="X", years_covered=covers)
+    return ReportRegistry(s.manifest_path, s.root).load()
+
+
+def _builder(s: Settings, embedder: HashingEmbedder | None = None) -> IndexBuilder:
+    chunker = Chunker(lambda t: len(t.split()), max_tokens=s.chunk_max_tokens, target_tokens=40)
+    return IndexBuilder(s, embedder or HashingEmbedder(), chunker)
+
+
+@pytest.fixture()
+def one_report(tmp_path: Path) -> tuple[Settings, ReportRegistry]:
+    s = _settings(tmp_path)
+    return s, _add(s, "alpha-2021", REPORT_A, 2021, [2021])
+
+
+def test_build_writes_a_build_dir_and_current(one_report: tuple[Settings, ReportRegistry]) -> None:
+    s, reg = one_report
+    summary = _builder(s).build(reg)
+    build = s.index_dir / "builds" / summary.build_id
+    assert summary.path == build and build.is_dir()
+    assert (s.index_dir / "CURRENT").read_text().strip() == summary.build_id
+    for name in ("chunks.faiss", "chunks.jsonl", "units.jsonl", "manifest.json", "chunk_vectors.npy",
+                 "unit_vectors.npy", "embed_keys.json"):
+        assert (build / name).is_file(), name
+    assert any((build / "bm25").iterdir())
+    manifest = json.loads((build / "manifest.json").read_text())
+    assert manifest["model_name"] == "hashing-fake" and manifest["model_fingerprint"] == "hashing-384"
+    assert manifest["dim"] == 384 and manifest["chunker_version"] == qa.store.CHUNKER_VERSION
+    assert manifest["reports"][0]["id"] == "alpha-2021"
+    assert manifest["reports"][0]["sha256"] == reg.get("alpha-2021").sha256
+    assert manifest["chunk_count"] == summary.chunks > 0 and manifest["unit_count"] == summary.units
+    assert manifest["created"] and manifest["build_id"] == summary.build_id
+    assert not list((s.index_dir / "builds").glob(".build-*"))
+    assert summary.embedded == summary.chunks + summary.units and summary.reused == 0
+
+
+def test_load_index_and_search(one_report: tuple[Settings, ReportRegistry]) -> None:
+    s, reg = one_report
+    emb = HashingEmbedder()
+    summary = _builder(s, emb).build(reg)
+    idx = load_index(s, reg.reports, emb.fingerprint)
+    assert idx.build_id == summary.build_id and len(idx.chunks) == summary.chunks
+    assert len(idx.units) == summary.units and idx.faiss_index.ntotal == summary.chunks
+    assert [r.id for r in idx.reports] == ["alpha-2021"]
+    for u in idx.units:  # unit text is restored from its chunk
+        c = idx.chunks[u.chunk_index]
+        assert u.text == c.text[u.start - c.start : u.end - c.start]
+    r = Retriever(idx, emb, s)
+    for mode in ("bm25", "dense", "hybrid"):
+        hits = r.search("ISO14001 certification", k=3, mode=mode)  # type: ignore[arg-type]
+        assert "ISO14001" in hits[0].chunk.text, mode
+    hits = r.search("Total GHG Emissions 31,347.06", k=1, mode="bm25")
+    assert "31,347.06 t" in hits[0].chunk.text and hits[0].chunk.kind == "kpi"
+    assert r.search("anything", filters=Filters(section_prefix="9. Nowhere")) == []
+
+
+def test_stale_model_fingerprint(one_report: tuple[Settings, ReportRegistry]) -> None:
+    s, reg = one_report
+    _builder(s).build(reg)
+    with pytest.raises(StaleIndex) as exc:
+        load_index(s, reg.reports, HashingEmbedder(dim=128).fingerprint)
+    assert "model" in str(exc.value) and "esgqa index" in str(exc.value)
+
+
+def test_stale_chunker_version(one_report: tuple[Settings, ReportRegistry], monkeypatch: pytest.MonkeyPatch) -> None:
+    s, reg = one_report
+    _builder(s).build(reg)
+    monkeypatch.setattr(qa.store, "CHUNKER_VERSION", "999")
+    with pytest.raises(StaleIndex, match=r"chunker version .*999.*esgqa index"):
+        load_index(s, reg.reports, "hashing-384")
+
+
+def test_stale_chunk_settings(one_report: tuple[Settings, ReportRegistry]) -> None:
+    s, reg = one_report
+    _builder(s).build(reg)
+    other = s.model_copy(update={"chunk_max_tokens": 200})
+    with pytest.raises(StaleIndex, match="chunk size settings changed"):
+        load_index(other, reg.reports, "hashing-384")
+
+
+def test_stale_report_sha_and_new_report(one_report: tuple[Settings, ReportRegistry]) -> None:
+    s, reg = one_report
+    _builder(s).build(reg)
+    changed = [r.model_copy(update={"sha256": "0" * 64}) for r in reg.reports]
+    with pytest.raises(StaleIndex, match=r"report alpha-2021 changed.*esgqa index"):
+        load_index(s, changed, "hashing-384")
+    reg2 = _add(s, "beta-2023", REPORT_B, 2023, [2021, 2022, 2023])
+    with pytest.raises(StaleIndex, match="report beta-2023 is not indexed"):
+        load_index(s, reg2.reports, "hashing-384")
+    with pytest.raises(StaleIndex, match="removed from the manifest"):
+        load_index(s, [], "hashing-384")
+    # reports=None skips the check (tools that only read the index)
+    assert load_index(s, None, None).chunks
+
+
+def test_truncated_faiss_file_is_corrupt(one_report: tuple[Settings, ReportRegistry]) -> None:
+    s, reg = one_report
+    summary = _builder(s).build(reg)
+    faiss_file = summary.path / "chunks.faiss"
+    data = faiss_file.read_bytes()
+    faiss_file.write_bytes(data[: len(data) // 2])
+    with pytest.raises(CorruptIndex, match=r"chunks.faiss.*corrupt.*esgqa index"):
+        load_index(s, reg.reports, "hashing-384")
+    # even with a matching checksum, an unreadable FAISS file is refused cleanly
+    manifest = json.loads((summary.path / "manifest.json").read_text())
+    manifest["files"]["chunks.faiss"] = qa.store._sha256(faiss_file)
+    (summary.path / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(CorruptIndex, match="esgqa index"):
+        load_index(s, reg.reports, "hashing-384")
+
+
+def test_missing_file_or_bad_manifest_is_corrupt(one_report: tuple[Settings, ReportRegistry]) -> None:
+    s, reg = one_report
+    summary = _builder(s).build(reg)
+    (summary.path / "units.jsonl").unlink()
+    with pytest.raises(CorruptIndex, match="units.jsonl is missing"):
+        load_index(s, reg.reports, "hashing-384")
+    (summary.path / "manifest.json").write_text("{")
+    with pytest.raises(CorruptIndex, match="unreadable"):
+        load_index(s, reg.reports, "hashing-384")
+
+
+def test_missing_index_dir(tmp_path: Path) -> None:
+    s = _settings(tmp_path)
+    with pytest.raises(IndexNotFound, match="esgqa index"):
+        load_index(s, [], None)
+    (tmp_path / "index").mkdir()
+    (tmp_path / "index" / "CURRENT").write_text("20990101T000000Z-gone\n")
+    with pytest.raises(IndexNotFound, match="missing"):
+        load_index(s, [], None)
+
+
+def test_interrupted_build_leaves_the_previous_index(one_report: tuple[Settings, ReportRegistry]) -> None:
+    s, reg = one_report
+    first = _builder(s).build(reg)
+    current = (s.index_dir / "CURRENT").read_bytes()
+
+    def crash() -> None:
+        raise RuntimeError("power cut")
+
+    reg2 = _add(s, "beta-2023", REPORT_B, 2023, [2021, 2022, 2023])
+    with pytest.raises(RuntimeError, match="power cut"):
+        _builder(s).build(reg2, fail_after_write=crash)
+    assert (s.index_dir / "CURRENT").read_bytes() == current
+    assert [d.name for d in (s.index_dir / "builds").iterdir()] == [first.build_id]
+    idx = load_index(s, reg.reports, "hashing-384")  # the previous build is still usable
+    assert idx.build_id == first.build_id
+
+
+def test_adding_a_report_embeds_only_its_chunks(one_report: tuple[Settings, ReportRegistry]) -> None:
+    s, reg = one_report
+    emb = HashingEmbedder()
+    first = _builder(s, emb).build(reg)
+    assert emb.calls == first.chunks + first.units
+    reg2 = _add(s, "beta-2023", REPORT_B, 2023, [2021, 2022, 2023])
+    before = emb.calls
+    second = _builder(s, emb).build(reg2)
+    new = second.per_report["beta-2023"]
+    assert new["chunks"] > 0 and new["units"] > 0
+    assert emb.calls - before == new["chunks"] + new["units"]
+    assert second.embedded == new["chunks"] + new["units"]
+    assert second.reused == first.chunks + first.units
+    # the reused vectors are the same as freshly computed ones
+    idx = load_index(s, reg2.reports, emb.fingerprint)
+    fresh = HashingEmbedder().encode([qa.store.chunk_embed_text(idx.chunks[0], idx.reports[0])])
+    assert (abs(idx.chunk_vectors[0] - fresh[0]) < 1e-6).all()
+    # a rebuild with nothing new embeds nothing; another model re-embeds everything
+    before = emb.calls
+    third = _builder(s, emb).build(reg2)
+    assert emb.calls == before and third.embedded == 0
+    other = HashingEmbedder(dim=128)
+    fourth = _builder(s, other).build(reg2)
+    assert other.calls == fourth.chunks + fourth.units == fourth.embedded
+    # old builds are pruned (ids made in the same second sort randomly, so allow one extra), the live one stays
+    builds = sorted(d.name for d in (s.index_dir / "builds").iterdir())
+    assert len(builds) <= 4 and fourth.build_id in builds
+    assert load_index(s, reg2.reports, other.fingerprint).build_id == fourth.build_id
+
+
+@pytest.mark.slow
+def test_cli_index_if_stale_is_up_to_date_on_the_second_run(tmp_path: Path) -> None:
+    s = _settings(tmp_path)
+    _add(s, "alpha-2021", REPORT_A, 2021, [2021])
+    env = {"ESGQA_ROOT": str(s.root), "ESGQA_SEEDS_DIR": str(s.seeds_dir), "ESGQA_INDEX_DIR": str(s.index_dir)}
+    from qa.cli import app
+
+    runner = CliRunner()
+    res = runner.invoke(app, ["index", "--if-stale", "--quiet"], env=env)
+    assert res.exit_code == 0, res.output
+    assert "building the index" in res.stdout and "No index found" in res.stdout
+    assert "built index" in res.stdout and "1 reports" in res.stdout
+    res = runner.invoke(app, ["index", "--if-stale", "--quiet"], env=env)
+    assert res.exit_code == 0, res.output
+    assert "is up to date" in res.stdout and "built index" not in res.stdout
+    # a changed report makes the stale check fail with a clear message, not a traceback
+    (s.seeds_dir / "alpha-2021.txt").write_text(REPORT_A + "\nMore.\n", encoding="utf-8")
+    res = runner.invoke(app, ["index", "--if-stale", "--quiet"], env=env)
+    assert res.exit_code == 2 and "has changed" in res.stderr and "Traceback" not in res.output
