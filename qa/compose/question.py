@@ -91,10 +91,13 @@ def analyse(question: str) -> QuestionInfo:
         qtype = "definition"
     elif re.search(r"\b(which|what|who)\b", low):
         qtype = "entity"
-    if qtype in ("definition", "entity", "other") and not re.search(r"\bmean|\bdefin|\bhow (many|much)\b", low):
-        # "what are the supplier red-line issues", "security domains in the baseline": a plural head noun
-        if _plural_head(low):
-            qtype = "list"
+    # "what are the supplier red-line issues", "security domains in the baseline": a plural head noun
+    if (
+        qtype in ("definition", "entity", "other")
+        and not re.search(r"\bmean|\bdefin|\bhow (many|much)\b", low)
+        and _plural_head(low)
+    ):
+        qtype = "list"
     if re.search(r"\b(percent|percentage|%|share|proportion|ratio)\b", low) and qtype in ("numeric", "other", "entity"):
         qtype = "percent"
     units: set[str] = set()
