@@ -71,7 +71,7 @@ def markdown(rep: dict[str, Any]) -> str:
         s = a[key]
         rows.append([label, s["n"], s["p50"], s["p95"], s["p99"], s["mean"], s["max"]])
     parts += [f"## Overall ({rep['passes']} passes x {rep['questions']} eval questions after {rep['warmup']} "
-              "warm-up asks, one process)", "",
+              f"warm-up asks, one process, torch threads {rep['torch_threads']})", "",
               md_table(["", "n", "p50 ms", "p95 ms", "p99 ms", "mean ms", "max ms"], rows), ""]
     per = []
     for p, s in rep["per_pass"].items():
@@ -100,6 +100,8 @@ def main() -> None:
     ap.add_argument("--questions", type=Path, default=common.QUESTIONS)
     ap.add_argument("--passes", type=int, default=2)
     ap.add_argument("--warmup", type=int, default=5)
+    ap.add_argument("--torch-threads", type=int, default=None,
+                    help="torch.set_num_threads after loading (default: torch's default)")
     args = ap.parse_args()
     common.offline()
     t_start = time.perf_counter()
@@ -111,13 +113,15 @@ def main() -> None:
     from qa.errors import QAError
     from qa.service import QAService
 
-    log("loading QAService (live index)")
+    settings = Settings()
+    log(f"loading QAService ({settings.index_dir})")
     try:
-        svc = QAService.load(Settings())
+        svc = QAService.load(settings)
     except QAError as exc:
         print(f"cannot load the service: {type(exc).__name__}: {exc}", file=sys.stderr)
         sys.exit(1)
     rep["build_id"] = svc.build_id
+    rep["torch_threads"] = common.set_torch_threads(args.torch_threads)
     rep["rss_mib_after_load"] = common.rss_mib()
     rows = run(svc, items, args.passes, args.warmup)["rows"]
     rep["rss_mib_after_run"] = common.rss_mib()

@@ -406,7 +406,8 @@ def markdown(rep: dict[str, Any]) -> str:
         target = TARGETS["retrieval_p50_ms"]
         hs, ho = lat["search_ms"]["hybrid"]["p50"], lat["retrieval_only_ms"]["hybrid"]["p50"]
         parts += [f"## Query latency, ms ({lat['queries']} queries, {lat['distinct_queries']} distinct, k={lat['k']},"
-                  f" warm, one process; fusion={lat['fusion']}, {lat['chunks']} chunks, {lat['index_type']} index)", "",
+                  f" warm, one process; fusion={lat['fusion']}, {lat['chunks']} chunks, {lat['index_type']} index, "
+                  f"torch threads {rep.get('torch_threads')})", "",
                   md_table(["mode", "search p50", "search p95", "retrieval-only p50", "retrieval-only p95",
                             "search mean"], rows), "",
                   "search = `QAService.search(q, k=20, mode)` incl. query embedding; retrieval-only = "
@@ -484,6 +485,8 @@ def main() -> None:
     ap.add_argument("--ef-search", default="64,128,256")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--keep-build", action="store_true", help="keep the temporary index directory")
+    ap.add_argument("--torch-threads", type=int, default=None,
+                    help="torch.set_num_threads for the query-time part (default: torch's default)")
     ap.add_argument("--index-dir", type=Path, default=None,
                     help="index directory the service loads (default: Settings().index_dir, the live index)")
     ap.add_argument("--allow-stale", action="store_true",
@@ -520,6 +523,7 @@ def main() -> None:
             rep["build_id"] = svc.build_id
             rep["index_dir"] = str(svc.index.path)
             rep["staleness_checked"] = not args.allow_stale
+            rep["torch_threads"] = common.set_torch_threads(args.torch_threads)
         except QAError as exc:
             rep["service_error"] = f"{type(exc).__name__}: {exc}"
             log(f"cannot load the service: {exc}")

@@ -258,6 +258,15 @@ def load_questions(path: Path = QUESTIONS) -> list[Any]:
     return load_eval_file(path)
 
 
+def set_torch_threads(n: int | None) -> int | None:
+    """Set torch's intra-op threads (None: leave the default); returns the number in effect."""
+    import torch
+
+    if n:
+        torch.set_num_threads(n)
+    return int(torch.get_num_threads())
+
+
 def cycle(items: Sequence[Any], n: int) -> list[Any]:
     """The first `n` of `items` repeated as often as needed."""
     if not items:

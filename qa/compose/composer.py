@@ -70,6 +70,9 @@ _DEFINES = re.compile(
 )
 
 
+# a footnote reference: superscript digits after a word, or 1-2 plain digits after a closing quote
+_FOOTNOTE_REF = re.compile(r"[A-Za-z)\"”’]([⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3})|[\"”’] ?(\d{1,2})\b")
+_TO_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 _INTRODUCES = re.compile(r"(:\s*$|\b(include|includes|including|the following|as follows|such as|namely)\b)", re.I)
 
 
@@ -133,6 +136,13 @@ class Composer:
         self.reports: dict[str, ReportInfo] = {r.id: r for r in index.reports}
         self._latest = max((r.year for r in index.reports), default=0)
         self._chunk_pos = {c.id: i for i, c in enumerate(index.chunks)}
+        # footnotes: units that start with a superscript mark, by (report, mark)
+        self._footnotes: dict[tuple[str, str], list[int]] = {}
+        for i, u in enumerate(index.units):
+            m = re.match(r"\s*([⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3})\S", u.text)
+            if m:
+                rid = index.chunks[u.chunk_index].report_id
+                self._footnotes.setdefault((rid, m.group(1)), []).append(i)
 
     # ------------------------------------------------------------------ public
     def compose(
@@ -163,7 +173,8 @@ class Composer:
                 notes=["Nothing in the reports matches this question."],
             ), {}
         cands.sort(key=lambda c: -c.score)
-        best = cands[0]
+        if info.qtype in ("definition", "list"):
+            cands = self._with_footnotes(info, cands, qvec)
         chosen = self._diverse(cands, top_k)
         notes: list[str] = []
         chosen, cross_note = self._cross_report(info, chosen, cands)
@@ -485,6 +496,31 @@ class Composer:
                 + (" (a later report may restate earlier figures on a wider scope)." if rb.year != ra.year else ".")
             )
         return ordered[: max(len(chosen), 2)], note
+
+    def _with_footnotes(self, info: QuestionInfo, cands: list[Candidate], qvec: np.ndarray) -> list[Candidate]:
+        """A term marked with a footnote (`red-line issues²⁹`, `"answer rate" 22`) is defined in that
+        footnote (`²⁹Xiaomi's red-line issues include: …`): the footnote becomes a candidate too."""
+        extra: list[Candidate] = []
+        for c in cands[:3]:
+            for m in _FOOTNOTE_REF.finditer(c.quote_text):
+                mark = (m.group(1) or m.group(2) or "").translate(_TO_SUPERSCRIPT)
+                if not mark:
+                    continue
+                for u_i in self._footnotes.get((c.chunk.report_id, mark), []):
+                    unit = self.index.units[u_i]
+                    if unit.start == c.unit.start:
+                        continue
+                    chunk = self.index.chunks[unit.chunk_index]
+                    sim = float(np.asarray(self.index.unit_vectors[u_i]) @ qvec.astype(np.float32))
+                    hit = Hit(chunk=chunk, score=c.hit_score, rank=c.hit_rank)
+                    fc = self._score(info, unit, u_i, hit, sim, 1.0, True)
+                    if fc is not None and fc.coverage >= 0.5 * c.coverage:
+                        fc.score = max(fc.score, c.score + 0.05)
+                        extra.append(fc)
+        if not extra:
+            return cands
+        seen = {x.unit_index for x in extra}
+        return sorted(extra + [c for c in cands if c.unit_index not in seen], key=lambda c: -c.score)
 
     def _extend_list(self, c: Candidate) -> None:
         """A unit that introduces a list (`… include:`) is quoted with the items that follow it."""
