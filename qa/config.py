@@ -52,7 +52,7 @@ class Settings(BaseSettings):
     feedback_max_bytes: int = 5 * 1024 * 1024
     feedback_backups: int = 3
     api_threads: int = 0  # inference threads per API worker; 0 = cpu_count
-    torch_threads: int = 1  # OMP/MKL threads per inference call under `esgqa serve`
+    torch_threads: int = 1  # torch threads for answering (QAService.load); 0 = torch's default
     log_json: bool = False
     log_level: str = "INFO"
 

@@ -40,6 +40,11 @@ class QAService:
 
         ensure_tiktoken_cache(settings.tiktoken_cache_dir)
         if embedder is None:
+            if settings.torch_threads > 0:
+                import torch
+
+                # one query at a time: 1 thread is ~20 ms, and never oversubscribes a busy machine
+                torch.set_num_threads(settings.torch_threads)
             embedder = SentenceTransformerEmbedder(settings.resolved_model_path(), settings.model_name).load()
         reports = ReportRegistry(settings.manifest_path, settings.root).load().reports if check_stale else None
         index = load_index(settings, reports, embedder.fingerprint if check_stale else None)
