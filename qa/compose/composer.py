@@ -423,6 +423,8 @@ class Composer:
         has_digit = any(ch.isdigit() for ch in span.text)
         if info.wants_number:
             c.type_fit = 1.0 if has_digit else -0.2
+        elif info.qtype in ("definition", "list", "yes_no"):
+            c.type_fit = -0.3  # a table cell rarely defines, enumerates or settles anything
         else:
             c.type_fit = 0.6 if has_digit else 0.2
         if target and year_cols:
@@ -559,8 +561,12 @@ class Composer:
             if toks and all(self.idf.get(t, 0.0) == 0.0 and not info.alts.get(t) for t in toks):
                 unknown_proper = 1.0
         year_uncovered = 0.0
-        if info.years and not any(set(info.years) & set(r.years_covered) for r in self.reports.values()):
-            year_uncovered = 1.0
+        if (
+            info.years
+            and not any(set(info.years) & set(r.years_covered) for r in self.reports.values())
+            and not any(str(y) in best.quote_text for y in info.years)
+        ):
+            year_uncovered = 1.0  # a year no report covers, and the quote does not mention it either
         return {
             "dense": best.dense,
             "coverage": best.coverage,

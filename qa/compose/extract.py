@@ -18,6 +18,7 @@ _DATE = re.compile(
 )
 _CODE = re.compile(r"\b(?:ISO|IEC|OHSAS|SA|GB/T|IWA|GRI|SASB|TCFD)\s?[\d:.\-–]+(?:\s?:\s?\d{4})?\b|\bISO\s?\d+\b")
 _YEARLIKE = re.compile(r"^(?:19|20)\d\d$")
+_MONTH_BEFORE = re.compile(rf"\b(?:{_MONTHS})\s+$")
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ def numbers(text: str, skip_years: bool = True) -> list[tuple[Span, str]]:
             prefix = text[max(0, m.start("num") - 3) : m.start("num")]
             if not prefix.upper().endswith(("RMB", "$")):
                 continue
+        if _MONTH_BEFORE.search(text[max(0, m.start("num") - 12) : m.start("num")]) and not unit:
+            continue  # the day of a date ("March 24"), not a figure
         out.append((Span(s, e, text[s:e]), unit.lower()))
     return out
 

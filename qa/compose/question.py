@@ -98,7 +98,7 @@ def analyse(question: str) -> QuestionInfo:
         and _plural_head(low)
     ):
         qtype = "list"
-    if re.search(r"\b(percent|percentage|%|share|proportion|ratio)\b", low) and qtype in ("numeric", "other", "entity"):
+    if re.search(r"\b(percent|percentage|%|share of|proportion|ratio)\b", low) and qtype in ("numeric", "other", "entity"):
         qtype = "percent"
     units: set[str] = set()
     for pat, us in _UNIT_HINTS:
@@ -108,9 +108,14 @@ def analyse(question: str) -> QuestionInfo:
         re.search(r"\b(how much|how many|what was the|what were the|figure|value)\b", low)
     ) and qtype not in ("date", "yes_no", "list")
     if not wants_number and qtype in ("other", "entity") and re.search(
-        r"\b(consumption|emissions?|intensity|workforce|employees|rate|hours|waste|turnover|patents?)\b", low
+        r"\b(consumption|emissions?|intensity|workforce|employees|rate|hours|waste|turnover|patents?|reduction|"
+        r"saved|savings?|recycl\w*|volume|shares|granted|invest\w*|spen[dt]\w*|donat\w*|capacity|headcount|"
+        r"participants|users|suppliers|complaints|per capita|per-capita)\b",
+        low,
     ):
         wants_number = True
+    if re.match(r"\s*(who|whom|whose)\b", low) or (qtype == "entity" and re.match(r"\s*which\b", low)):
+        wants_number = bool(re.search(r"\bhow (many|much)\b", low))  # a name, not a figure
     terms = [t for t in tokenize(q) if t not in _GENERIC and not re.fullmatch(r"(19|20)\d\d", t) and not t.startswith("fy")]
     # de-duplicate, keep order
     key_terms = list(dict.fromkeys(terms))
