@@ -23,6 +23,8 @@ def _env() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no "Loading weights" bar on every command
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 
 def _settings() -> Settings:
