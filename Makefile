@@ -26,7 +26,7 @@ index: setup
 	$(PY) -m qa.cli index --if-stale
 
 run: index
-	$(PY) -m qa.cli serve --host 127.0.0.1 --port 8000
+	$(PY) -m qa.cli serve --host 127.0.0.1 --port 8000 --workers 2
 
 # Headless Chromium for the widget's browser tests (Debian packages; no browser downloads).
 browser-deps:
