@@ -383,6 +383,9 @@ class Composer:
         header = c.chunk.header or []
         qt = c.quote_text
         cells = row_cells(c.unit.text, header)
+        if cells and header and [x.span.text for x in cells] == [h for h in header if h][: len(cells)]:
+            c.type_fit = -0.6  # the table's own header row names columns; it answers nothing
+            return
         if not cells:
             c.type_fit = -0.3 if info.wants_number else 0.0
             return

@@ -51,20 +51,17 @@ def _plural_head(low: str) -> bool:
     words = re.findall(r"[a-z][a-z-]*", text)
     if not words:
         return False
-    if words[0] in ("which", "what") and len(words) > 1 and words[1] not in _BREAK:
-        head = words[1]
-    else:
-        while words and (words[0] in ("what", "which", "list", "name", "the", "all") or words[0] in _BREAK):
-            words = words[1:]
-        phrase: list[str] = []
-        for w in words:
-            if w in _BREAK:
-                break
-            if w not in _GENERIC:
-                phrase.append(w)
-        if not phrase:
-            return False
-        head = phrase[-1]
+    while words and (words[0] in ("what", "which", "list", "name", "the", "all") or words[0] in _BREAK):
+        words = words[1:]
+    phrase: list[str] = []
+    for w in words:
+        if w in _BREAK or (w.endswith("ed") and len(w) > 4):
+            break  # a preposition, an auxiliary or a past-tense verb ends the noun phrase
+        if w not in _GENERIC:
+            phrase.append(w)
+    if not phrase:
+        return False
+    head = phrase[-1]
     return len(head) > 3 and head.endswith("s") and not head.endswith(("ss", "us", "is", "ics"))
 
 
