@@ -173,7 +173,7 @@ class Composer:
                 notes=["Nothing in the reports matches this question."],
             ), {}
         cands.sort(key=lambda c: -c.score)
-        if info.qtype in ("definition", "list"):
+        if info.qtype in ("definition", "list") or (info.qtype in ("entity", "other") and not info.wants_number):
             cands = self._with_footnotes(info, cands, qvec)
         chosen = self._diverse(cands, top_k)
         notes: list[str] = []
