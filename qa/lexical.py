@@ -71,6 +71,9 @@ SYNONYMS: dict[str, list[str]] = {
     "scope 1": ["direct"],
     "scope 2": ["indirect"],
     "footprint": ["emissions"],
+    "granted": ["awarded"],
+    "grants": ["awards"],
+    "expenses": ["invested investment"],
 }
 _SYN_PATTERNS = [(re.compile(rf"(?<![\w-]){re.escape(k)}(?![\w-])", re.IGNORECASE), " ".join(v)) for k, v in SYNONYMS.items()]
 

@@ -281,6 +281,10 @@ class Composer:
                 got += 0.7 * w
         return got / total if total else 0.0
 
+    def _reporting_years(self, info: QuestionInfo) -> list[int]:
+        """Years the question asks figures for; far-future years (2030, 2040) are targets, not reporting years."""
+        return [y for y in info.years if y <= self._latest + 2]
+
     def _label_precision(self, info: QuestionInfo, c: Candidate) -> float:
         """For a table row or label/value pair: how much of its label the question asks about."""
         if c.chunk.kind not in ("table_row", "kpi"):
@@ -303,7 +307,7 @@ class Composer:
     def _extract(self, info: QuestionInfo, c: Candidate) -> None:
         qt = c.quote_text
         report = self.reports.get(c.chunk.report_id)
-        years = info.years
+        years = self._reporting_years(info)
         # year fit: the report about that year, or a table column for it
         if years and report is not None:
             if report.year in years:
@@ -424,8 +428,11 @@ class Composer:
         c.column = cell.column
         c.value = parse_number(span.text)
         has_digit = any(ch.isdigit() for ch in span.text)
+        figure_like = has_digit and len(span.text) <= 30 and sum(ch.isdigit() for ch in span.text) * 3 >= len(
+            span.text.replace(" ", "")
+        )
         if info.wants_number:
-            c.type_fit = 1.0 if has_digit else -0.2
+            c.type_fit = 1.0 if figure_like else (0.2 if has_digit else -0.2)  # prose cells are not figures
         elif info.qtype in ("definition", "list", "yes_no"):
             c.type_fit = -0.3  # a table cell rarely defines, enumerates or settles anything
         else:
@@ -564,10 +571,11 @@ class Composer:
             if toks and all(self.idf.get(t, 0.0) == 0.0 and not info.alts.get(t) for t in toks):
                 unknown_proper = 1.0
         year_uncovered = 0.0
+        years = self._reporting_years(info)
         if (
-            info.years
-            and not any(set(info.years) & set(r.years_covered) for r in self.reports.values())
-            and not any(str(y) in best.quote_text for y in info.years)
+            years
+            and not any(set(years) & set(r.years_covered) for r in self.reports.values())
+            and not any(str(y) in best.quote_text for y in years)
         ):
             year_uncovered = 1.0  # a year no report covers, and the quote does not mention it either
         return {
@@ -578,7 +586,7 @@ class Composer:
             "unknown_proper": unknown_proper,
             "type_fit": max(best.type_fit, -0.6),
             "year_uncovered": year_uncovered,
-            "year_miss": 1.0 if info.years and best.year_fit < 0.8 else 0.0,
+            "year_miss": 1.0 if years and best.year_fit < 0.8 else 0.0,
             "label_mismatch": 1.0 if best.chunk.kind in ("table_row", "kpi") and self._label_precision(info, best) < 0.4 else 0.0,
             "cell_empty": 1.0 if best.column is not None and best.answer is not None and not any(
                 ch.isalnum() for ch in best.answer.text) else 0.0,

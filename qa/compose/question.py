@@ -18,7 +18,7 @@ _UNIT_HINTS: list[tuple[re.Pattern[str], set[str]]] = [
     (re.compile(r"\b(emission|emissions|ghg|carbon|co2|scope)\b", re.I), {"t", "tco2e", "tonnes", "tons", "co2e", "co₂e"}),
     (re.compile(r"\b(water)\b", re.I), {"t", "m3", "m³", "tonnes", "tons"}),
     (re.compile(r"\b(waste|packaging)\b", re.I), {"t", "tonnes", "tons", "kg"}),
-    (re.compile(r"\b(rmb|yuan|invest|investment|invested|spend|spent|donat\w*|revenue|money|funding|cost)\b", re.I),
+    (re.compile(r"\b(rmb|yuan|invest|investment|invested|spend|spent|donat\w*|revenue|money|funding|costs?|expenses?|expenditures?|budget)\b", re.I),
      {"rmb", "billion", "million", "yuan", "hk$", "us$", "usd"}),
     (re.compile(r"\b(hours?)\b", re.I), {"hours", "hour"}),
 ]
@@ -42,6 +42,12 @@ _BREAK = frozenset(
 )
 
 
+_QUANTITY_PLURALS = frozenset(
+    "emissions expenses expenditures sales revenues savings hours shares wastes donations earnings costs "
+    "profits assets liabilities dividends taxes fees wages salaries funds investments".split()
+)
+
+
 def _plural_head(low: str) -> bool:
     """Does the question ask for several things ("which certifications…", "supplier red-line issues")?
 
@@ -62,6 +68,8 @@ def _plural_head(low: str) -> bool:
     if not phrase:
         return False
     head = phrase[-1]
+    if head in _QUANTITY_PLURALS:
+        return False  # "R&D expenses", "Scope 1 emissions": one figure, not a list
     return len(head) > 3 and head.endswith("s") and not head.endswith(("ss", "us", "is", "ics"))
 
 
@@ -107,10 +115,14 @@ def analyse(question: str) -> QuestionInfo:
     if not wants_number and qtype in ("other", "entity") and re.search(
         r"\b(consumption|emissions?|intensity|workforce|employees|rate|hours|waste|turnover|patents?|reduction|"
         r"saved|savings?|recycl\w*|volume|shares|granted|invest\w*|spen[dt]\w*|donat\w*|capacity|headcount|"
-        r"participants|users|suppliers|complaints|per capita|per-capita)\b",
+        r"per capita|per-capita)\b",
         low,
     ):
         wants_number = True
+    if re.search(r"\b(reporting period|period covered|what date|deadline)\b", low):
+        qtype, wants_number = "date", False
+    elif qtype == "other" and years and units and not wants_number:
+        wants_number = True  # a keyword query with a year and a metric ("reclaimed water use 2022")
     if re.match(r"\s*(who|whom|whose)\b", low) or (qtype == "entity" and re.match(r"\s*which\b", low)):
         wants_number = bool(re.search(r"\bhow (many|much)\b", low))  # a name, not a figure
     terms = [t for t in tokenize(q) if t not in _GENERIC and not re.fullmatch(r"(19|20)\d\d", t) and not t.startswith("fy")]
