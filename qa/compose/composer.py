@@ -19,7 +19,7 @@ import json
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +29,6 @@ from qa.compose.question import QuestionInfo
 from qa.lexical import tokenize
 from qa.models import Answer, Chunk, Citation, Hit, Quote, ReportInfo, Unit
 from qa.store import LoadedIndex
-from qa.text import collapse_ws
 
 _MAX_QUOTE_WORDS = 80
 # Logistic weights over `Composer.features`; refitted on the dev split by bench/fit_confidence.py
@@ -113,12 +112,6 @@ class ComposerOptions:
     w_year: float = 0.35
     w_label: float = 0.5
     confidence_weights: dict[str, float] | None = None
-
-
-@dataclass
-class Composition:
-    answer: Answer
-    candidates: list[Candidate] = field(default_factory=list)
 
 
 def quote_text(raw: str) -> str:
@@ -644,6 +637,3 @@ def idf_table(chunks: list[Chunk]) -> dict[str, float]:
     n = len(chunks) or 1
     return {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
 
-
-def collapse(text: str) -> str:
-    return collapse_ws(text)
