@@ -27,11 +27,13 @@ def years_in(text: str) -> list[int]:
 
 
 @dataclass(frozen=True)
-class _Scored:
-    idx: int
-    score: float
-    dense: float | None
-    bm25: float | None
+class QueryScores:
+    """One query's scores over every chunk, computed once and ranked under any filter."""
+
+    query: str
+    dense: np.ndarray | None
+    bm25: np.ndarray | None
+    boost: np.ndarray | None  # year awareness
 
 
 class Retriever:
@@ -42,9 +44,17 @@ class Retriever:
         self.embedder = embedder
         self.settings = settings
         self._report_years = {r.id: set(r.years_covered) for r in index.reports}
-        self._report_year = {r.id: r.year for r in index.reports}
-        kinds = np.array([c.kind for c in index.chunks])
+        chunks = index.chunks
+        kinds = np.array([c.kind for c in chunks])
         self._noise = np.isin(kinds, list(NOISE_KINDS))
+        # per-chunk facts the year boost needs, computed once
+        report_year = {r.id: r.year for r in index.reports}
+        self._chunk_year = np.array([report_year.get(c.report_id, 0) for c in chunks], dtype=np.int32)
+        self._chunk_covers = [self._report_years.get(c.report_id, set()) for c in chunks]
+        self._chunk_header_years = [
+            {int(h) for h in c.header if h.isdigit()} if c.header else set() for c in chunks
+        ]
+        self._mentions: dict[int, np.ndarray] = {}  # year -> chunks whose text names it (filled lazily)
 
     def embed_query(self, query: str) -> np.ndarray:
         vec: np.ndarray = self.embedder.encode([query])[0]
@@ -59,11 +69,11 @@ class Retriever:
         qvec: np.ndarray | None = None,
         year_awareness: bool = True,
     ) -> list[Hit]:
-        filters = filters or Filters()
-        allowed = self._allowed(filters)
-        n = len(self.index.chunks)
-        if n == 0 or not allowed.any():
-            return []
+        return self.rank(self.scores(query, mode, qvec, year_awareness), k, filters)
+
+    def scores(
+        self, query: str, mode: SearchMode = "hybrid", qvec: np.ndarray | None = None, year_awareness: bool = True
+    ) -> QueryScores:
         dense = bm25 = None
         if mode in ("dense", "hybrid"):
             if qvec is None:
@@ -71,9 +81,18 @@ class Retriever:
             dense = self._dense_scores(qvec)
         if mode in ("bm25", "hybrid"):
             bm25 = self.index.bm25.scores(expand(query))
+        boost = self._year_boost(query) if year_awareness else None
+        return QueryScores(query, dense, bm25, boost)
+
+    def rank(self, scores: QueryScores, k: int = 10, filters: Filters | None = None) -> list[Hit]:
+        """The top k chunks under `filters` (fusion is normalised over the allowed chunks)."""
+        allowed = self._allowed(filters or Filters())
+        if len(self.index.chunks) == 0 or not allowed.any():
+            return []
+        dense, bm25 = scores.dense, scores.bm25
         fused = self._fuse(dense, bm25, allowed)
-        if year_awareness:
-            fused = fused + self._year_boost(query)
+        if scores.boost is not None:
+            fused = fused + scores.boost
         fused = np.where(allowed, fused, -np.inf)
         top = np.argsort(-fused, kind="stable")[: max(k, 1)]
         hits: list[Hit] = []
@@ -151,19 +170,20 @@ class Retriever:
     def _year_boost(self, query: str) -> np.ndarray:
         years = years_in(query)
         n = len(self.index.chunks)
-        boost = np.zeros(n)
         if not years:
-            return boost
+            return np.zeros(n)
         ys = set(years)
-        for i, c in enumerate(self.index.chunks):
-            b = 0.0
-            if self._report_year.get(c.report_id) in ys:
-                b += 0.04
-            elif self._report_years.get(c.report_id, set()) & ys:
-                b += 0.015
-            if c.header and ys & {int(h) for h in c.header if h.isdigit()}:
-                b += 0.03
-            if any(str(y) in c.text for y in years):
-                b += 0.02
-            boost[i] = b
-        return boost
+        about_year = np.isin(self._chunk_year, years)
+        covers = np.array([bool(c & ys) for c in self._chunk_covers], dtype=bool)
+        header = np.array([bool(h & ys) for h in self._chunk_header_years], dtype=bool)
+        mentions = np.zeros(n, dtype=bool)
+        for y in years:
+            mentions |= self._mentioned(y)
+        return 0.04 * about_year + 0.015 * (~about_year & covers) + 0.03 * header + 0.02 * mentions
+
+    def _mentioned(self, year: int) -> np.ndarray:
+        if year not in self._mentions:
+            if len(self._mentions) > 256:
+                self._mentions.clear()
+            self._mentions[year] = np.array([str(year) in c.text for c in self.index.chunks], dtype=bool)
+        return self._mentions[year]

@@ -6,7 +6,6 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
 
 from qa.compose.composer import Composer, ComposerOptions, idf_table, load_confidence_model
 from qa.compose.question import analyse
@@ -16,7 +15,7 @@ from qa.embedding import Embedder, SentenceTransformerEmbedder
 from qa.errors import BadQuestion, QuestionTooLong
 from qa.models import Answer, Filters, Hit, ReportInfo, SearchMode, Turn
 from qa.reports import ReportRegistry
-from qa.retrieval import Retriever
+from qa.retrieval import QueryScores, Retriever
 from qa.store import LoadedIndex, load_index
 
 log = logging.getLogger(__name__)
@@ -88,9 +87,7 @@ class QAService:
             )
         return question.strip()
 
-    def _with_every_report(
-        self, query: str, hits: list[Hit], filters: Filters | None, mode: SearchMode, qvec: Any, year_awareness: bool
-    ) -> list[Hit]:
+    def _with_every_report(self, hits: list[Hit], scores: QueryScores, filters: Filters | None) -> list[Hit]:
         """Add each other report's best passages, so a figure both reports give is always considered."""
         allowed = set(filters.report_ids) if filters and filters.report_ids else None
         extra: list[Hit] = []
@@ -99,7 +96,7 @@ class QAService:
             if allowed is not None and report.id not in allowed:
                 continue
             base = filters.model_copy(update={"report_ids": [report.id]}) if filters else Filters(report_ids=[report.id])
-            for h in self.retriever.search(query, k=3, filters=base, mode=mode, qvec=qvec, year_awareness=year_awareness):
+            for h in self.retriever.rank(scores, 3, base):
                 if h.chunk.id not in seen:
                     extra.append(h.model_copy(update={"rank": len(hits) + len(extra) + 1}))
                     seen.add(h.chunk.id)
@@ -129,17 +126,14 @@ class QAService:
         t1 = time.perf_counter()
         qvec = self.retriever.embed_query(resolved)
         t2 = time.perf_counter()
-        hits = self.retriever.search(
-            resolved, k=max(20, top_k), filters=filters, mode=mode or "hybrid", qvec=qvec, year_awareness=year_awareness
-        )
-        hits = self._with_every_report(resolved, hits, filters, mode or "hybrid", qvec, year_awareness)
+        scores = self.retriever.scores(resolved, mode or "hybrid", qvec, year_awareness)
+        hits = self._with_every_report(self.retriever.rank(scores, max(20, top_k), filters), scores, filters)
         t3 = time.perf_counter()
-        answer, features = self.composer.compose_with_features(
-            question, info, hits, qvec, top_k=top_k, year_awareness=year_awareness
-        )
+        composed = self.composer.compose(question, info, hits, qvec, top_k=top_k, year_awareness=year_awareness)
         t4 = time.perf_counter()
+        answer = composed.answer
         answer.resolved_question = resolved
-        self.last_features = features  # the latest call's confidence inputs (bench/fit_confidence.py)
+        self.last_features = composed.features  # the latest call's confidence inputs (bench/fit_confidence.py)
         answer.answer_id = uuid.uuid4().hex
         answer.timings_ms = {
             "embed": round((t2 - t1) * 1000, 2),

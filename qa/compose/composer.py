@@ -114,6 +114,12 @@ class ComposerOptions:
     confidence_weights: dict[str, float] | None = None
 
 
+@dataclass(frozen=True)
+class Composed:
+    answer: Answer
+    features: dict[str, float]  # the confidence model's inputs for this answer
+
+
 def quote_text(raw: str) -> str:
     """A unit as shown: line breaks (and the blank lines of hard-wrapped text) become single spaces."""
     return re.sub(r"[ \t]*\n\s*", " ", raw).strip()
@@ -146,25 +152,14 @@ class Composer:
         qvec: np.ndarray,
         top_k: int = 5,
         year_awareness: bool = True,
-    ) -> Answer:
-        return self.compose_with_features(question, info, hits, qvec, top_k, year_awareness)[0]
-
-    def compose_with_features(
-        self,
-        question: str,
-        info: QuestionInfo,
-        hits: Sequence[Hit],
-        qvec: np.ndarray,
-        top_k: int = 5,
-        year_awareness: bool = True,
-    ) -> tuple[Answer, dict[str, float]]:
-        """The answer and the confidence model's inputs (for fitting it). Safe to call concurrently."""
+    ) -> Composed:
+        """The answer, and the confidence model's inputs (for fitting it). Safe to call concurrently."""
         cands = self._candidates(info, hits, qvec, year_awareness)
         if not cands:
-            return Answer(
+            return Composed(Answer(
                 question=question, answered=False, answer=None, confidence=0.0, quotes=[],
                 notes=["Nothing in the reports matches this question."],
-            ), {}
+            ), {})
         cands.sort(key=lambda c: -c.score)
         if info.qtype in ("definition", "list") or (info.qtype in ("entity", "other") and not info.wants_number):
             cands = self._with_footnotes(info, cands, qvec)
@@ -188,14 +183,14 @@ class Composer:
         quotes = [self._quote(c, with_highlight=(i == 0 and answered)) for i, c in enumerate(chosen)]
         if not answered:
             notes = ["The reports don't appear to answer this; the closest passages are shown, not an answer."]
-        return Answer(
+        return Composed(Answer(
             question=question,
             answered=answered,
             answer=(best.answer.text if best.answer else quotes[0].text) if answered else None,
             confidence=round(confidence, 3),
             quotes=quotes,
             notes=notes,
-        ), feats
+        ), feats)
 
     # ------------------------------------------------------------------ candidates
     def _candidates(
@@ -446,10 +441,7 @@ class Composer:
                 break
             if c.chunk.id in used_chunks:
                 continue
-            key = (c.chunk.report_id, c.chunk.section)
-            if key in used_sections and any(
-                x.chunk.report_id == c.chunk.report_id and x.chunk.section == c.chunk.section for x in chosen
-            ) and len(chosen) < 2:
+            if len(chosen) < 2 and (c.chunk.report_id, c.chunk.section) in used_sections:
                 # prefer another section for the second quote when one scores close
                 alt = next(
                     (x for x in cands if x.chunk.id not in used_chunks and (x.chunk.report_id, x.chunk.section) not in used_sections

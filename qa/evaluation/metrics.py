@@ -52,6 +52,7 @@ from typing import Any
 
 from qa.evaluation.dataset import EvalItem, Prediction
 from qa.models import Quote
+from qa.text import collapse_ws
 
 EVIDENCE_TYPES = frozenset({"yes_no", "list", "definition"})
 EVIDENCE_COVERAGE = 0.60
@@ -143,10 +144,6 @@ def holds_every_report(quote_texts: Sequence[str], item: EvalItem) -> bool:
 
 
 # ---------------------------------------------------------------- verbatim
-
-
-def collapse_ws(text: str) -> str:
-    return " ".join(text.split())
 
 
 @dataclass(frozen=True)
