@@ -65,7 +65,7 @@ def load_confidence_model(path: Path | None = None) -> ConfidenceModel:
     except (OSError, ValueError, KeyError, TypeError, IndexError):
         return ConfidenceModel(dict(DEFAULT_CONFIDENCE), 0.0, (1.0, 0.0))
 _DEFINES = re.compile(
-    r"\b(refers? to|is defined as|defined as|means|is a|are a|encompass(?:es)?|is the|consists? of|concept of)\b", re.I
+    r"\b(refers? to|is defined as|defined as|means|is a|are a|encompass(?:es)?|is the|consists? of|concept of)\b|\S\s?=\s?\S", re.I
 )
 
 
@@ -111,6 +111,7 @@ class ComposerOptions:
     w_type: float = 0.45
     w_year: float = 0.35
     w_label: float = 0.5
+    pair_cost: float = 0.25  # two adjacent sentences as one quote (see Composer._pairs)
     confidence_weights: dict[str, float] | None = None
 
 
@@ -166,6 +167,7 @@ class Composer:
         chosen = self._diverse(cands, top_k)
         notes: list[str] = []
         chosen, cross_note = self._cross_report(info, chosen, cands)
+        chosen = self._cover_years(info, chosen, cands, top_k)
         if cross_note:
             notes.append(cross_note)
         best = chosen[0]
@@ -215,6 +217,32 @@ class Composer:
                 cand = self._score(info, unit, u_i, h, float(sim), max_hit, year_awareness)
                 if cand is not None:
                     out.append(cand)
+            if h.chunk.kind == "text" and info.qtype != "list":
+                out.extend(self._pairs(info, h, unit_ids, sims, max_hit, year_awareness))
+        return out
+
+    def _pairs(
+        self, info: QuestionInfo, hit: Hit, unit_ids: list[int], sims: np.ndarray, max_hit: float, year_awareness: bool
+    ) -> list[Candidate]:
+        """Two adjacent sentences quoted together, for answers one sentence sets up and the next gives
+        (`…installed a smart energy management system. With the above measures, the park saves 1,406,874 kWh`).
+        The pair costs a little, so it wins only when the second sentence adds what the question asks for."""
+        idx = self.index
+        chunk = hit.chunk
+        out: list[Candidate] = []
+        for j in range(len(unit_ids) - 1):
+            a, b = idx.units[unit_ids[j]], idx.units[unit_ids[j + 1]]
+            if a.kind != "text" or b.kind != "text" or b.start < a.end:
+                continue
+            if len(a.text.split()) + len(b.text.split()) > _MAX_QUOTE_WORDS:
+                continue
+            raw = chunk.text[a.start - chunk.start : b.end - chunk.start]
+            merged = Unit(chunk_index=a.chunk_index, start=a.start, end=b.end, text=raw, kind=a.kind)
+            sim = float(max(sims[j], sims[j + 1]))
+            cand = self._score(info, merged, unit_ids[j], hit, sim, max_hit, year_awareness)
+            if cand is not None:
+                cand.score -= self.options.pair_cost
+                out.append(cand)
         return out
 
     def _score(
@@ -239,7 +267,7 @@ class Composer:
         if words < 4 and chunk.kind not in ("kpi", "table_row"):
             length_pen += 0.25
         cand.score = (
-            o.w_label * self._label_precision(info, cand)
+            o.w_label * self._label_match(info, cand)
             + o.w_dense * sim
             + o.w_cover * coverage
             + o.w_rank * cand.hit_score
@@ -291,6 +319,25 @@ class Composer:
             return 0.0
         return len(toks & q) / len(toks)
 
+    def _label_match(self, info: QuestionInfo, c: Candidate) -> float:
+        """Harmonic mean of the label's precision and its recall: the IDF-weighted share of the question's
+        key terms that a table row's label (or its table title and group) names. A bare `Water` row of a
+        targets table names less of "reclaimed water use" than `Reclaimed Water Consumption`."""
+        precision = self._label_precision(info, c)
+        if c.chunk.kind != "table_row" or precision <= 0.0 or not info.terms:
+            return precision  # a label/value pair's text holds its value and group heading: precision only
+        label = c.unit.text.split("\t", 1)[0]
+        toks = set(tokenize(label)) | set(tokenize(c.chunk.table_title or "")) | set(tokenize(c.chunk.context.split("| columns")[0]))
+        total = got = 0.0
+        for t in info.terms:
+            alts = info.alts.get(t, frozenset())
+            w = max([self.idf.get(t, 0.0), *(self.idf.get(a, 0.0) for a in alts)])
+            total += w
+            if t in toks or alts & toks:
+                got += w
+        recall = got / total if total else 0.0
+        return 0.0 if recall <= 0.0 else 2 * precision * recall / (precision + recall)
+
     # ------------------------------------------------------------------ extraction
     def _extract(self, info: QuestionInfo, c: Candidate) -> None:
         qt = c.quote_text
@@ -300,8 +347,8 @@ class Composer:
         if years and report is not None:
             if report.year in years:
                 c.year_fit = 1.0
-            elif set(report.years_covered) & set(years):
-                c.year_fit = 0.5
+            elif set(report.years_covered) & set(years) and c.chunk.kind in ("table_row", "kpi"):
+                c.year_fit = 0.5  # a later report's tables restate earlier years; its prose is about its own year
             if any(str(y) in qt for y in years):
                 c.year_fit = max(c.year_fit, 0.8)
         elif report is not None and info.wants_number and report.year == self._latest:
@@ -471,7 +518,14 @@ class Composer:
         years = info.years
         if years:
             y = years[0]
-            others = [c for c in others if y in self.reports[c.chunk.report_id].years_covered and (c.column in (None, str(y)))]
+
+            def gives_year(c: Candidate) -> bool:
+                report = self.reports[c.chunk.report_id]
+                return y in report.years_covered and (self._about_year(c, y) or (c.column is None and report.year == y))
+
+            if not gives_year(best):
+                return chosen, None  # quotes[0] is about another year: no same-year pair to compare
+            others = [c for c in others if gives_year(c)]
             if not others:
                 return chosen, None
         elif best.column is not None:
@@ -493,6 +547,39 @@ class Composer:
                 + (" (a later report may restate earlier figures on a wider scope)." if rb.year != ra.year else ".")
             )
         return ordered[: max(len(chosen), 2)], note
+
+    def _about_year(self, c: Candidate, year: int) -> bool:
+        """Does the unit give something for `year`: its table column, or the year named (not as a range's end)?"""
+        if c.column is not None:
+            return c.column == str(year)
+        return bool(re.search(rf"(?<![–\-]\s)(?<![–\-])\b{year}\b(?!\s?[–\-]\s?\d)", c.quote_text))
+
+    def _cover_years(self, info: QuestionInfo, chosen: list[Candidate], cands: list[Candidate], top_k: int) -> list[Candidate]:
+        """A question naming several years ("between 2020 and 2022") gets a quote for each among the first three."""
+        years = self._reporting_years(info)
+        if len(years) < 2:
+            return chosen
+        best = chosen[0]
+        for y in years:
+            if any(self._about_year(c, y) for c in chosen[:3]):
+                continue
+            used = {c.chunk.id for c in chosen}
+            pick = next(
+                (c for c in cands
+                 if c.chunk.id not in used and self._about_year(c, y) and c.coverage >= 0.6 * best.coverage
+                 and (not info.wants_number or (c.value is not None and c.type_fit >= 0.9))),
+                None,
+            )
+            if pick is None:
+                continue
+            # replace the first of quotes 2-3 that gives none of the asked years
+            slot = next((i for i in (1, 2) if i < len(chosen) and not any(self._about_year(chosen[i], x) for x in years)), None)
+            if slot is None:
+                chosen = (chosen + [pick])[:top_k]
+            else:
+                chosen = chosen[:slot] + [pick] + chosen[slot:]
+                chosen = chosen[:top_k]
+        return chosen
 
     def _with_footnotes(self, info: QuestionInfo, cands: list[Candidate], qvec: np.ndarray) -> list[Candidate]:
         """A term marked with a footnote (`red-line issues²⁹`, `"answer rate" 22`) is defined in that

@@ -18,7 +18,7 @@ _UNIT_HINTS: list[tuple[re.Pattern[str], set[str]]] = [
     (re.compile(r"\b(emission|emissions|ghg|carbon|co2|scope)\b", re.I), {"t", "tco2e", "tonnes", "tons", "co2e", "co₂e"}),
     (re.compile(r"\b(water)\b", re.I), {"t", "m3", "m³", "tonnes", "tons"}),
     (re.compile(r"\b(waste|packaging)\b", re.I), {"t", "tonnes", "tons", "kg"}),
-    (re.compile(r"\b(rmb|yuan|invest|investment|invested|spend|spent|donat\w*|revenue|money|funding|costs?|expenses?|expenditures?|budget)\b", re.I),
+    (re.compile(r"\b(rmb|yuan|invest\w*|spend\w*|spent|donat\w*|revenues?|money|funding|costs?|expenses?|expenditures?|budgets?)\b", re.I),
      {"rmb", "billion", "million", "yuan", "hk$", "us$", "usd"}),
     (re.compile(r"\b(hours?)\b", re.I), {"hours", "hour"}),
 ]
@@ -132,7 +132,7 @@ def analyse(question: str) -> QuestionInfo:
     for key, syns in SYNONYMS.items():
         if re.search(rf"(?<![\w-]){re.escape(key)}(?![\w-])", low):
             key_toks = [t for t in tokenize(key) if t in key_terms] or tokenize(key)[:1]
-            syn_toks = {t for v in syns for t in tokenize(v)}
+            syn_toks = {t for v in syns for t in tokenize(v) if t not in _GENERIC}  # "total" alone says nothing
             for kt in key_toks:
                 alts.setdefault(kt, set()).update(syn_toks)
     nums = frozenset(re.sub(r"[,\s]", "", m) for m in re.findall(r"\d[\d,]*(?:\.\d+)?", q))
