@@ -36,10 +36,12 @@ _MAX_QUOTE_WORDS = 80
 DEFAULT_CONFIDENCE: dict[str, float] = {
     "bias": -2.0, "dense": 2.5, "coverage": 2.5, "key_missing": -1.2, "unknown_frac": -4.0, "unknown_proper": -3.0,
     "type_fit": 0.8, "year_uncovered": -6.0, "year_miss": -2.0, "hit_score": 0.5, "label_precision": 0.3,
-    "no_extract": -0.8, "label_mismatch": -1.5, "cell_empty": -4.0,
+    "no_extract": -0.8, "label_mismatch": -1.5, "cell_empty": -4.0, "low_coverage": -2.0, "type_mismatch": -1.0,
 }
 # Rare but decisive signals keep these prior weights when the model is refitted on dev.
-FIXED_FEATURES = ("year_uncovered", "unknown_proper", "unknown_frac", "year_miss", "label_mismatch", "cell_empty")
+FIXED_FEATURES = (
+    "year_uncovered", "unknown_proper", "unknown_frac", "year_miss", "label_mismatch", "cell_empty", "type_mismatch",
+)
 _QWORDS = frozenset(
     ["what", "which", "who", "whom", "whose", "when", "where", "why", "how", "is", "are", "was", "were", "does", "do", "did", "has", "have", "had", "can", "could", "will", "would", "should", "list", "name", "give", "show", "tell", "xiaomi", "xiaomi's", "in", "by", "for", "of", "the", "a", "an", "and", "or"]
 )
@@ -653,6 +655,10 @@ class Composer:
         return {
             "dense": best.dense,
             "coverage": best.coverage,
+            # most of the question's key terms absent: the quote is likely about something else
+            "low_coverage": max(0.0, 0.5 - best.coverage) / 0.5,
+            # a figure asked for, and the quote holds none of the asked kind (no % for a percentage)
+            "type_mismatch": 1.0 if info.wants_number and best.type_fit <= 0.2 else 0.0,
             "key_missing": key_missing,
             "unknown_frac": unknown_frac,
             "unknown_proper": unknown_proper,

@@ -80,6 +80,10 @@ def analyse(question: str) -> QuestionInfo:
     qtype: QType = "other"
     if re.search(r"\bmean(s|t|ing)?\b|\bdefin(e|ed|ition)\b|\bwhat is meant\b|^what (is|are) (an? |the )?['\"“‘]", low):
         qtype = "definition"
+    elif re.match(r"(when|in what year|in which year|what year|since when)\b", low):
+        qtype = "date"  # the question word decides before any metric word ("when will … Scope 3 emissions")
+    elif re.match(r"(is|are|was|were|does|do|did|has|have|had|can|could|will)\b", low):
+        qtype = "yes_no"  # "did Xiaomi meet its target on energy consumption?" settles, it does not measure
     elif re.search(r"\b(what percentage|what percent|what share|what proportion|what ratio|what rate|% of|percentage)\b", low):
         qtype = "percent"
     elif re.search(r"\bhow many\b|\bnumber of\b|\bheadcount\b|\bcount of\b", low):
