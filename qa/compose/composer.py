@@ -141,7 +141,7 @@ class Composer:
         # footnotes: units that start with a superscript mark, by (report, mark)
         self._footnotes: dict[tuple[str, str], list[int]] = {}
         for i, u in enumerate(index.units):
-            m = re.match(r"\s*([⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3})\S", u.text)
+            m = re.match(r"\s*([⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3}) ?[^\s⁰¹²³⁴⁵⁶⁷⁸⁹]", u.text)
             if m:
                 rid = index.chunks[u.chunk_index].report_id
                 self._footnotes.setdefault((rid, m.group(1)), []).append(i)
@@ -164,7 +164,7 @@ class Composer:
                 notes=["Nothing in the reports matches this question."],
             ), {})
         cands.sort(key=lambda c: -c.score)
-        if info.qtype in ("definition", "list") or (info.qtype in ("entity", "other") and not info.wants_number):
+        if info.qtype in ("definition", "list", "date", "yes_no") or (info.qtype in ("entity", "other") and not info.wants_number):
             cands = self._with_footnotes(info, cands, qvec)
         chosen = self._diverse(cands, top_k)
         notes: list[str] = []
@@ -355,6 +355,9 @@ class Composer:
                 c.year_fit = max(c.year_fit, 0.8)
         elif report is not None and info.wants_number and report.year == self._latest:
             c.year_fit = 0.4  # no year named: the latest report that answers is preferred
+        targets = [y for y in info.years if y not in years]
+        if targets and any(str(y) in qt for y in targets):
+            c.year_fit = max(c.year_fit, 0.8)  # a target year the question names ("the 2030 target")
         if c.chunk.kind == "table_row" and c.chunk.header:
             self._extract_cell(info, c, report)
             return
@@ -587,7 +590,9 @@ class Composer:
         """A term marked with a footnote (`red-line issues²⁹`, `"answer rate" 22`) is defined in that
         footnote (`²⁹Xiaomi's red-line issues include: …`): the footnote becomes a candidate too."""
         extra: list[Candidate] = []
-        for c in cands[:3]:
+        for rank, c in enumerate(cands[:3]):
+            # a footnote goes just above the unit that cites it, never above a better unit
+            ceiling = cands[rank - 1].score - 1e-6 if rank else math.inf
             for m in _FOOTNOTE_REF.finditer(c.quote_text):
                 mark = (m.group(1) or m.group(2) or "").translate(_TO_SUPERSCRIPT)
                 if not mark:
@@ -600,8 +605,15 @@ class Composer:
                     sim = float(np.asarray(self.index.unit_vectors[u_i]) @ qvec.astype(np.float32))
                     hit = Hit(chunk=chunk, score=c.hit_score, rank=c.hit_rank)
                     fc = self._score(info, unit, u_i, hit, sim, 1.0, True)
-                    if fc is not None and fc.coverage >= 0.5 * c.coverage:
-                        fc.score = max(fc.score, c.score + 0.05)
+                    # the footnote explains the words its mark follows ("base year⁷" -> "⁷ Base year: 2021.")
+                    marked = set(tokenize(" ".join(c.quote_text[: m.start() + 1].split()[-2:]))) & set(info.terms)
+                    explains = bool(marked & set(tokenize(unit.text)))
+                    if (
+                        fc is not None
+                        and (fc.coverage >= 0.5 * c.coverage or explains)
+                        and (info.qtype != "date" or fc.answer is not None)
+                    ):
+                        fc.score = max(fc.score, min(c.score + (0.1 if explains else 0.05), ceiling))
                         extra.append(fc)
         if not extra:
             return cands
