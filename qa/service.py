@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from qa.compose.composer import Composer, ComposerOptions, idf_table, load_confidence_model
 from qa.compose.question import analyse
 from qa.config import Settings
 from qa.conversation import resolve
 from qa.embedding import Embedder, SentenceTransformerEmbedder
-from qa.errors import BadQuestion, QuestionTooLong
+from qa.errors import BadQuestion, QAError, QuestionTooLong
+from qa.ingest import read_source_text
 from qa.models import Answer, Filters, Hit, ReportInfo, SearchMode, Turn
 from qa.reports import ReportRegistry
 from qa.retrieval import QueryScores, Retriever
@@ -59,7 +63,7 @@ class QAService:
             decision_logit=model.decision_logit,
             platt=model.platt,
         )
-        composer = Composer(index, idf_table(index.chunks), options)
+        composer = Composer(index, idf_table(index.chunks), options, source_text=_source_reader(settings.root))
         svc = cls(settings, index, embedder, retriever, composer)
         svc.ask("warm-up: total energy consumption")  # first call pays one-off costs, not the first user
         return svc
@@ -142,3 +146,20 @@ class QAService:
             "total": round((t4 - t0) * 1000, 2),
         }
         return answer
+
+
+def _source_reader(root: Path) -> Callable[[str], str | None]:
+    """A report's source path -> the text citations point into (read once, on first need)."""
+    cache: dict[str, str | None] = {}
+    lock = threading.Lock()
+
+    def read(source: str) -> str | None:
+        with lock:
+            if source not in cache:
+                try:
+                    cache[source] = read_source_text(root / source)
+                except (QAError, OSError):
+                    cache[source] = None
+            return cache[source]
+
+    return read

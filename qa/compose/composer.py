@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,6 +77,19 @@ _TO_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 _INTRODUCES = re.compile(r"(:\s*$|\b(include|includes|including|the following|as follows|such as|namely)\b)", re.I)
 
 
+_LIST_AFTER = re.compile(r"^[^.;]{0,40}?(\b(include|includes|including|such as|namely|comprises?|consists? of|are|were)\b|:)")
+_LIST_BEFORE = re.compile(r"\bfollowing\b[^.;:]{0,40}$")
+
+
+def _introduces(head: str, text: str) -> bool:
+    """Does the text introduce a list of the question's head noun (`issues including`, `following … certifications`)?"""
+    low = text.lower()
+    for m in re.finditer(rf"\b{re.escape(head)}\w*", low):
+        if _LIST_AFTER.search(low[m.end() : m.end() + 60]) or _LIST_BEFORE.search(low[max(0, m.start() - 60) : m.start()]):
+            return True
+    return False
+
+
 def _digits(text: str) -> str:
     m = re.search(r"\d[\d,. ]*", text)
     return m.group(0).strip().rstrip(".").replace(" ", "") if m else ""
@@ -131,8 +144,15 @@ def quote_text(raw: str) -> str:
 class Composer:
     """`compose(question, info, hits, qvec) -> Answer`."""
 
-    def __init__(self, index: LoadedIndex, idf: dict[str, float], options: ComposerOptions | None = None) -> None:
+    def __init__(
+        self,
+        index: LoadedIndex,
+        idf: dict[str, float],
+        options: ComposerOptions | None = None,
+        source_text: Callable[[str], str | None] | None = None,
+    ) -> None:
         self.index = index
+        self._source_text = source_text  # a report's source path -> the text citations point into
         self.idf = idf
         self.options = options or ComposerOptions()
         self.reports: dict[str, ReportInfo] = {r.id: r for r in index.reports}
@@ -399,6 +419,8 @@ class Composer:
             if info.qtype == "list":
                 enumerates = qt.count(",") >= 2 or ";" in qt or c.unit.kind == "list_item" or bool(_INTRODUCES.search(qt))
                 c.type_fit = 1.0 if enumerates else -0.2
+                if enumerates and info.head and _introduces(info.head, qt):
+                    c.type_fit = 1.4  # "new ESG issues including …", "the following … certifications:"
             elif info.qtype == "definition" and _DEFINES.search(qt):
                 c.type_fit = 0.8
 
@@ -625,8 +647,16 @@ class Composer:
         if not re.search(r":\s*$|\b(following|include|includes)\b", c.quote_text, re.I):
             return
         pos = self._chunk_pos.get(c.chunk.id)
-        ids = self.index.units_by_chunk[pos] if pos is not None else []
+        if pos is None:
+            return
+        ids = self.index.units_by_chunk[pos]
         following = [self.index.units[i] for i in ids if self.index.units[i].start >= c.unit.end]
+        source: str | None = None
+        if not following:
+            # the list opens the next chunk (often a table): follow it when only whitespace lies between
+            source = self._next_chunk_source(c, pos)
+            if source is not None:
+                following = [self.index.units[i] for i in self.index.units_by_chunk[pos + 1]]
         end = c.unit.end
         words = len(c.quote_text.split())
         for u in following:
@@ -635,9 +665,29 @@ class Composer:
                 break
             end, words = u.end, words + w
         if end > c.unit.end:
-            raw = c.chunk.text[c.unit.start - c.chunk.start : end - c.chunk.start]
+            if source is not None:
+                raw = source[c.unit.start : end]
+            else:
+                raw = c.chunk.text[c.unit.start - c.chunk.start : end - c.chunk.start]
             c.unit = c.unit.model_copy(update={"end": end, "text": raw})
             c.quote_text = quote_text(raw)
+
+    def _next_chunk_source(self, c: Candidate, pos: int) -> str | None:
+        """The source text, when the chunk after `c`'s continues it: same report, section and page, and
+        nothing but whitespace between `c`'s unit and that chunk (so the joined quote stays verbatim)."""
+        if self._source_text is None or pos + 1 >= len(self.index.chunks):
+            return None
+        nxt = self.index.chunks[pos + 1]
+        if (nxt.report_id, nxt.section, nxt.page) != (c.chunk.report_id, c.chunk.section, c.chunk.page):
+            return None
+        if nxt.kind in ("navigation", "index") or not self.index.units_by_chunk[pos + 1]:
+            return None
+        text = self._source_text(c.chunk.source)
+        if text is None or nxt.start > len(text) or text[c.unit.end : nxt.start].strip():
+            return None
+        if " ".join(text[c.unit.start : c.unit.end].split()) != " ".join(c.unit.text.split()):
+            return None  # the source changed under the index: quote nothing from it
+        return text
 
     # ------------------------------------------------------------------ confidence
     def features(self, info: QuestionInfo, best: Candidate) -> dict[str, float]:

@@ -34,6 +34,7 @@ class QuestionInfo:
     wants_number: bool = False
     alts: dict[str, frozenset[str]] = field(default_factory=dict)  # term -> synonyms that also count
     numbers: frozenset[str] = field(default_factory=frozenset)  # figures the question itself names
+    head: str | None = None  # stem of the head noun ("certifications" -> "certification")
 
 
 _BREAK = frozenset(
@@ -48,15 +49,11 @@ _QUANTITY_PLURALS = frozenset(
 )
 
 
-def _plural_head(low: str) -> bool:
-    """Does the question ask for several things ("which certifications…", "supplier red-line issues")?
-
-    The head noun is the word after "which"/"what", or else the last word of the opening noun phrase.
-    """
+def _head_noun(low: str) -> str | None:
+    """The question's head noun: the last word of its opening noun phrase ("which certifications…",
+    "supplier red-line issues", "greenhouse gases covered in…")."""
     text = re.split(r"[(,;:?]", re.sub(r"['’]s\b", "", low))[0]
     words = re.findall(r"[a-z][a-z-]*", text)
-    if not words:
-        return False
     while words and (words[0] in ("what", "which", "list", "name", "the", "all") or words[0] in _BREAK):
         words = words[1:]
     phrase: list[str] = []
@@ -65,9 +62,14 @@ def _plural_head(low: str) -> bool:
             break  # a preposition, an auxiliary or a past-tense verb ends the noun phrase
         if w not in _GENERIC:
             phrase.append(w)
-    if not phrase:
+    return phrase[-1] if phrase else None
+
+
+def _plural_head(low: str) -> bool:
+    """Does the question ask for several things ("which certifications…", "supplier red-line issues")?"""
+    head = _head_noun(low)
+    if head is None:
         return False
-    head = phrase[-1]
     if head in _QUANTITY_PLURALS:
         return False  # "R&D expenses", "Scope 1 emissions": one figure, not a list
     return len(head) > 3 and head.endswith("s") and not head.endswith(("ss", "us", "is", "ics"))
@@ -145,4 +147,5 @@ def analyse(question: str) -> QuestionInfo:
     return QuestionInfo(
         text=q, qtype=qtype, years=years, terms=key_terms, units=frozenset(units), wants_number=wants_number,
         alts={k: frozenset(v) for k, v in alts.items()}, numbers=nums,
+        head=next(iter(tokenize(head_word)), None) if (head_word := _head_noun(low)) else None,
     )
