@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.compose.extract import Span, codes, dates, numbers, parse_number, row_cells
+from qa.compose.extract import Span, codes, dates, names, numbers, parse_number, row_cells
 from qa.compose.question import QuestionInfo
 from qa.lexical import tokenize
 from qa.models import Answer, Chunk, Citation, Hit, Quote, ReportInfo, Unit
@@ -126,6 +126,7 @@ class ComposerOptions:
     w_type: float = 0.45
     w_year: float = 0.35
     w_label: float = 0.5
+    w_phrase: float = 0.3
     pair_cost: float = 0.25  # two adjacent sentences as one quote (see Composer._pairs)
     confidence_weights: dict[str, float] | None = None
 
@@ -295,9 +296,18 @@ class Composer:
             + o.w_rank * cand.hit_score
             + o.w_type * cand.type_fit
             + (o.w_year * cand.year_fit if year_awareness else 0.0)
+            + o.w_phrase * self._phrase_match(info, qt)
             - length_pen
         )
         return cand
+
+    @staticmethod
+    def _phrase_match(info: QuestionInfo, text: str) -> float:
+        """Share of the question's quoted phrases ('Above 4° C', "answer rate") the unit contains verbatim."""
+        if not info.phrases:
+            return 0.0
+        low = " ".join(text.lower().split())
+        return sum(p in low for p in info.phrases) / len(info.phrases)
 
     def _coverage(self, info: QuestionInfo, text: str, context: str, section: str) -> float:
         """IDF-weighted share of the question's key terms found in the unit (or, less, in its context)."""
@@ -413,6 +423,13 @@ class Composer:
             if cs and re.search(r"\b(standard|certification|certified|iso|guideline|framework)\b", info.text, re.I):
                 c.answer = cs[0]
                 c.type_fit = 0.8
+            else:
+                # a name the question does not already contain (`LEED Platinum® Certificate`, `TrustArc`)
+                known = frozenset(re.findall(r"[\w&-]+", re.sub(r"['’]s\b", "", info.text.lower())))
+                found = names(qt, known)
+                if found:
+                    c.answer = max(found, key=lambda n: len(set(n.text.lower().split()) - known))
+                    c.type_fit = 0.7
         # definitions, lists, yes/no and other entities: the unit itself settles it
         if c.answer is None:
             c.type_fit = max(c.type_fit, 0.3 if len(qt.split()) >= 6 else 0.0)

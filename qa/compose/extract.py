@@ -58,6 +58,56 @@ def codes(text: str) -> list[Span]:
     return [Span(m.start(), m.end(), m.group(0).strip()) for m in _CODE.finditer(text)]
 
 
+_WORD = re.compile(r"\(?[A-Za-z0-9][\w’'®&./+\-]*\)?")
+_NAME_GAP = re.compile(r"[ \t]*\n?[ \t]*")
+_CONNECTORS = frozenset({"of", "and", "for", "in", "on", "the", "&", "de", "to"})
+
+
+def _is_cap(word: str) -> bool:
+    return word[0].isupper() or (word.startswith("(") and len(word) > 2 and word[1].isupper())
+
+
+def _is_acronym(word: str) -> bool:
+    core = word.strip("()®")
+    return sum(ch.isupper() for ch in core) >= 2 and not core.isdigit()
+
+
+def names(text: str, known: frozenset[str] = frozenset()) -> list[Span]:
+    """Proper names: runs of capitalised words (with `of`, `and`… between them), a bracketed acronym and
+    a version number after an acronym (`Leadership in Energy and Environmental Design (LEED) Platinum®`,
+    `RCP 8.5`, `IEA STEPs`). A run needs two capitalised words or an acronym; runs whose words are all
+    in `known` (the question's own words, lower-cased) are left out: they name what was asked about."""
+    words = [(m.start(), m.end(), m.group(0)) for m in _WORD.finditer(text)]
+    out: list[Span] = []
+    i = 0
+    while i < len(words):
+        if not _is_cap(words[i][2]) or (i == 0 and not _is_acronym(words[i][2]) and words[i][2].lower() in known | {"in", "the", "this", "our", "we", "as", "by", "at", "with", "over"}):
+            i += 1
+            continue
+        j = i
+        run = [i]
+        while j + 1 < len(words):
+            nxt = words[j + 1][2]
+            if not _NAME_GAP.fullmatch(text[words[j][1] : words[j + 1][0]]):
+                break  # a name does not run over punctuation or a paragraph break
+            if _is_cap(nxt) or (nxt[0].isdigit() and _is_acronym(words[j][2]) and "." in nxt):
+                j += 1
+                run.append(j)
+            elif nxt.lower() in _CONNECTORS and j + 2 < len(words) and _is_cap(words[j + 2][2]):
+                j += 2
+                run.append(j)
+            else:
+                break
+        caps = [words[k][2] for k in run]
+        start, end = words[i][0], words[j][1]
+        span_text = text[start:end].rstrip(".,;:")
+        content = {re.sub(r"['’]s$", "", w.strip("()®.,")).lower() for w in caps}
+        if (len(caps) >= 2 or any(_is_acronym(w) for w in caps)) and not content <= known:
+            out.append(Span(start, start + len(span_text), span_text))
+        i = j + 1
+    return out
+
+
 def parse_number(text: str) -> float | None:
     m = re.search(r"\d[\d, ]*(?:\.\d+)?", text)
     if not m:

@@ -35,6 +35,7 @@ class QuestionInfo:
     alts: dict[str, frozenset[str]] = field(default_factory=dict)  # term -> synonyms that also count
     numbers: frozenset[str] = field(default_factory=frozenset)  # figures the question itself names
     head: str | None = None  # stem of the head noun ("certifications" -> "certification")
+    phrases: tuple[str, ...] = ()  # phrases the question quotes ('Above 4° C'), lower-cased
 
 
 _BREAK = frozenset(
@@ -42,6 +43,14 @@ _BREAK = frozenset(
     "whom can could will would should".split()
 )
 
+
+_ENTITY_HEADS = frozenset(
+    "certification certificate standard framework guideline committee award label mark seal partner auditor verifier "
+    "certifier organization organisation agency institution foundation scenario methodology protocol body provider "
+    "initiative index".split()
+)
+# a quoted phrase: the quote mark opens after a space (not the apostrophe of "Xiaomi's") and closes before one
+_QUOTED = re.compile(r"(?:(?<=[\s(])|^)['\"“‘]([^'\"“”‘’]{2,80}?)['\"”’](?=[\s,.?;:)!]|$)")
 
 _QUANTITY_PLURALS = frozenset(
     "emissions expenses expenditures sales revenues savings hours shares wastes donations earnings costs "
@@ -111,6 +120,9 @@ def analyse(question: str) -> QuestionInfo:
         and _plural_head(low)
     ):
         qtype = "list"
+    head_word = _head_noun(low)
+    if qtype == "other" and head_word in _ENTITY_HEADS:
+        qtype = "entity"  # "green building certification of the campus": a name is asked for
     if re.search(r"\b(percent|percentage|%|share of|proportion|ratio)\b", low) and qtype in ("numeric", "other", "entity"):
         qtype = "percent"
     units: set[str] = set()
@@ -147,5 +159,6 @@ def analyse(question: str) -> QuestionInfo:
     return QuestionInfo(
         text=q, qtype=qtype, years=years, terms=key_terms, units=frozenset(units), wants_number=wants_number,
         alts={k: frozenset(v) for k, v in alts.items()}, numbers=nums,
-        head=next(iter(tokenize(head_word)), None) if (head_word := _head_noun(low)) else None,
+        head=next(iter(tokenize(head_word)), None) if head_word else None,
+        phrases=tuple(" ".join(p.lower().split()) for p in _QUOTED.findall(q)),
     )
