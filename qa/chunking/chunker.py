@@ -28,7 +28,7 @@ from qa.models import Chunk, ChunkKind, ReportInfo, Unit
 
 log = logging.getLogger(__name__)
 
-CHUNKER_VERSION = "6"  # bump whenever chunks, units or the BM25 tokenizer change
+CHUNKER_VERSION = "7"  # bump whenever chunks, units or the BM25 tokenizer change
 
 _ABBREV = {"e.g", "i.e", "no", "co", "ltd", "inc", "mr", "mrs", "ms", "dr", "st", "vs", "etc", "approx", "fig", "p", "pp"}
 _BOUNDARY = re.compile(r"[.!?](?:[\"”’)\]])?(?=\s+[\"“(]?[A-Z0-9•·])")
@@ -352,6 +352,7 @@ def _kpi_run(lines: list[Line], st: Structure, i: int) -> tuple[list[tuple[int, 
     Returns the unit spans and the index of the line after the run, or None when no run starts here.
     """
     seq: list[tuple[int, str]] = []
+    last_line: dict[int, int] = {}  # a label's first line -> its last line (`Hazardous Waste` / `per Employee`)
     j = i
     n = len(lines)
     while j < n:
@@ -361,7 +362,13 @@ def _kpi_run(lines: list[Line], st: Structure, i: int) -> tuple[list[tuple[int, 
             continue
         if st.roles[j].kind != "body" or ln.has_tab or st.roles[j].noise != st.roles[i].noise:
             break
-        if is_value(ln):
+        prev = seq[-1] if seq else None
+        if (
+            prev is not None and prev[1] == "l" and last_line.get(prev[0], prev[0]) == j - 1
+            and ln.text[:1].islower() and len(ln.text.split()) <= 4 and not is_value(ln)
+        ):
+            last_line[prev[0]] = j  # a label wrapped onto the next line, no blank line between
+        elif is_value(ln):
             seq.append((j, "v"))
         elif is_short_label(ln) and not is_bullet(ln):
             seq.append((j, "l"))
@@ -375,7 +382,7 @@ def _kpi_run(lines: list[Line], st: Structure, i: int) -> tuple[list[tuple[int, 
     # two values in a row would mean this is not a label/value list
     if any(a[1] == "v" and b[1] == "v" for a, b in zip(seq, seq[1:], strict=False)):
         return None
-    end_idx = seq[-1][0] + 1
+    end_idx = last_line.get(seq[-1][0], seq[-1][0]) + 1
     spans: list[tuple[int, int, ChunkKind]] = []
     value_first = seq[-1][1] == "l" and seq[1][1] == "v" and all(
         seq[k][1] != seq[k + 1][1] for k in range(len(seq) - 1)
@@ -384,7 +391,7 @@ def _kpi_run(lines: list[Line], st: Structure, i: int) -> tuple[list[tuple[int, 
         # caption, then value/label pairs: `Main Office Areas` / `2.22 MWh` / `Energy Consumption per Employee`
         cap = lines[seq[0][0]]
         for k in range(1, len(seq) - 1, 2):
-            v, lab = lines[seq[k][0]], lines[seq[k + 1][0]]
+            v, lab = lines[seq[k][0]], lines[last_line.get(seq[k + 1][0], seq[k + 1][0])]
             # the caption belongs with the first pair: `Main Office Areas …` / `2.22 MWh` / `Energy … per Employee`
             spans.append((cap.start if k == 1 else v.start, lab.end, "kpi"))
         return spans, end_idx

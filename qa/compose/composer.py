@@ -90,6 +90,17 @@ def _introduces(head: str, text: str) -> bool:
     return False
 
 
+def _kpi_label(text: str) -> str:
+    """The label of a label/value pair: the words after its figure (`0.367 t` / `Hazardous Waste`), or
+    before it (`Total GHG Emissions3` / `31,347.06 t`); a caption above the figure is not the label."""
+    nums = numbers(text)
+    if not nums:
+        return text
+    span = nums[0][0]
+    after = text[span.end :]
+    return after if re.search(r"[A-Za-z]{3}", after) else text[: span.start]
+
+
 def _digits(text: str) -> str:
     m = re.search(r"\d[\d,. ]*", text)
     return m.group(0).strip().rstrip(".").replace(" ", "") if m else ""
@@ -337,7 +348,7 @@ class Composer:
         """For a table row or label/value pair: how much of its label the question asks about."""
         if c.chunk.kind not in ("table_row", "kpi"):
             return 0.0
-        label = c.unit.text.split("\t", 1)[0] if c.chunk.kind == "table_row" else c.unit.text
+        label = c.unit.text.split("\t", 1)[0] if c.chunk.kind == "table_row" else _kpi_label(c.unit.text)
         label = re.sub(r"[\(\[][^)\]]*[\)\]]", " ", label)  # units such as (Metric Tons CO2e)
         q = set(tokenize(info.text)) | {a for v in info.alts.values() for a in v}
         toks = set()
@@ -349,7 +360,10 @@ class Composer:
             toks.add(t)
         if not toks:
             return 0.0
-        return len(toks & q) / len(toks)
+        precision = len(toks & q) / len(toks)
+        if "non" in toks and "non" not in q:
+            precision *= 0.3  # `Non-hazardous Waste` is the opposite of what "hazardous waste" asks for
+        return precision
 
     def _label_match(self, info: QuestionInfo, c: Candidate) -> float:
         """Harmonic mean of the label's precision and its recall: the IDF-weighted share of the question's
