@@ -127,7 +127,7 @@ class Candidate:
 
 @dataclass
 class ComposerOptions:
-    candidate_chunks: int = 12
+    candidate_chunks: int = 16
     abstain_threshold: float | None = None  # on the calibrated confidence; None: use decision_logit
     decision_logit: float = 0.0
     platt: tuple[float, float] = (1.0, 0.0)
