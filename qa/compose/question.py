@@ -59,8 +59,11 @@ _QUANTITY_PLURALS = frozenset(
 
 
 def _head_noun(low: str) -> str | None:
-    """The question's head noun: the last word of its opening noun phrase ("which certifications…",
-    "supplier red-line issues", "greenhouse gases covered in…")."""
+    """The question's head noun: the plural right after "what"/"which", or else the last word of its
+    opening noun phrase ("which certifications…", "supplier red-line issues", "greenhouse gases covered in…")."""
+    kinds = _kinds_word(low)
+    if kinds is not None:
+        return kinds
     text = re.split(r"[(,;:?]", re.sub(r"['’]s\b", "", low))[0]
     words = re.findall(r"[a-z][a-z-]*", text)
     while words and (words[0] in ("what", "which", "list", "name", "the", "all") or words[0] in _BREAK):
@@ -72,6 +75,21 @@ def _head_noun(low: str) -> str | None:
         if w not in _GENERIC:
             phrase.append(w)
     return phrase[-1] if phrase else None
+
+
+def _kinds_word(low: str) -> str | None:
+    """The plural noun right after an opening "what"/"which" ("what sources …", "which products …")."""
+    m = re.match(r"(?:what|which)\s+([a-z][a-z-]+)\b", low)
+    if not m:
+        return None
+    w = m.group(1)
+    if w in _BREAK or w in _GENERIC or w in _QUANTITY_PLURALS or len(w) <= 3:
+        return None
+    return w if w.endswith("s") and not w.endswith(("ss", "us", "is", "ics")) else None
+
+
+def _asks_for_kinds(low: str) -> bool:
+    return _kinds_word(low) is not None
 
 
 def _plural_head(low: str) -> bool:
@@ -97,6 +115,8 @@ def analyse(question: str) -> QuestionInfo:
         qtype = "date"  # the question word decides before any metric word ("when will … Scope 3 emissions")
     elif re.match(r"(is|are|was|were|does|do|did|has|have|had|can|could|will)\b", low):
         qtype = "yes_no"  # "did Xiaomi meet its target on energy consumption?" settles, it does not measure
+    elif _asks_for_kinds(low):
+        qtype = "list"  # "what sources make up Scope 1 emissions?": several things, not a figure
     elif re.search(r"\b(what percentage|what percent|what share|what proportion|what ratio|what rate|% of|percentage)\b", low):
         qtype = "percent"
     elif re.search(r"\bhow many\b|\bnumber of\b|\bheadcount\b|\bcount of\b", low):
