@@ -118,6 +118,10 @@ def test_2020_label_value_pair_is_one_chunk_and_one_unit(real_chunks: dict[str, 
     # every value line of this KPI block is in a chunk with its label
     for label, value in (("Direct Energy Consumption", "3,192.70 MWh"), ("Hazardous Waste", "0.367 t")):
         assert any(label in u.text and value in u.text for u in units), label
+    # a label wrapped onto a lower-case line stays whole: `0.019 kg` / `Hazardous Waste` / `per Employee`
+    texts = {collapse_ws(u.text) for u in units}
+    assert "0.019 kg Hazardous Waste per Employee" in texts
+    assert "0.24 t Non-Hazardous Waste per Employee" in texts
 
 
 def test_disclosure_index_tables_are_tagged_index(real_chunks: dict[str, Split]) -> None:

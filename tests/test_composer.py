@@ -44,10 +44,38 @@ def _check_answer_contract(answer: Answer) -> None:
         ("What does Xiaomi mean by Low-carbon Satisfaction?", "definition"),
         ("what are Xiaomi's supplier red-line issues", "list"),
         ("Which committee oversees business ethics?", "entity"),
+        # the question word decides before any metric word in it
+        ("When will Xiaomi disclose its 2022 Scope 3 emissions?", "date"),
+        ("What is the base year of the 2030 GHG targets?", "date"),
+        ("Did Xiaomi meet its target on per capita energy consumption?", "yes_no"),
+        ("What sources make up Scope 1 emissions?", "list"),
+        ("green building certification of the Beijing campus", "entity"),
     ],
 )
 def test_question_types(question: str, qtype: str) -> None:
     assert analyse(question).qtype == qtype
+
+
+def test_question_head_noun_and_quoted_phrases() -> None:
+    info = analyse("Which climate scenario underlies Xiaomi's 'Above 4° C' TCFD analysis?")
+    assert info.phrases == ("above 4° c",)  # the apostrophe of "Xiaomi's" opens no quote
+    assert analyse("What sources make up Scope 1 emissions?").head == "sourc"
+    assert analyse("privacy certifications Xiaomi maintained in 2022").head == "certification"
+    assert analyse("What were Scope 1 emissions in 2021?").phrases == ()
+
+
+def test_names_are_runs_of_capitalised_words_the_question_lacks() -> None:
+    from qa.compose.extract import names
+
+    text = (
+        "An exemplar is the Beijing Xiaomi Science and Technology Campus, which has attained the Leadership in "
+        "Energy and Environmental Design (LEED) Platinum® Certificate, as well as a Label in mainland China\n\n"
+        "Following the TCFD recommendations"
+    )
+    known = frozenset("green building certification of beijing xiaomi science and technology campus".split())
+    found = [n.text for n in names(text, known)]
+    assert found == ["Leadership in Energy and Environmental Design (LEED) Platinum® Certificate", "Following the TCFD"]
+    assert [n.text for n in names("Based on RCP 8.5 and IEA STEPs, which", frozenset())] == ["Based on RCP 8.5 and IEA STEPs"]
 
 
 def test_question_years_terms_and_own_numbers() -> None:
@@ -190,3 +218,58 @@ def test_timings_and_answer_id(real_service: Any) -> None:
     a = real_service.ask("Total workforce 2022")
     assert a.answer_id and set(a.timings_ms) >= {"embed", "retrieve", "compose", "total"}
     assert a.answer == "35,977"
+
+
+# ---------------------------------------------------------------------- composer behaviours
+@pytest.mark.slow
+def test_two_adjacent_sentences_when_the_second_gives_the_figure(real_service: Any) -> None:
+    a = real_service.ask(
+        "What per capita GHG reduction against the 2020 baseline had the self-operated campus achieved by the end of 2022?"
+    )
+    _check_answer_contract(a)
+    assert a.answered and a.answer == "21.12%"
+    top = a.quotes[0].text
+    # the sentence that names the target and baseline, and the next one that gives the achieved figure
+    assert "2020 baseline" in top and "achieved a 21.12% reduction" in top and len(top.split()) <= 80
+
+
+@pytest.mark.slow
+def test_a_footnote_that_explains_the_marked_words_answers(real_service: Any) -> None:
+    a = real_service.ask("What is the base year for Xiaomi's 2030 GHG emission reduction target?")
+    _check_answer_contract(a)
+    assert a.answered and a.answer == "2021"
+    assert "Base year" in a.quotes[0].text
+
+
+@pytest.mark.slow
+def test_a_list_introduced_before_a_table_is_quoted_with_its_rows(real_service: Any) -> None:
+    a = real_service.ask("Which privacy certifications did Xiaomi maintain in 2022?")
+    _check_answer_contract(a)
+    top = a.quotes[0].text
+    assert "following third-party audit certifications" in top and "ISO/IEC 27701" in top
+
+
+@pytest.mark.slow
+def test_two_named_years_get_a_quote_each_and_no_false_discrepancy(real_service: Any) -> None:
+    a = real_service.ask("How did Xiaomi's R&D spending change between 2020 and 2022?")
+    _check_answer_contract(a)
+    texts = [q.text for q in a.quotes[:3]]
+    assert any(contains_answer(t, "RMB9.3 billion") for t in texts)
+    assert any(contains_answer(t, "RMB16 billion") for t in texts)
+    assert not any("differ" in n for n in a.notes)  # 2020's and 2022's figures are not one figure restated
+
+
+@pytest.mark.slow
+def test_entity_answer_is_the_name_not_the_question_subject(real_service: Any) -> None:
+    a = real_service.ask("Which green building certificate has the Beijing Xiaomi Science and Technology Campus attained?")
+    _check_answer_contract(a)
+    assert a.answered and a.answer is not None and "LEED" in a.answer
+
+
+@pytest.mark.slow
+def test_non_hazardous_and_per_employee_rows_do_not_answer_hazardous_waste(real_service: Any) -> None:
+    a = real_service.ask("How much hazardous waste did Xiaomi produce in 2020?")
+    _check_answer_contract(a)
+    assert a.answered and a.answer == "0.367 t"
+    assert a.quotes[0].citation.report_id == "xiaomi-esg-2020"
+    assert any(contains_answer(q.text, "0.37") for q in a.quotes[1:3])  # the 2022 report's restated 2020 figure

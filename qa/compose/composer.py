@@ -684,10 +684,15 @@ class Composer:
         following = [self.index.units[i] for i in ids if self.index.units[i].start >= c.unit.end]
         source: str | None = None
         if not following:
-            # the list opens the next chunk (often a table): follow it when only whitespace lies between
-            source = self._next_chunk_source(c, pos)
-            if source is not None:
-                following = [self.index.units[i] for i in self.index.units_by_chunk[pos + 1]]
+            # the list opens the next chunks (often a table, a row a chunk): follow them while only
+            # whitespace lies between
+            nxt, end = pos, c.unit.end
+            while (text := self._next_chunk_source(c, nxt, end)) is not None:
+                source, nxt = text, nxt + 1
+                following.extend(self.index.units[i] for i in self.index.units_by_chunk[nxt])
+                end = following[-1].end
+                if sum(len(u.text.split()) for u in following) >= _MAX_QUOTE_WORDS:
+                    break
         end = c.unit.end
         words = len(c.quote_text.split())
         for u in following:
@@ -703,9 +708,9 @@ class Composer:
             c.unit = c.unit.model_copy(update={"end": end, "text": raw})
             c.quote_text = quote_text(raw)
 
-    def _next_chunk_source(self, c: Candidate, pos: int) -> str | None:
-        """The source text, when the chunk after `c`'s continues it: same report, section and page, and
-        nothing but whitespace between `c`'s unit and that chunk (so the joined quote stays verbatim)."""
+    def _next_chunk_source(self, c: Candidate, pos: int, after: int) -> str | None:
+        """The source text, when chunk `pos + 1` continues `c`'s quote that ends at `after`: same report,
+        section and page, and nothing but whitespace between (so the joined quote stays verbatim)."""
         if self._source_text is None or pos + 1 >= len(self.index.chunks):
             return None
         nxt = self.index.chunks[pos + 1]
@@ -714,7 +719,7 @@ class Composer:
         if nxt.kind in ("navigation", "index") or not self.index.units_by_chunk[pos + 1]:
             return None
         text = self._source_text(c.chunk.source)
-        if text is None or nxt.start > len(text) or text[c.unit.end : nxt.start].strip():
+        if text is None or nxt.start > len(text) or text[after : nxt.start].strip():
             return None
         if " ".join(text[c.unit.start : c.unit.end].split()) != " ".join(c.unit.text.split()):
             return None  # the source changed under the index: quote nothing from it
