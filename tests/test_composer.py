@@ -78,6 +78,13 @@ def test_names_are_runs_of_capitalised_words_the_question_lacks() -> None:
     assert [n.text for n in names("Based on RCP 8.5 and IEA STEPs, which", frozenset())] == ["Based on RCP 8.5 and IEA STEPs"]
 
 
+def test_the_year_inside_a_code_is_not_a_date() -> None:
+    from qa.compose.extract import dates
+
+    text = "with reference to the ISO Net Zero Guidelines (IWA 42:2022), all pre-conditions by 2040"
+    assert [d.text for d in dates(text)] == ["2040"]
+
+
 def test_question_years_terms_and_own_numbers() -> None:
     info = analyse("Turnover rate of employees under 30 in FY2021?")
     assert info.years == [2021]
@@ -264,6 +271,17 @@ def test_entity_answer_is_the_name_not_the_question_subject(real_service: Any) -
     a = real_service.ask("Which green building certificate has the Beijing Xiaomi Science and Technology Campus attained?")
     _check_answer_contract(a)
     assert a.answered and a.answer is not None and "LEED" in a.answer
+    # among several names, the one of the kind asked for
+    a = real_service.ask("Which committee is responsible for ESG at Xiaomi?")
+    _check_answer_contract(a)
+    assert a.answer is not None and a.answer.endswith("Committee")
+
+
+@pytest.mark.slow
+def test_a_target_year_is_the_future_year_not_a_code(real_service: Any) -> None:
+    a = real_service.ask("What is Xiaomi's net zero target year?")
+    _check_answer_contract(a)
+    assert a.answered and a.answer == "2040"
 
 
 @pytest.mark.slow

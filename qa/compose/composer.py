@@ -407,6 +407,9 @@ class Composer:
             return
         if info.qtype == "date":
             ds = dates(qt)
+            if ds and not years and report is not None and re.search(r"\b(target|goal|aim|commit\w*|pledge)", info.text, re.I):
+                # a target's year lies after the report ("net zero by 2040"), not the year it was set
+                ds = sorted(ds, key=lambda d: not any(y > report.year for y in map(int, re.findall(r"(?:19|20)\d\d", d.text))))
             if ds:
                 c.answer = ds[0] if not years else next((d for d in ds if any(str(y) in d.text for y in years)), ds[0])
                 # a day beats a month, a month beats a bare year
@@ -442,7 +445,14 @@ class Composer:
                 known = frozenset(re.findall(r"[\w&-]+", re.sub(r"['’]s\b", "", info.text.lower())))
                 found = names(qt, known)
                 if found:
-                    c.answer = max(found, key=lambda n: len(set(n.text.lower().split()) - known))
+                    head = info.head or ""
+
+                    def rank(n: Span) -> tuple[bool, int]:
+                        # a name of the kind asked for (`… Committee` for "which committee") first
+                        words = set(n.text.lower().split())
+                        return (bool(head) and any(w.startswith(head) for w in words), len(words - known))
+
+                    c.answer = max(found, key=rank)
                     c.type_fit = 0.7
         # definitions, lists, yes/no and other entities: the unit itself settles it
         if c.answer is None:

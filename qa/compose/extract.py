@@ -51,7 +51,11 @@ def numbers(text: str, skip_years: bool = True) -> list[tuple[Span, str]]:
 
 
 def dates(text: str) -> list[Span]:
-    return [Span(m.start(), m.end(), m.group(0)) for m in _DATE.finditer(text)]
+    """Dates and years, not the year inside a code (`IWA 42:2022`, `ISO 14064-1:2018`)."""
+    return [
+        Span(m.start(), m.end(), m.group(0)) for m in _DATE.finditer(text)
+        if not re.search(r"\d[:/\-]$", text[max(0, m.start() - 2) : m.start()])
+    ]
 
 
 def codes(text: str) -> list[Span]:

@@ -110,7 +110,7 @@ def analyse(question: str) -> QuestionInfo:
     if re.search(r"\bmean(s|t|ing)?\b|\bdefin(e|ed|ition)\b|\bwhat is meant\b|^what (is|are) (an? |the )?['\"“‘]", low):
         qtype = "definition"
     elif re.match(r"(when|in what year|in which year|what year|since when)\b", low) or re.match(
-        r"(what|which) (is|was|are|were) the ([\w-]+ ){0,2}(year|date|deadline)\b", low
+        r"(what|which) (is|was|are|were) (the )?([\w'’-]+ ){0,4}(year|date|deadline)\b", low
     ):
         qtype = "date"  # the question word decides before any metric word ("when will … Scope 3 emissions")
     elif re.match(r"(is|are|was|were|does|do|did|has|have|had|can|could|will)\b", low):
