@@ -443,7 +443,11 @@ class Composer:
             else:
                 # a name the question does not already contain (`LEED Platinum® Certificate`, `TrustArc`)
                 known = frozenset(re.findall(r"[\w&-]+", re.sub(r"['’]s\b", "", info.text.lower())))
-                found = names(qt, known)
+                # on the raw unit text, where paragraph breaks still show (a name never runs over one)
+                found = [
+                    m for n in names(c.unit.text, known)
+                    if (m := _map_span(c.unit.text, qt, n.start, n.end)) is not None
+                ]
                 if found:
                     head = info.head or ""
 
