@@ -31,6 +31,7 @@ from qa.models import Answer, Chunk, Citation, Hit, Quote, ReportInfo, Unit
 from qa.store import LoadedIndex
 
 _MAX_QUOTE_WORDS = 80
+_MAX_PAIR_WORDS = 120  # a quote longer than 80 words only when the answer truly needs the second sentence
 # Logistic weights over `Composer.features`; refitted on the dev split by bench/fit_confidence.py
 # and stored in confidence.json next to this module (these are the fallback).
 DEFAULT_CONFIDENCE: dict[str, float] = {
@@ -252,28 +253,44 @@ class Composer:
                 if cand is not None:
                     out.append(cand)
             if h.chunk.kind == "text" and info.qtype != "list":
-                out.extend(self._pairs(info, h, unit_ids, sims, max_hit, year_awareness))
+                out.extend(self._pairs(info, h, unit_ids, sims, max_hit, year_awareness, qvec))
         return out
 
     def _pairs(
-        self, info: QuestionInfo, hit: Hit, unit_ids: list[int], sims: np.ndarray, max_hit: float, year_awareness: bool
+        self, info: QuestionInfo, hit: Hit, unit_ids: list[int], sims: np.ndarray, max_hit: float, year_awareness: bool,
+        qvec: np.ndarray,
     ) -> list[Candidate]:
         """Two adjacent sentences quoted together, for answers one sentence sets up and the next gives
         (`…installed a smart energy management system. With the above measures, the park saves 1,406,874 kWh`).
-        The pair costs a little, so it wins only when the second sentence adds what the question asks for."""
+        The pair costs a little, so it wins only when the second sentence adds what the question asks for.
+        The chunk's last sentence pairs with the next chunk's first when only whitespace lies between."""
         idx = self.index
         chunk = hit.chunk
+        pairs = [(unit_ids[j], unit_ids[j + 1], float(max(sims[j], sims[j + 1]))) for j in range(len(unit_ids) - 1)]
+        source: str | None = None
+        pos = self._chunk_pos.get(chunk.id)
+        if pos is not None and pos + 1 < len(idx.chunks) and idx.chunks[pos + 1].kind == "text":
+            last = idx.units[unit_ids[-1]]
+            source = self._next_chunk_source(Candidate(unit_ids[-1], last, chunk, 0, 0.0, 0.0, 0.0, 0.0, 0.0), pos, last.end)
+            if source is not None:
+                first = idx.units_by_chunk[pos + 1][0]
+                sim_next = float(np.asarray(idx.unit_vectors[first]) @ qvec.astype(np.float32))
+                pairs.append((unit_ids[-1], first, max(float(sims[-1]), sim_next)))
         out: list[Candidate] = []
-        for j in range(len(unit_ids) - 1):
-            a, b = idx.units[unit_ids[j]], idx.units[unit_ids[j + 1]]
+        for ia, ib, sim in pairs:
+            a, b = idx.units[ia], idx.units[ib]
             if a.kind != "text" or b.kind != "text" or b.start < a.end:
                 continue
-            if len(a.text.split()) + len(b.text.split()) > _MAX_QUOTE_WORDS:
+            if len(a.text.split()) + len(b.text.split()) > _MAX_PAIR_WORDS:
+                continue  # over 80 words a pair also pays the length penalty of `_score`
+            if b.end <= chunk.end:
+                raw = chunk.text[a.start - chunk.start : b.end - chunk.start]
+            elif source is not None:
+                raw = source[a.start : b.end]
+            else:
                 continue
-            raw = chunk.text[a.start - chunk.start : b.end - chunk.start]
             merged = Unit(chunk_index=a.chunk_index, start=a.start, end=b.end, text=raw, kind=a.kind)
-            sim = float(max(sims[j], sims[j + 1]))
-            cand = self._score(info, merged, unit_ids[j], hit, sim, max_hit, year_awareness)
+            cand = self._score(info, merged, ia, hit, sim, max_hit, year_awareness)
             if cand is not None:
                 cand.score -= self.options.pair_cost
                 out.append(cand)
