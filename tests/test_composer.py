@@ -241,6 +241,18 @@ def test_two_adjacent_sentences_when_the_second_gives_the_figure(real_service: A
 
 
 @pytest.mark.slow
+def test_a_pair_across_a_chunk_boundary_stays_verbatim(real_service: Any) -> None:
+    a = real_service.ask(
+        "How much energy does the smart energy management system of the Xiaomi Science and Technology Park save each year?"
+    )
+    _check_answer_contract(a)  # the two sentences come from two chunks: the quote is still the source's text
+    assert a.answered and a.answer == "1,406,874 kWh"
+    top = a.quotes[0].text
+    assert top.startswith("A smart energy management system") and "1,406,874 kWh" in top
+    assert len(top.split()) <= 120
+
+
+@pytest.mark.slow
 def test_a_footnote_that_explains_the_marked_words_answers(real_service: Any) -> None:
     a = real_service.ask("What is the base year for Xiaomi's 2030 GHG emission reduction target?")
     _check_answer_contract(a)
