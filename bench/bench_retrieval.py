@@ -133,24 +133,19 @@ def bench_build(keep: bool) -> dict[str, Any]:
         chunker = Chunker(counter.model, counter.cl100k, settings.chunk_max_tokens, settings.chunk_target_tokens)
 
         spent = {"chunking": 0.0, "embedding": 0.0}
-        split, encode = chunker.split, embedder.encode
 
-        def timed_split(*a: Any, **kw: Any) -> Any:
-            t0 = time.perf_counter()
-            try:
-                return split(*a, **kw)
-            finally:
-                spent["chunking"] += time.perf_counter() - t0
+        def timed(fn: Any, key: str) -> Any:
+            def wrapper(*a: Any, **kw: Any) -> Any:
+                t0 = time.perf_counter()
+                try:
+                    return fn(*a, **kw)
+                finally:
+                    spent[key] += time.perf_counter() - t0
 
-        def timed_encode(*a: Any, **kw: Any) -> Any:
-            t0 = time.perf_counter()
-            try:
-                return encode(*a, **kw)
-            finally:
-                spent["embedding"] += time.perf_counter() - t0
+            return wrapper
 
-        chunker.split = timed_split  # type: ignore[method-assign]
-        embedder.encode = timed_encode  # type: ignore[method-assign]
+        chunker.split = timed(chunker.split, "chunking")  # type: ignore[method-assign]
+        embedder.encode = timed(embedder.encode, "embedding")  # type: ignore[method-assign]
         calls_before = embedder.calls
         summary = IndexBuilder(settings, embedder, chunker, progress=False).build(reg)
         size = common.dir_size(summary.path)

@@ -77,12 +77,19 @@ SYNONYMS: dict[str, list[str]] = {
     "grants": ["awards"],
     "expenses": ["invested investment"],
 }
-_SYN_PATTERNS = [(re.compile(rf"(?<![\w-]){re.escape(k)}(?![\w-])", re.IGNORECASE), " ".join(v)) for k, v in SYNONYMS.items()]
+_SYN_PATTERNS = [
+    (k, re.compile(rf"(?<![\w-]){re.escape(k)}(?![\w-])", re.IGNORECASE), " ".join(v)) for k, v in SYNONYMS.items()
+]
+
+
+def synonyms_in(text: str) -> list[tuple[str, str]]:
+    """(analyst word, the reports' words for it) for every SYNONYMS key the text uses."""
+    return [(k, v) for k, pat, v in _SYN_PATTERNS if pat.search(text)]
 
 
 def expand(query: str) -> str:
     """The query plus synonyms of analyst words it uses (for BM25 and term coverage)."""
-    extra = [v for pat, v in _SYN_PATTERNS if pat.search(query)]
+    extra = [v for _, v in synonyms_in(query)]
     return query if not extra else f"{query} {' '.join(extra)}"
 
 

@@ -53,11 +53,6 @@ def export_settings(settings: Settings) -> None:
             os.environ[env] = json.dumps(value)
 
 
-def settings_threads(settings: Settings) -> int:
-    """BLAS/OpenMP threads per inference call (`ESGQA_TORCH_THREADS` via Settings if present, else 1)."""
-    return int(getattr(settings, "torch_threads", 0) or 1)
-
-
 def _multiprocess_class() -> Any:
     from uvicorn.supervisors.multiprocess import Multiprocess
 
@@ -82,7 +77,7 @@ def serve(settings: Settings, host: str, port: int, workers: int = 1, app: str =
     # query embedding, called from the server's worker threads, took ~470 ms instead of ~7 ms.
     # Set before torch is imported here or in the (spawned) workers; an explicit value wins.
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(var, str(max(1, settings_threads(settings))))
+        os.environ.setdefault(var, str(max(1, settings.torch_threads)))  # ESGQA_TORCH_THREADS; 0 counts as 1
     export_settings(settings)
     config = uvicorn.Config(
         app,

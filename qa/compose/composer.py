@@ -29,6 +29,7 @@ from qa.compose.question import QuestionInfo
 from qa.lexical import tokenize
 from qa.models import Answer, Chunk, Citation, Hit, Quote, ReportInfo, Unit
 from qa.store import LoadedIndex
+from qa.text import collapse_ws
 
 _MAX_QUOTE_WORDS = 80
 _MAX_PAIR_WORDS = 120  # a quote longer than 80 words only when the answer truly needs the second sentence
@@ -89,6 +90,11 @@ def _introduces(head: str, text: str) -> bool:
         if _LIST_AFTER.search(low[m.end() : m.end() + 60]) or _LIST_BEFORE.search(low[max(0, m.start() - 60) : m.start()]):
             return True
     return False
+
+
+def _label(c: Candidate) -> str:
+    """A table row's label (its first cell) or a label/value pair's label."""
+    return c.unit.text.split("\t", 1)[0] if c.chunk.kind == "table_row" else _kpi_label(c.unit.text)
 
 
 def _kpi_label(text: str) -> str:
@@ -253,11 +259,11 @@ class Composer:
                 if cand is not None:
                     out.append(cand)
             if h.chunk.kind == "text" and info.qtype != "list":
-                out.extend(self._pairs(info, h, unit_ids, sims, max_hit, year_awareness, qvec))
+                out.extend(self._pairs(info, h, ci, sims, max_hit, year_awareness, qvec))
         return out
 
     def _pairs(
-        self, info: QuestionInfo, hit: Hit, unit_ids: list[int], sims: np.ndarray, max_hit: float, year_awareness: bool,
+        self, info: QuestionInfo, hit: Hit, pos: int, sims: np.ndarray, max_hit: float, year_awareness: bool,
         qvec: np.ndarray,
     ) -> list[Candidate]:
         """Two adjacent sentences quoted together, for answers one sentence sets up and the next gives
@@ -266,12 +272,12 @@ class Composer:
         The chunk's last sentence pairs with the next chunk's first when only whitespace lies between."""
         idx = self.index
         chunk = hit.chunk
+        unit_ids = idx.units_by_chunk[pos]
         pairs = [(unit_ids[j], unit_ids[j + 1], float(max(sims[j], sims[j + 1]))) for j in range(len(unit_ids) - 1)]
         source: str | None = None
-        pos = self._chunk_pos.get(chunk.id)
-        if pos is not None and pos + 1 < len(idx.chunks) and idx.chunks[pos + 1].kind == "text":
+        if pos + 1 < len(idx.chunks) and idx.chunks[pos + 1].kind == "text":
             last = idx.units[unit_ids[-1]]
-            source = self._next_chunk_source(Candidate(unit_ids[-1], last, chunk, 0, 0.0, 0.0, 0.0, 0.0, 0.0), pos, last.end)
+            source = self._next_chunk_source(chunk, pos, last, last.end)
             if source is not None:
                 first = idx.units_by_chunk[pos + 1][0]
                 sim_next = float(np.asarray(idx.unit_vectors[first]) @ qvec.astype(np.float32))
@@ -337,6 +343,10 @@ class Composer:
         low = " ".join(text.lower().split())
         return sum(p in low for p in info.phrases) / len(info.phrases)
 
+    def _term_weight(self, info: QuestionInfo, term: str) -> float:
+        """A key term's IDF, or its best synonym's when that is rarer; 0 for words the reports never use."""
+        return max([self.idf.get(term, 0.0), *(self.idf.get(a, 0.0) for a in info.alts.get(term, ()))])
+
     def _coverage(self, info: QuestionInfo, text: str, context: str, section: str) -> float:
         """IDF-weighted share of the question's key terms found in the unit (or, less, in its context)."""
         if not info.terms:
@@ -347,7 +357,7 @@ class Composer:
         got = 0.0
         for t in info.terms:
             alts = info.alts.get(t, frozenset())
-            w = max([self.idf.get(t, 0.0), *(self.idf.get(a, 0.0) for a in alts)])
+            w = self._term_weight(info, t)
             if w <= 0.0:
                 continue  # a term the reports never use tells nothing about this unit
             total += w
@@ -365,9 +375,8 @@ class Composer:
         """For a table row or label/value pair: how much of its label the question asks about."""
         if c.chunk.kind not in ("table_row", "kpi"):
             return 0.0
-        label = c.unit.text.split("\t", 1)[0] if c.chunk.kind == "table_row" else _kpi_label(c.unit.text)
-        label = re.sub(r"[\(\[][^)\]]*[\)\]]", " ", label)  # units such as (Metric Tons CO2e)
-        q = set(tokenize(info.text)) | {a for v in info.alts.values() for a in v}
+        label = re.sub(r"[\(\[][^)\]]*[\)\]]", " ", _label(c))  # units such as (Metric Tons CO2e)
+        q = info.tokens | info.synonym_tokens
         toks = set()
         for t in tokenize(label):
             if re.fullmatch(r"[a-z]+\d+", t) and t not in q:
@@ -389,12 +398,11 @@ class Composer:
         precision = self._label_precision(info, c)
         if c.chunk.kind != "table_row" or precision <= 0.0 or not info.terms:
             return precision  # a label/value pair's text holds its value and group heading: precision only
-        label = c.unit.text.split("\t", 1)[0]
-        toks = set(tokenize(label)) | set(tokenize(c.chunk.table_title or "")) | set(tokenize(c.chunk.context.split("| columns")[0]))
+        toks = set(tokenize(_label(c))) | set(tokenize(c.chunk.table_title or "")) | set(tokenize(c.chunk.context.split("| columns")[0]))
         total = got = 0.0
         for t in info.terms:
             alts = info.alts.get(t, frozenset())
-            w = max([self.idf.get(t, 0.0), *(self.idf.get(a, 0.0) for a in alts)])
+            w = self._term_weight(info, t)
             total += w
             if t in toks or alts & toks:
                 got += w
@@ -459,7 +467,7 @@ class Composer:
                 c.type_fit = 0.8
             else:
                 # a name the question does not already contain (`LEED Platinum® Certificate`, `TrustArc`)
-                known = frozenset(re.findall(r"[\w&-]+", re.sub(r"['’]s\b", "", info.text.lower())))
+                known = info.words
                 # on the raw unit text, where paragraph breaks still show (a name never runs over one)
                 found = [
                     m for n in names(c.unit.text, known)
@@ -521,8 +529,7 @@ class Composer:
         target: str | None = None
         if not year_cols:
             # a text header (e.g. `Above 4° C scenario | Below 2° C scenario`): the column the question names
-            q = set(tokenize(info.text))
-            overlaps = [(len(set(tokenize(h)) & q), h) for h in header]
+            overlaps = [(len(set(tokenize(h)) & info.tokens), h) for h in header]
             best_overlap = max(overlaps, default=(0, ""))
             if best_overlap[0] > 0 and sum(1 for o, _ in overlaps if o == best_overlap[0]) == 1:
                 target = best_overlap[1]
@@ -718,7 +725,7 @@ class Composer:
             # the list opens the next chunks (often a table, a row a chunk): follow them while only
             # whitespace lies between
             nxt, end = pos, c.unit.end
-            while (text := self._next_chunk_source(c, nxt, end)) is not None:
+            while (text := self._next_chunk_source(c.chunk, nxt, c.unit, end)) is not None:
                 source, nxt = text, nxt + 1
                 following.extend(self.index.units[i] for i in self.index.units_by_chunk[nxt])
                 end = following[-1].end
@@ -739,27 +746,28 @@ class Composer:
             c.unit = c.unit.model_copy(update={"end": end, "text": raw})
             c.quote_text = quote_text(raw)
 
-    def _next_chunk_source(self, c: Candidate, pos: int, after: int) -> str | None:
-        """The source text, when chunk `pos + 1` continues `c`'s quote that ends at `after`: same report,
-        section and page, and nothing but whitespace between (so the joined quote stays verbatim)."""
+    def _next_chunk_source(self, chunk: Chunk, pos: int, unit: Unit, after: int) -> str | None:
+        """The source text, when chunk `pos + 1` continues a quote of `chunk` (starting with `unit`) that
+        ends at `after`: same report, section and page, and nothing but whitespace between (so the joined
+        quote stays verbatim)."""
         if self._source_text is None or pos + 1 >= len(self.index.chunks):
             return None
         nxt = self.index.chunks[pos + 1]
-        if (nxt.report_id, nxt.section, nxt.page) != (c.chunk.report_id, c.chunk.section, c.chunk.page):
+        if (nxt.report_id, nxt.section, nxt.page) != (chunk.report_id, chunk.section, chunk.page):
             return None
         if nxt.kind in ("navigation", "index") or not self.index.units_by_chunk[pos + 1]:
             return None
-        text = self._source_text(c.chunk.source)
+        text = self._source_text(chunk.source)
         if text is None or nxt.start > len(text) or text[after : nxt.start].strip():
             return None
-        if " ".join(text[c.unit.start : c.unit.end].split()) != " ".join(c.unit.text.split()):
+        if collapse_ws(text[unit.start : unit.end]) != collapse_ws(unit.text):
             return None  # the source changed under the index: quote nothing from it
         return text
 
     # ------------------------------------------------------------------ confidence
     def features(self, info: QuestionInfo, best: Candidate) -> dict[str, float]:
         """Evidence that quotes[0] answers the question (the confidence model's inputs)."""
-        known = [t for t in info.terms if max([self.idf.get(t, 0.0), *(self.idf.get(a, 0.0) for a in info.alts.get(t, ()))]) > 0]
+        known = [t for t in info.terms if self._term_weight(info, t) > 0]
         unknown_frac = (len(info.terms) - len(known)) / len(info.terms) if info.terms else 1.0
         body = set(tokenize(best.quote_text)) | set(tokenize(f"{best.chunk.section} {best.chunk.context}"))
         key_missing = 0.0
@@ -773,6 +781,7 @@ class Composer:
             toks = tokenize(w)
             if toks and all(self.idf.get(t, 0.0) == 0.0 and not info.alts.get(t) for t in toks):
                 unknown_proper = 1.0
+        label_precision = self._label_precision(info, best)
         year_uncovered = 0.0
         years = self._reporting_years(info)
         if (
@@ -794,11 +803,11 @@ class Composer:
             "type_fit": max(best.type_fit, -0.6),
             "year_uncovered": year_uncovered,
             "year_miss": 1.0 if years and best.year_fit < 0.8 else 0.0,
-            "label_mismatch": 1.0 if best.chunk.kind in ("table_row", "kpi") and self._label_precision(info, best) < 0.4 else 0.0,
+            "label_mismatch": 1.0 if best.chunk.kind in ("table_row", "kpi") and label_precision < 0.4 else 0.0,
             "cell_empty": 1.0 if best.column is not None and best.answer is not None and not any(
                 ch.isalnum() for ch in best.answer.text) else 0.0,
             "hit_score": best.hit_score,
-            "label_precision": self._label_precision(info, best),
+            "label_precision": label_precision,
             "no_extract": 1.0 if info.wants_number and best.answer is None else 0.0,
         }
 

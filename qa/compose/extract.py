@@ -65,6 +65,7 @@ def codes(text: str) -> list[Span]:
 _WORD = re.compile(r"\(?[A-Za-z0-9][\w’'®&./+\-]*\)?")
 _NAME_GAP = re.compile(r"[ \t]*\n?[ \t]*")
 _CONNECTORS = frozenset({"of", "and", "for", "in", "on", "the", "&", "de", "to"})
+_OPENERS = frozenset({"in", "the", "this", "our", "we", "as", "by", "at", "with", "over"})
 
 
 def _is_cap(word: str) -> bool:
@@ -85,8 +86,10 @@ def names(text: str, known: frozenset[str] = frozenset()) -> list[Span]:
     out: list[Span] = []
     i = 0
     while i < len(words):
-        if not _is_cap(words[i][2]) or (i == 0 and not _is_acronym(words[i][2]) and words[i][2].lower() in known | {"in", "the", "this", "our", "we", "as", "by", "at", "with", "over"}):
-            i += 1
+        word = words[i][2]
+        opener = i == 0 and not _is_acronym(word) and (word.lower() in known or word.lower() in _OPENERS)
+        if not _is_cap(word) or opener:
+            i += 1  # a lower-case word, or a sentence's capitalised first word ("In", "The", a known word)
             continue
         j = i
         run = [i]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from qa.lexical import SYNONYMS, tokenize
+from qa.lexical import synonyms_in, tokenize
 from qa.retrieval import years_in
 
 QType = str  # numeric | percent | count | money | date | entity | yes_no | list | definition | other
@@ -36,6 +36,9 @@ class QuestionInfo:
     numbers: frozenset[str] = field(default_factory=frozenset)  # figures the question itself names
     head: str | None = None  # stem of the head noun ("certifications" -> "certification")
     phrases: tuple[str, ...] = ()  # phrases the question quotes ('Above 4° C'), lower-cased
+    tokens: frozenset[str] = field(default_factory=frozenset)  # every BM25 token of the question
+    synonym_tokens: frozenset[str] = field(default_factory=frozenset)  # the tokens of all `alts`
+    words: frozenset[str] = field(default_factory=frozenset)  # lower-case words, possessives dropped
 
 
 _BREAK = frozenset(
@@ -88,13 +91,8 @@ def _kinds_word(low: str) -> str | None:
     return w if w.endswith("s") and not w.endswith(("ss", "us", "is", "ics")) else None
 
 
-def _asks_for_kinds(low: str) -> bool:
-    return _kinds_word(low) is not None
-
-
-def _plural_head(low: str) -> bool:
-    """Does the question ask for several things ("which certifications…", "supplier red-line issues")?"""
-    head = _head_noun(low)
+def _plural_head(head: str | None) -> bool:
+    """Does a head noun ask for several things ("which certifications…", "supplier red-line issues")?"""
     if head is None:
         return False
     if head in _QUANTITY_PLURALS:
@@ -115,7 +113,7 @@ def analyse(question: str) -> QuestionInfo:
         qtype = "date"  # the question word decides before any metric word ("when will … Scope 3 emissions")
     elif re.match(r"(is|are|was|were|does|do|did|has|have|had|can|could|will)\b", low):
         qtype = "yes_no"  # "did Xiaomi meet its target on energy consumption?" settles, it does not measure
-    elif _asks_for_kinds(low):
+    elif _kinds_word(low) is not None:
         qtype = "list"  # "what sources make up Scope 1 emissions?": several things, not a figure
     elif re.search(r"\b(what percentage|what percent|what share|what proportion|what ratio|what rate|% of|percentage)\b", low):
         qtype = "percent"
@@ -123,24 +121,22 @@ def analyse(question: str) -> QuestionInfo:
         qtype = "count"
     elif re.search(r"\bhow much\b|\bamount\b|\btotal\b|\bconsumption\b|\bemissions?\b|\brate\b|\bintensity\b", low):
         qtype = "numeric"
-    elif re.search(r"^(when|in what year|in which year|what year|since when)\b|\bwhat date\b|\bwhen did\b|\bwhen was\b", low):
+    elif re.search(r"\bwhat date\b|\bwhen did\b|\bwhen was\b", low):
         qtype = "date"
-    elif re.search(r"^(is|are|was|were|does|do|did|has|have|had|can|could|will)\b", low):
-        qtype = "yes_no"
     elif re.search(r"^(list|name)\b|\bwhat are the\b|\bwhich\b.*\b(are|were)\b|\bwhat (measures|initiatives|programs|programmes|steps|actions)\b", low):
         qtype = "list"
     elif re.search(r"^(what is|what are|what does|define|meaning of|what's)\b", low):
         qtype = "definition"
     elif re.search(r"\b(which|what|who)\b", low):
         qtype = "entity"
+    head_word = _head_noun(low)
     # "what are the supplier red-line issues", "security domains in the baseline": a plural head noun
     if (
         qtype in ("definition", "entity", "other")
         and not re.search(r"\bmean|\bdefin|\bhow (many|much)\b", low)
-        and _plural_head(low)
+        and _plural_head(head_word)
     ):
         qtype = "list"
-    head_word = _head_noun(low)
     if qtype == "other" and head_word in _ENTITY_HEADS:
         qtype = "entity"  # "green building certification of the campus": a name is asked for
     if re.search(r"\b(percent|percentage|%|share of|proportion|ratio)\b", low) and qtype in ("numeric", "other", "entity"):
@@ -169,16 +165,18 @@ def analyse(question: str) -> QuestionInfo:
     # de-duplicate, keep order
     key_terms = list(dict.fromkeys(terms))
     alts: dict[str, set[str]] = {}
-    for key, syns in SYNONYMS.items():
-        if re.search(rf"(?<![\w-]){re.escape(key)}(?![\w-])", low):
-            key_toks = [t for t in tokenize(key) if t in key_terms] or tokenize(key)[:1]
-            syn_toks = {t for v in syns for t in tokenize(v) if t not in _GENERIC}  # "total" alone says nothing
-            for kt in key_toks:
-                alts.setdefault(kt, set()).update(syn_toks)
+    for key, syns in synonyms_in(q):
+        key_toks = [t for t in tokenize(key) if t in key_terms] or tokenize(key)[:1]
+        syn_toks = {t for t in tokenize(syns) if t not in _GENERIC}  # "total" alone says nothing
+        for kt in key_toks:
+            alts.setdefault(kt, set()).update(syn_toks)
     nums = frozenset(re.sub(r"[,\s]", "", m) for m in re.findall(r"\d[\d,]*(?:\.\d+)?", q))
     return QuestionInfo(
         text=q, qtype=qtype, years=years, terms=key_terms, units=frozenset(units), wants_number=wants_number,
         alts={k: frozenset(v) for k, v in alts.items()}, numbers=nums,
         head=next(iter(tokenize(head_word)), None) if head_word else None,
         phrases=tuple(" ".join(p.lower().split()) for p in _QUOTED.findall(q)),
+        tokens=frozenset(tokenize(q)),
+        synonym_tokens=frozenset(t for v in alts.values() for t in v),
+        words=frozenset(re.findall(r"[\w&-]+", re.sub(r"['’]s\b", "", low))),
     )
