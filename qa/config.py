@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     rrf_k: int = 60
 
     # answering
+    ranker: Literal["learned", "rules"] = "learned"  # `rules`: the hand-set baseline ranker
     abstain_threshold: float | None = None  # None: the threshold fitted on the dev split
     max_question_chars: int = 1000
     default_top_k: int = 5

@@ -10,8 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qa.compose.composer import Composer, ComposerOptions, idf_table, load_confidence_model
-from qa.compose.question import analyse
+from qa.compose.composer import Composer, ComposerOptions, idf_table
+from qa.compose.confidence import load_confidence_model
+from qa.compose.question import analyse, name_words
+from qa.compose.ranker import load_ranker
 from qa.config import Settings
 from qa.conversation import resolve
 from qa.embedding import Embedder, SentenceTransformerEmbedder
@@ -56,14 +58,13 @@ class QAService:
     @classmethod
     def from_index(cls, settings: Settings, index: LoadedIndex, embedder: Embedder) -> QAService:
         retriever = Retriever(index, embedder, settings)
-        model = load_confidence_model()
-        options = ComposerOptions(
-            abstain_threshold=settings.abstain_threshold,
-            confidence_weights=model.weights,
-            decision_logit=model.decision_logit,
-            platt=model.platt,
+        ranker = load_ranker(settings.ranker)
+        confidence = load_confidence_model("confidence.json" if ranker.name == "learned" else "confidence-rules.json")
+        ignore = name_words(r.company for r in index.reports)
+        composer = Composer(
+            index, idf_table(index.chunks), ComposerOptions(abstain_threshold=settings.abstain_threshold),
+            source_text=_source_reader(settings.root), ranker=ranker, confidence=confidence, ignore_words=ignore,
         )
-        composer = Composer(index, idf_table(index.chunks), options, source_text=_source_reader(settings.root))
         svc = cls(settings, index, embedder, retriever, composer)
         svc.ask("warm-up: total energy consumption")  # first call pays one-off costs, not the first user
         return svc
@@ -126,7 +127,7 @@ class QAService:
         question = self.validate(question)
         top_k = max(1, min(int(top_k), 20))
         resolved = resolve(question, (history or [])[-_MAX_HISTORY:])
-        info = analyse(resolved)
+        info = analyse(resolved, self.composer.ignore_words)
         t1 = time.perf_counter()
         qvec = self.retriever.embed_query(resolved)
         t2 = time.perf_counter()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from qa.lexical import synonyms_in, tokenize
@@ -11,7 +12,7 @@ from qa.retrieval import years_in
 QType = str  # numeric | percent | count | money | date | entity | yes_no | list | definition | other
 
 _GENERIC = frozenset(
-    ["xiaomi", "xiaomis", "report", "reported", "reporting", "esg", "company", "group", "corporation", "total", "number", "figure", "value", "data", "amount", "level", "year", "years", "many", "much", "what", "which", "when", "how", "did", "does", "do", "was", "were", "is", "are", "the", "in", "of", "for", "give", "tell", "show", "say", "said", "disclose", "disclosed", "state", "mention", "mentioned", "list", "name", "named", "describe", "according", "overall", "annual", "fy", "please", "latest", "current", "one"]
+    ["report", "reported", "reporting", "esg", "company", "group", "corporation", "total", "number", "figure", "value", "data", "amount", "level", "year", "years", "many", "much", "what", "which", "when", "how", "did", "does", "do", "was", "were", "is", "are", "the", "in", "of", "for", "give", "tell", "show", "say", "said", "disclose", "disclosed", "state", "mention", "mentioned", "list", "name", "named", "describe", "according", "overall", "annual", "fy", "please", "latest", "current", "one"]
 )
 _UNIT_HINTS: list[tuple[re.Pattern[str], set[str]]] = [
     (re.compile(r"\b(energy|electricity|power)\b", re.I), {"mwh", "kwh", "gwh", "twh", "gj"}),
@@ -61,7 +62,7 @@ _QUANTITY_PLURALS = frozenset(
 )
 
 
-def _head_noun(low: str) -> str | None:
+def _head_noun(low: str, ignore: frozenset[str] = frozenset()) -> str | None:
     """The question's head noun: the plural right after "what"/"which", or else the last word of its
     opening noun phrase ("which certifications…", "supplier red-line issues", "greenhouse gases covered in…")."""
     kinds = _kinds_word(low)
@@ -75,7 +76,7 @@ def _head_noun(low: str) -> str | None:
     for w in words:
         if w in _BREAK or (w.endswith("ed") and len(w) > 4):
             break  # a preposition, an auxiliary or a past-tense verb ends the noun phrase
-        if w not in _GENERIC:
+        if w not in _GENERIC and w not in ignore:
             phrase.append(w)
     return phrase[-1] if phrase else None
 
@@ -100,7 +101,17 @@ def _plural_head(head: str | None) -> bool:
     return len(head) > 3 and head.endswith("s") and not head.endswith(("ss", "us", "is", "ics"))
 
 
-def analyse(question: str) -> QuestionInfo:
+def name_words(names: Iterable[str]) -> frozenset[str]:
+    """The words of company names and aliases (lower-case, BM25 tokens too): never key terms of a question."""
+    out: set[str] = set()
+    for name in names:
+        out.update(tokenize(name))
+        out.update(w.lower() for w in re.findall(r"[\w&-]+", name))
+    return frozenset(out)
+
+
+def analyse(question: str, ignore: frozenset[str] = frozenset()) -> QuestionInfo:
+    """What the question asks; `ignore`: words that never count as key terms (the corpus's company names)."""
     q = question.strip()
     low = q.lower()
     years = years_in(q)
@@ -129,7 +140,7 @@ def analyse(question: str) -> QuestionInfo:
         qtype = "definition"
     elif re.search(r"\b(which|what|who)\b", low):
         qtype = "entity"
-    head_word = _head_noun(low)
+    head_word = _head_noun(low, ignore)
     # "what are the supplier red-line issues", "security domains in the baseline": a plural head noun
     if (
         qtype in ("definition", "entity", "other")
@@ -161,7 +172,7 @@ def analyse(question: str) -> QuestionInfo:
         wants_number = True  # a keyword query with a year and a metric ("reclaimed water use 2022")
     if re.match(r"\s*(who|whom|whose)\b", low) or (qtype == "entity" and re.match(r"\s*which\b", low)):
         wants_number = bool(re.search(r"\bhow (many|much)\b", low))  # a name, not a figure
-    terms = [t for t in tokenize(q) if t not in _GENERIC and not re.fullmatch(r"(19|20)\d\d", t) and not t.startswith("fy")]
+    terms = [t for t in tokenize(q) if t not in _GENERIC and t not in ignore and not re.fullmatch(r"(19|20)\d\d", t) and not t.startswith("fy")]
     # de-duplicate, keep order
     key_terms = list(dict.fromkeys(terms))
     alts: dict[str, set[str]] = {}

@@ -1,0 +1,121 @@
+"""Confidence: the probability that quotes[0] answers the question, from evidence about the best
+candidate and the ranker's scores; the service abstains below one threshold on it."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qa.compose.candidate import Candidate
+from qa.compose.question import QuestionInfo
+from qa.compose.signals import TermSignals
+from qa.compose.span import SpanExtractor
+from qa.lexical import tokenize
+from qa.models import ReportInfo
+
+MODEL_DIR = Path(__file__).with_name("model")
+_QWORDS = frozenset(
+    "what which who whom whose when where why how is are was were does do did has have had can could will would "
+    "should list name give show tell in by for of the a an and or".split()
+)
+_PROPER = re.compile(r"\b([A-Z][A-Za-z]+|[A-Z]{2,}[a-z]?)\b")
+# prior weights (the first composer's), used when no fitted model is present
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "bias": -2.0, "dense": 2.5, "coverage": 2.5, "key_missing": -1.2, "unknown_frac": -4.0, "unknown_proper": -3.0,
+    "type_fit": 0.8, "year_uncovered": -6.0, "year_miss": -2.0, "hit_score": 0.5, "label_precision": 0.3,
+    "no_extract": -0.8, "label_mismatch": -1.5, "cell_empty": -4.0, "low_coverage": -2.0, "type_mismatch": -1.0,
+}
+
+
+@dataclass(frozen=True)
+class ConfidenceModel:
+    """confidence = sigmoid(a * (bias + w·features) + b); answer when confidence >= threshold."""
+
+    weights: dict[str, float]
+    platt: tuple[float, float] = (1.0, 0.0)
+    threshold: float = 0.5
+    info: dict[str, object] = field(default_factory=dict)
+
+    def logit(self, f: dict[str, float]) -> float:
+        w = self.weights
+        return w.get("bias", 0.0) + sum(w.get(k, 0.0) * v for k, v in f.items())
+
+    def confidence(self, f: dict[str, float]) -> float:
+        a, b = self.platt
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, a * self.logit(f) + b))))
+
+
+def load_confidence_model(name: str = "confidence.json", model_dir: Path = MODEL_DIR) -> ConfidenceModel:
+    """A fitted model (`threshold` on the confidence, or the older `decision_logit`), else the priors."""
+    try:
+        data = json.loads((model_dir / name).read_text(encoding="utf-8"))
+        weights = {str(k): float(v) for k, v in data["weights"].items()}
+        platt = (float(data["platt"][0]), float(data["platt"][1])) if "platt" in data else (1.0, 0.0)
+        if "threshold" in data:
+            threshold = float(data["threshold"])
+        else:  # answer when the logit reaches decision_logit: the same as a threshold on the confidence
+            z = float(data["decision_logit"])
+            threshold = 1.0 / (1.0 + math.exp(-(platt[0] * z + platt[1])))
+        return ConfidenceModel(weights, platt, threshold, {k: v for k, v in data.items() if k not in ("weights",)})
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return ConfidenceModel(dict(DEFAULT_WEIGHTS), (1.0, 0.0), 0.5)
+
+
+class Evidence:
+    """`features(info, best, scores) -> dict`: what speaks for and against quotes[0] answering."""
+
+    def __init__(self, signals: TermSignals, extractor: SpanExtractor, reports: dict[str, ReportInfo]) -> None:
+        self.signals = signals
+        self.extractor = extractor
+        self.reports = reports
+
+    def features(
+        self, info: QuestionInfo, best: Candidate, scores: Sequence[float] = (), ignore: frozenset[str] = frozenset()
+    ) -> dict[str, float]:
+        idf = self.signals.idf
+        tw = self.signals.term_weight
+        known = [t for t in info.terms if tw(info, t) > 0]
+        unknown_frac = (len(info.terms) - len(known)) / len(info.terms) if info.terms else 1.0
+        body = set(tokenize(best.quote_text)) | set(tokenize(f"{best.chunk.section} {best.chunk.context}"))
+        key_missing = 0.0
+        if known:
+            key = max(known, key=lambda t: idf.get(t, 0.0))
+            if key not in body and not (info.alts.get(key, frozenset()) & body):
+                key_missing = 1.0
+        proper = [w for w in _PROPER.findall(info.text) if w.lower() not in _QWORDS and w.lower() not in ignore]
+        unknown_proper = 0.0
+        for w in proper:
+            toks = tokenize(w)
+            if toks and all(idf.get(t, 0.0) == 0.0 and not info.alts.get(t) for t in toks):
+                unknown_proper = 1.0
+        report = self.reports.get(best.chunk.report_id)
+        years = self.extractor.reporting_years(info, report)
+        company = report.company if report else None
+        covered = {y for r in self.reports.values() if r.company == company for y in r.years_covered}
+        year_uncovered = 1.0 if years and not set(years) & covered and not any(str(y) in best.quote_text for y in years) else 0.0
+        ordered = sorted(scores, reverse=True)
+        margin = ordered[0] - ordered[1] if len(ordered) > 1 else 1.0
+        return {
+            "dense": best.dense,
+            "coverage": best.coverage,
+            "low_coverage": max(0.0, 0.5 - best.coverage) / 0.5,
+            "type_mismatch": 1.0 if info.wants_number and best.type_fit <= 0.2 else 0.0,
+            "key_missing": key_missing,
+            "unknown_frac": unknown_frac,
+            "unknown_proper": unknown_proper,
+            "type_fit": max(best.type_fit, -0.6),
+            "year_uncovered": year_uncovered,
+            "year_miss": 1.0 if years and best.year_fit < 0.8 else 0.0,
+            "label_mismatch": 1.0 if best.chunk.kind in ("table_row", "kpi") and best.label_precision < 0.4 else 0.0,
+            "cell_empty": 1.0 if best.column is not None and best.answer is not None and not any(
+                ch.isalnum() for ch in best.answer.text) else 0.0,
+            "hit_score": best.hit_score,
+            "label_precision": best.label_precision,
+            "no_extract": 1.0 if info.wants_number and best.answer is None else 0.0,
+            "rank_score": ordered[0] if ordered else 0.0,
+            "rank_margin": min(margin, 5.0),
+        }

@@ -1,0 +1,112 @@
+"""Term-matching signals between a question and a candidate quote: coverage, label match, phrases."""
+
+from __future__ import annotations
+
+import math
+import re
+
+from qa.compose.candidate import Candidate, label_of
+from qa.compose.question import QuestionInfo
+from qa.lexical import tokenize
+from qa.models import Chunk
+
+_NEGATIONS = frozenset({"non", "not", "no", "without", "excluding", "excl", "other"})
+
+
+def idf_table(chunks: list[Chunk]) -> dict[str, float]:
+    """Inverse document frequency of every token over the chunk texts (with their context)."""
+    df: dict[str, int] = {}
+    for c in chunks:
+        for t in set(tokenize(f"{c.section} {c.context} {c.text}")):
+            df[t] = df.get(t, 0) + 1
+    n = len(chunks) or 1
+    return {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+
+
+class TermSignals:
+    """IDF-weighted matching of the question's key terms against units, labels and context."""
+
+    def __init__(self, idf: dict[str, float]) -> None:
+        self.idf = idf
+
+    def term_weight(self, info: QuestionInfo, term: str) -> float:
+        """A key term's IDF, or its best synonym's when that is rarer; 0 for words the reports never use."""
+        return max([self.idf.get(term, 0.0), *(self.idf.get(a, 0.0) for a in info.alts.get(term, ()))])
+
+    def coverage(self, info: QuestionInfo, text: str, context: str, section: str) -> tuple[float, float]:
+        """(share of the key terms in the unit or, at 0.7, its context; share in the unit alone)."""
+        if not info.terms:
+            return 0.0, 0.0
+        body = set(tokenize(text))
+        ctx = set(tokenize(context)) | set(tokenize(section.split(" > ")[-1] if section else ""))
+        total = got = got_body = 0.0
+        for t in info.terms:
+            alts = info.alts.get(t, frozenset())
+            w = self.term_weight(info, t)
+            if w <= 0.0:
+                continue  # a term the reports never use tells nothing about this unit
+            total += w
+            if t in body or alts & body:
+                got += w
+                got_body += w
+            elif t in ctx or alts & ctx:
+                got += 0.7 * w
+        return (got / total, got_body / total) if total else (0.0, 0.0)
+
+    @staticmethod
+    def phrase_match(info: QuestionInfo, text: str) -> float:
+        """Share of the question's quoted phrases ('Above 4° C') the unit contains verbatim."""
+        if not info.phrases:
+            return 0.0
+        low = " ".join(text.lower().split())
+        return sum(p in low for p in info.phrases) / len(info.phrases)
+
+    @staticmethod
+    def label_tokens(info: QuestionInfo, c: Candidate) -> set[str]:
+        """The content tokens of a table row's or label/value pair's label (no units, marks or figures)."""
+        label = re.sub(r"[\(\[][^)\]]*[\)\]]", " ", label_of(c))  # units such as (Metric Tons CO2e)
+        q = info.tokens | info.synonym_tokens
+        toks = set()
+        for t in tokenize(label):
+            if re.fullmatch(r"[a-z]+\d+", t) and t not in q:
+                continue  # a footnote mark glued to a word (Emissions3)
+            if t[0].isdigit() and (t not in q or len(t) > 4):
+                continue  # the row's own figures
+            toks.add(t)
+        return toks
+
+    def label_precision(self, info: QuestionInfo, c: Candidate) -> float:
+        """For a table row or label/value pair: how much of its label the question asks about."""
+        if c.chunk.kind not in ("table_row", "kpi"):
+            return 0.0
+        toks = self.label_tokens(info, c)
+        if not toks:
+            return 0.0
+        return len(toks & (info.tokens | info.synonym_tokens)) / len(toks)
+
+    def negation_mismatch(self, info: QuestionInfo, c: Candidate) -> float:
+        """1 when the label negates (`Non-hazardous`, `excluding …`) and the question does not."""
+        if c.chunk.kind not in ("table_row", "kpi"):
+            return 0.0
+        neg = self.label_tokens(info, c) & _NEGATIONS
+        return 1.0 if neg and not (neg & info.tokens) else 0.0
+
+    def label_match(self, info: QuestionInfo, c: Candidate, precision: float) -> float:
+        """Harmonic mean of the label's precision and its recall (the IDF-weighted share of the question's
+        key terms that a table row's label, table title and group name)."""
+        if c.chunk.kind != "table_row" or precision <= 0.0 or not info.terms:
+            return precision
+        toks = (
+            set(tokenize(label_of(c)))
+            | set(tokenize(c.chunk.table_title or ""))
+            | set(tokenize(c.chunk.context.split("| columns")[0]))
+        )
+        total = got = 0.0
+        for t in info.terms:
+            alts = info.alts.get(t, frozenset())
+            w = self.term_weight(info, t)
+            total += w
+            if t in toks or alts & toks:
+                got += w
+        recall = got / total if total else 0.0
+        return 0.0 if recall <= 0.0 else 2 * precision * recall / (precision + recall)

@@ -1,0 +1,79 @@
+"""Candidate features and relevance labels for a set of questions, from the service's own retrieval."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from qa.compose.candidate import Candidate
+from qa.compose.features import FEATURES, feature_matrix
+from qa.compose.question import QuestionInfo, analyse
+from qa.evaluation.dataset import EvalItem
+from qa.evaluation.metrics import contains_answer, holds
+from qa.models import Filters, Hit
+from qa.service import QAService
+
+SPAN_TYPES = frozenset({"numeric", "table", "date", "entity", "cross_report"})
+
+
+def span_holds(answer: str | None, item: EvalItem) -> bool:
+    """The extracted answer holds a gold answer, or is most of one (`7,122.60` for `7,122.60 t`)."""
+    if not answer:
+        return False
+    if any(contains_answer(answer, a) for a in item.answers):
+        return True
+    toks = set(re.findall(r"\w+", answer.lower().replace(",", "")))
+    for a in item.answers:
+        gold = re.findall(r"\w+", a.lower().replace(",", ""))
+        if toks and gold and toks <= set(gold) and len(toks & set(gold)) * 2 >= len(gold):
+            return True
+    return False
+
+
+def relevance(c: Candidate, item: EvalItem) -> int:
+    """2: the quote holds a gold answer and so does the extracted span (where a span is scored);
+    1: the quote holds one; 0: it does not."""
+    if not holds(c.quote_text, item):
+        return 0
+    if item.type in SPAN_TYPES:
+        return 2 if c.answer is not None and span_holds(c.answer.text, item) else 1
+    return 2
+
+
+@dataclass
+class QuestionRecord:
+    item: EvalItem
+    company: str
+    source: str  # "gold" (hand-written) or "gen" (generated)
+    info: QuestionInfo
+    hits: list[Hit]
+    qvec: np.ndarray
+    X: np.ndarray  # one row per candidate, FEATURES order
+    rel: np.ndarray  # relevance per candidate
+
+
+def company_filters(svc: QAService, company: str) -> Filters | None:
+    ids = [r.id for r in svc.index.reports if r.company == company]
+    return Filters(report_ids=ids) if ids else None
+
+
+def collect(svc: QAService, items: Sequence[tuple[EvalItem, str]], source: str) -> list[QuestionRecord]:
+    """Retrieve and generate candidates for each (question, company) once; features and labels."""
+    composer = svc.composer
+    out: list[QuestionRecord] = []
+    for item, company in items:
+        filters = company_filters(svc, company)
+        if filters is None:
+            continue  # a company the corpus does not hold: answered by the service without ranking
+        info = analyse(item.question, composer.ignore_words)
+        qvec = svc.retriever.embed_query(item.question)
+        scores = svc.retriever.scores(item.question, "hybrid", qvec)
+        hits = svc._with_every_report(svc.retriever.rank(scores, 20, filters), scores, filters)
+        cands = composer.generator.generate(info, hits, qvec)
+        X = feature_matrix(info, cands) if cands else np.zeros((0, len(FEATURES)))
+        rel = np.array([relevance(c, item) for c in cands], dtype=np.int32) if item.answers else np.zeros(len(cands), np.int32)
+        out.append(QuestionRecord(item, company, source, info, hits, qvec, X, rel))
+    return out

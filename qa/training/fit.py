@@ -1,0 +1,97 @@
+"""Fitting: the LambdaRank ranker and the logistic confidence model with its one threshold."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from qa.compose.confidence import ConfidenceModel
+from qa.training.dataset import QuestionRecord
+
+RANKER_PARAMS: dict[str, Any] = {
+    "objective": "lambdarank",
+    "n_estimators": 250,
+    "learning_rate": 0.05,
+    "num_leaves": 15,
+    "min_child_samples": 20,
+    "subsample": 0.8,
+    "subsample_freq": 1,
+    "colsample_bytree": 0.8,
+    "reg_lambda": 1.0,
+    "label_gain": [0, 1, 3],
+    "lambdarank_truncation_level": 10,
+    "random_state": 7,
+    "deterministic": True,
+    "force_row_wise": True,
+    "n_jobs": 2,
+    "verbose": -1,
+}
+CONFIDENCE_FEATURES: tuple[str, ...] = (
+    "dense", "coverage", "low_coverage", "type_mismatch", "key_missing", "unknown_frac", "unknown_proper", "type_fit",
+    "year_uncovered", "year_miss", "label_mismatch", "cell_empty", "hit_score", "label_precision", "no_extract",
+    "rank_score", "rank_margin",
+)
+
+
+def fit_ranker(records: Sequence[QuestionRecord], gen_weight: float = 0.5) -> Any:
+    """LambdaRank over the questions that have at least one right candidate."""
+    import lightgbm as lgb
+
+    use = [r for r in records if len(r.rel) and r.rel.max() > 0]
+    X = np.vstack([r.X for r in use])
+    y = np.concatenate([r.rel for r in use])
+    groups = [len(r.rel) for r in use]
+    # one weight per group: hand-written questions count more than generated ones
+    weights = np.array([1.0 if r.source == "gold" else gen_weight for r in use])
+    model = lgb.LGBMRanker(**RANKER_PARAMS)
+    model.fit(X, y, group=groups, sample_weight=np.repeat(weights, groups))
+    return model.booster_
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One composed answer, scored: the inputs of the confidence fit and of the metrics."""
+
+    features: dict[str, float]
+    answerable: bool
+    correct: bool  # quotes[0] holds a gold answer
+    correct3: bool
+    span_ok: bool  # the extracted answer holds one (span types only)
+    span_type: bool
+    qtype: str
+    company: str
+    wrong_company: bool
+
+
+def fit_confidence(outcomes: Sequence[Outcome], max_false_abst: float = 0.04) -> ConfidenceModel:
+    """Logistic regression of "quotes[0] answers" on the evidence features (held-out outcomes only);
+    the threshold is the highest that keeps false abstention on answerable questions within the target."""
+    from sklearn.linear_model import LogisticRegression
+
+    X = np.array([[o.features.get(f, 0.0) for f in CONFIDENCE_FEATURES] for o in outcomes])
+    y = np.array([o.correct and o.answerable for o in outcomes], dtype=int)
+    model = LogisticRegression(C=1.0, max_iter=5000).fit(X, y)
+    weights = {"bias": float(model.intercept_[0])}
+    weights.update({f: float(w) for f, w in zip(CONFIDENCE_FEATURES, model.coef_[0], strict=True)})
+    probe = ConfidenceModel(weights)
+    conf = np.array([probe.confidence(o.features) for o in outcomes])
+    ans = np.array([o.answerable for o in outcomes])
+    ans_conf = np.sort(conf[ans])
+    k = int(math.floor(max_false_abst * len(ans_conf)))
+    threshold = float(ans_conf[k]) - 1e-9 if len(ans_conf) else 0.5
+    return ConfidenceModel(weights, (1.0, 0.0), threshold)
+
+
+def ece(conf: Sequence[float], correct: Sequence[bool], bins: int = 5) -> float:
+    conf_a, corr = np.asarray(conf, dtype=float), np.asarray(correct, dtype=float)
+    total = 0.0
+    for i in range(bins):
+        lo, hi = i / bins, (i + 1) / bins
+        m = (conf_a >= lo) & ((conf_a < hi) if i < bins - 1 else (conf_a <= hi))
+        if m.any():
+            total += m.sum() * abs(corr[m].mean() - conf_a[m].mean())
+    return float(total / max(1, len(conf_a)))

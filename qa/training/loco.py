@@ -1,0 +1,109 @@
+"""Leave-one-company-out: train on the other companies, answer the held-out one's questions, score."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from qa.compose.confidence import ConfidenceModel
+from qa.compose.ranker import LearnedRanker, Ranker
+from qa.evaluation.metrics import holds
+from qa.service import QAService
+from qa.training.dataset import SPAN_TYPES, QuestionRecord, span_holds
+from qa.training.fit import Outcome, ece, fit_confidence, fit_ranker
+
+
+def answer_all(svc: QAService, ranker: Ranker, records: Sequence[QuestionRecord]) -> list[Outcome]:
+    """Compose every record's answer with `ranker` (retrieval reused) and score it. Every answer is
+    composed as if answered (threshold 0): the confidence decision is applied afterwards."""
+    composer = svc.composer
+    saved = composer.ranker, composer.options.abstain_threshold
+    composer.ranker, composer.options.abstain_threshold = ranker, 0.0
+    company_of = {r.id: r.company for r in svc.index.reports}
+    out: list[Outcome] = []
+    try:
+        for rec in records:
+            composed = composer.compose(rec.item.question, rec.info, rec.hits, rec.qvec, top_k=5)
+            quotes = composed.answer.quotes
+            item = rec.item
+            hl = quotes[0].highlight if quotes else None
+            span = quotes[0].text[hl[0] : hl[1]] if quotes and hl else None
+            out.append(Outcome(
+                features=composed.features,
+                answerable=bool(item.answers),
+                correct=bool(item.answers) and bool(quotes) and holds(quotes[0].text, item),
+                correct3=bool(item.answers) and any(holds(q.text, item) for q in quotes[:3]),
+                span_ok=bool(item.answers) and span_holds(span, item),
+                span_type=item.type in SPAN_TYPES,
+                qtype=item.type,
+                company=rec.company,
+                wrong_company=bool(quotes) and company_of.get(quotes[0].citation.report_id) != rec.company,
+            ))
+    finally:
+        composer.ranker, composer.options.abstain_threshold = saved
+    return out
+
+
+@dataclass(frozen=True)
+class CompanyScore:
+    company: str
+    n: int
+    n_answerable: int
+    a1: float
+    a3: float
+    span1: float
+    table_a1: float | None
+    false_abst: float
+    abstain: float | None
+    ece: float
+    wrong_company: int
+
+
+def score(company: str, outcomes: Sequence[Outcome], conf: ConfidenceModel) -> CompanyScore:
+    ans = [o for o in outcomes if o.answerable]
+    una = [o for o in outcomes if not o.answerable]
+    c = np.array([conf.confidence(o.features) if o.features else 0.0 for o in outcomes])
+    answered = c >= conf.threshold
+    ans_mask = np.array([o.answerable for o in outcomes])
+    span_items = [(o, a) for o, a in zip(outcomes, answered, strict=True) if o.answerable and o.span_type]
+    tables = [o for o in ans if o.qtype == "table"]
+
+    def pct(x: object) -> float:
+        return round(100 * float(x), 1)  # type: ignore[arg-type]
+
+    return CompanyScore(
+        company=company,
+        n=len(outcomes),
+        n_answerable=len(ans),
+        a1=pct(np.mean([o.correct for o in ans])) if ans else 0.0,
+        a3=pct(np.mean([o.correct3 for o in ans])) if ans else 0.0,
+        span1=pct(np.mean([o.span_ok and a for o, a in span_items])) if span_items else 0.0,
+        table_a1=pct(np.mean([o.correct for o in tables])) if tables else None,
+        false_abst=pct(np.mean(~answered[ans_mask])) if ans else 0.0,
+        abstain=pct(np.mean(~answered[~ans_mask])) if una else None,
+        ece=round(ece(list(c), [o.correct and o.answerable for o in outcomes]), 3),
+        wrong_company=sum(o.wrong_company for o, a in zip(outcomes, answered, strict=True) if a),
+    )
+
+
+def leave_one_company_out(
+    records: Sequence[QuestionRecord], svc_of: Callable[[str], QAService], companies: Sequence[str],
+    log: Callable[[str], None] = print,
+) -> dict[str, list[Outcome]]:
+    """Held-out outcomes per company, each from a ranker trained without that company's questions or
+    generated questions."""
+    out: dict[str, list[Outcome]] = {}
+    for company in companies:
+        train = [r for r in records if r.company != company]
+        booster = fit_ranker(train)
+        held = [r for r in records if r.company == company and r.source == "gold"]
+        out[company] = answer_all(svc_of(company), LearnedRanker.from_booster(booster), held)
+        log(f"  fold {company}: {len(held)} questions, trained on {len(train)}")
+    return out
+
+
+def confidence_per_fold(oof: dict[str, list[Outcome]]) -> dict[str, ConfidenceModel]:
+    """For each company, a confidence model fitted on the other companies' held-out outcomes."""
+    return {c: fit_confidence([o for k, v in oof.items() if k != c for o in v]) for c in oof}

@@ -1,0 +1,158 @@
+"""`python -m qa.training` (`make train`): build the training set, evaluate leave-one-company-out
+(learned ranker vs the rule baseline), fit the shipped ranker and confidence model, write both with a
+manifest, and a report under eval/reports/.
+
+Training data: the hand-written questions of every development set (the bundled Xiaomi set, both of
+its splits, and the multi-company set's dev companies) and questions generated from the tables,
+label/value pairs and sentences of every development report. The locked test companies' reports and
+questions, and the fresh Xiaomi test set, are never read here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal
+
+from qa.compose.confidence import load_confidence_model
+from qa.compose.features import FEATURES
+from qa.compose.ranker import MODEL_DIR, RuleRanker
+from qa.config import REPO_ROOT, Settings
+from qa.evaluation.dataset import EvalItem, load_eval_files
+from qa.service import QAService
+from qa.training.dataset import QuestionRecord, collect
+from qa.training.fit import RANKER_PARAMS, fit_confidence, fit_ranker
+from qa.training.loco import CompanyScore, answer_all, confidence_per_fold, leave_one_company_out, score
+from qa.training.synth import synth_questions
+
+BUNDLED_SET = REPO_ROOT / "eval" / "questions.jsonl"
+CORPUS_SET = REPO_ROOT / "eval" / "corpus" / "questions.jsonl"
+CORPUS_MANIFEST = REPO_ROOT / "eval" / "corpus" / "reports.json"
+
+
+def _log(msg: str) -> None:
+    sys.stderr.write(msg + "\n")
+    sys.stderr.flush()
+
+
+def _items_with_company(path: Path, split: Literal["dev", "test"] | None, default_company: str | None) -> list[tuple[EvalItem, str]]:
+    companies = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            raw = json.loads(line)
+            companies[raw["id"]] = raw.get("company") or default_company or ""
+    items = load_eval_files([path], split=split) if split else load_eval_files([path])
+    return [(it, companies.get(it.id, default_company or "")) for it in items]
+
+
+def _hash_files(paths: list[Path]) -> str:
+    h = hashlib.sha256()
+    for p in paths:
+        if p.exists():
+            h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _table(rows: list[tuple[str, CompanyScore, CompanyScore]]) -> str:
+    head = ("| company | n | A@1 rules → learned | span@1 | A@3 | table A@1 | false_abst | abstain | ECE | wrong co. |\n"
+            "|---|---:|---|---|---|---|---|---|---|---:|\n")
+    body = ""
+    for name, old, new in rows:
+        def pair(a: float | None, b: float | None) -> str:
+            return f"{a if a is not None else '–'} → **{b if b is not None else '–'}**"
+        body += (f"| {name} | {new.n} | {pair(old.a1, new.a1)} | {pair(old.span1, new.span1)} | {pair(old.a3, new.a3)} | "
+                 f"{pair(old.table_a1, new.table_a1)} | {pair(old.false_abst, new.false_abst)} | "
+                 f"{pair(old.abstain, new.abstain)} | {pair(old.ece, new.ece)} | {new.wrong_company} |\n")
+    return head + body
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    ap = argparse.ArgumentParser(prog="python -m qa.training", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--corpus", type=Path, default=REPO_ROOT.parent / "shared" / "corpus",
+                    help="folder of the multi-company development reports (skipped when missing)")
+    ap.add_argument("--manifest", type=Path, default=CORPUS_MANIFEST)
+    ap.add_argument("--out", type=Path, default=MODEL_DIR)
+    ap.add_argument("--report", type=Path, default=REPO_ROOT / "eval" / "reports" / "ranker-loco.md")
+    ap.add_argument("--per-report", type=int, default=80, help="generated questions per report")
+    args = ap.parse_args(argv)
+    t0 = time.time()
+
+    from qa.training.corpus import load_corpus_service  # local: needs the eval harness's corpus loader
+
+    services: dict[str, QAService] = {}
+    xs = QAService.load(Settings(ranker="rules"))
+    records: list[QuestionRecord] = []
+    bundled_company = xs.index.reports[0].company
+    for r in xs.index.reports:
+        services[r.company] = xs
+    _log(f"bundled corpus: {len(xs.index.chunks)} chunks")
+    records += collect(xs, _items_with_company(BUNDLED_SET, None, bundled_company), "gold")
+    records += collect(xs, synth_questions(xs.index.chunks, xs.index.units, xs.index.reports, args.per_report), "gen")
+    test_companies: set[str] = set()
+    if args.corpus.is_dir() and args.manifest.is_file():
+        corpus_items = _items_with_company(CORPUS_SET, None, None)
+        test_companies = {c for it, c in corpus_items if it.split == "test"}
+        cs = load_corpus_service(args.corpus, args.manifest, exclude_companies=test_companies)
+        for r in cs.index.reports:
+            services[r.company] = cs
+        dev_items = [(it, c) for it, c in corpus_items if it.split != "test" and c not in test_companies]
+        records += collect(cs, dev_items, "gold")
+        dev_reports = [r for r in cs.index.reports if r.company not in test_companies]
+        records += collect(cs, synth_questions(cs.index.chunks, cs.index.units, dev_reports, args.per_report), "gen")
+        _log(f"corpus: {len(cs.index.reports)} reports, {len(cs.index.chunks)} chunks")
+    else:
+        _log(f"no corpus at {args.corpus}: training on the bundled reports only")
+    gold = [r for r in records if r.source == "gold"]
+    gen = [r for r in records if r.source == "gen"]
+    _log(f"records: {len(gold)} hand-written, {len(gen)} generated ({time.time() - t0:.0f} s)")
+
+    companies = sorted({r.company for r in gold})
+    svc_of: Callable[[str], QAService] = services.__getitem__
+    oof = leave_one_company_out(records, svc_of, companies, _log)
+    per_fold_conf = confidence_per_fold(oof) if len(companies) > 1 else {}
+    rules_conf = load_confidence_model("confidence-rules.json")
+    rows: list[tuple[str, CompanyScore, CompanyScore]] = []
+    for company in companies:
+        held = [r for r in gold if r.company == company]
+        old = score(company, answer_all(svc_of(company), RuleRanker(), held), rules_conf)
+        conf = per_fold_conf.get(company) or fit_confidence(oof[company])
+        rows.append((company, old, score(company, oof[company], conf)))
+
+    booster = fit_ranker(records)
+    final_conf = fit_confidence([o for v in oof.values() for o in v])
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "ranker.txt").write_text(booster.model_to_string(), encoding="utf-8")
+    importance = dict(zip(FEATURES, (float(x) for x in booster.feature_importance("gain")), strict=True))
+    data_files = [BUNDLED_SET, CORPUS_SET, args.manifest]
+    manifest = {
+        "model": "LightGBM LambdaRank", "params": RANKER_PARAMS, "features": list(FEATURES),
+        "training_data_sha256": _hash_files(data_files),
+        "training_set": {"hand_written": len(gold), "generated": len(gen), "companies": companies,
+                         "excluded_test_companies": sorted(test_companies)},
+        "loco": {name: new.__dict__ for name, _old, new in rows},
+        "loco_rules": {name: old.__dict__ for name, old, _new in rows},
+        "feature_importance_gain": dict(sorted(importance.items(), key=lambda kv: -kv[1])),
+    }
+    (args.out / "ranker.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+    conf_out = {"fitted_on": "leave-one-company-out held-out answers of: " + ", ".join(companies),
+                "weights": final_conf.weights, "platt": list(final_conf.platt), "threshold": final_conf.threshold}
+    (args.out / "confidence.json").write_text(json.dumps(conf_out, indent=1) + "\n", encoding="utf-8")
+    report = ["# Learned ranker: leave-one-company-out", "",
+              f"`python -m qa.training` ({time.strftime('%Y-%m-%d %H:%M')} UTC, {time.time() - t0:.0f} s). "
+              f"Training set: {len(gold)} hand-written and {len(gen)} generated questions; each company's row is "
+              "scored with a ranker trained without its questions and reports, and a confidence model fitted on "
+              "the other companies' held-out answers. Rules = the hand-set baseline ranker and its confidence.", "",
+              _table(rows), "", "Feature importance (gain, top 15):", ""]
+    report += [f"- {k}: {v:.0f}" for k, v in list(manifest["feature_importance_gain"].items())[:15]]  # type: ignore[attr-defined]
+    args.report.parent.mkdir(parents=True, exist_ok=True)
+    args.report.write_text("\n".join(report) + "\n", encoding="utf-8")
+    sys.stdout.write("\n".join(report) + "\n")
+    return 0

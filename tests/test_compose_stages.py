@@ -1,0 +1,176 @@
+"""Each composer stage on tiny literal reports, with the hashing embedder (no model, no real index)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa.chunking.chunker import Chunker
+from qa.compose.candidate import Candidate
+from qa.compose.features import FEATURES, feature_matrix
+from qa.compose.question import analyse, name_words
+from qa.compose.ranker import MODEL_DIR, LearnedRanker, RuleRanker
+from qa.config import Settings
+from qa.embedding import HashingEmbedder
+from qa.reports import ReportRegistry
+from qa.service import QAService
+from qa.store import IndexBuilder, load_index
+
+TABS = """Key Environmental Indicators
+
+\t2023\t2022\t2021
+Hazardous waste (t)\t1.10\t1.43\t2.50
+Fresh water withdrawal (m3)\t400,000\t391,953\t329,572
+Energy consumption (MWh)\t5,120.4\t4,980.2\t4,611.9
+
+Energy
+
+Our plants switched to green electricity in 2023. The share of renewable electricity reached 64.5%.
+"""
+SPACES = """People
+
+Headcount by region 2023 2022 2021
+Europe employees 1,204 1,150 1,098
+Americas employees 312 301 287
+Asia employees 95 88 80
+
+Training
+
+Every employee received 21.5 hours of training on average in 2023.
+"""
+PAIRS = """Environment
+
+Total GHG Emissions
+
+8,402.12 t
+
+Natural Gas Burned
+
+3,192.70 MWh
+
+Water Recycled
+
+12,500 m3
+"""
+
+
+def _service(tmp: Path, reports: list[tuple[str, str, str, int]], ranker: str = "rules") -> QAService:
+    seeds = tmp / "seeds"
+    seeds.mkdir()
+    (seeds / "reports.json").write_text('{"version": 1, "reports": []}\n', encoding="utf-8")
+    s = Settings(root=tmp, seeds_dir=seeds, index_dir=tmp / "index", ranker=ranker)  # type: ignore[arg-type]
+    reg = ReportRegistry(s.manifest_path, s.root).load()
+    for rid, company, text, year in reports:
+        src = tmp / f"{rid}.txt"
+        src.write_text(text, encoding="utf-8")
+        reg.add(src, report_id=rid, title=f"{company} report {year}", year=year, company=company,
+                years_covered=[year - 2, year - 1, year])
+    reg = ReportRegistry(s.manifest_path, s.root).load()
+    emb = HashingEmbedder()
+    chunker = Chunker(lambda t: len(t.split()), max_tokens=s.chunk_max_tokens, target_tokens=40)
+    IndexBuilder(s, emb, chunker).build(reg)
+    return QAService.from_index(s, load_index(s, reg.reports, emb.fingerprint), emb)
+
+
+@pytest.fixture()
+def svc(tmp_path: Path) -> QAService:
+    return _service(tmp_path, [("acme-2023", "Acme Industries AG", TABS + SPACES + PAIRS, 2023)])
+
+
+def _ranked(svc: QAService, question: str) -> list[Candidate]:
+    info = analyse(question, svc.composer.ignore_words)
+    qvec = svc.retriever.embed_query(question)
+    hits = svc.retriever.search(question, k=20, qvec=qvec)
+    return svc.composer.ranked(info, hits, qvec)
+
+
+@pytest.mark.parametrize(
+    ("question", "qtype", "wants_number"),
+    [
+        ("What was hazardous waste in 2022?", "other", True),
+        ("What share of electricity was renewable?", "percent", True),
+        ("How many employees worked in Europe in 2021?", "count", True),
+        ("When did the plants switch to green electricity?", "date", False),
+        ("Which auditor verified the report?", "entity", False),
+        ("Does Acme recycle water?", "yes_no", False),
+        ("What are the regions with employees?", "list", False),
+        ("What is meant by fresh water withdrawal?", "definition", False),
+    ],
+)
+def test_question_analysis_of_each_type(question: str, qtype: str, wants_number: bool) -> None:
+    info = analyse(question, name_words(["Acme Industries AG"]))
+    assert info.wants_number == wants_number
+    if qtype != "other":
+        assert info.qtype == qtype
+    assert "acme" not in info.terms  # company names are never key terms
+
+
+def test_tab_table_cell_under_the_asked_year(svc: QAService) -> None:
+    best = _ranked(svc, "Acme hazardous waste 2022")[0]
+    assert best.chunk.kind == "table_row" and best.column == "2022"
+    assert best.answer is not None and best.answer.text == "1.43"
+    ans = svc.ask("What was Acme's hazardous waste in 2022?")
+    assert ans.answer == "1.43" and ans.quotes[0].text.startswith("Hazardous waste")
+
+
+def test_latest_column_when_no_year_is_named(svc: QAService) -> None:
+    best = _ranked(svc, "energy consumption MWh")[0]
+    assert best.column == "2023" and best.answer is not None and best.answer.text == "5,120.4"
+
+
+def test_space_separated_row_holds_the_figure(svc: QAService) -> None:
+    cands = _ranked(svc, "How many employees in the Americas?")
+    assert any("312" in c.quote_text for c in cands[:3])
+
+
+def test_label_value_pair(svc: QAService) -> None:
+    best = _ranked(svc, "How much natural gas was burned?")[0]
+    assert best.chunk.kind == "kpi" and best.answer is not None and best.answer.text.startswith("3,192.70")
+
+
+def test_percent_in_prose(svc: QAService) -> None:
+    best = _ranked(svc, "What share of electricity was renewable?")[0]
+    assert best.answer is not None and best.answer.text == "64.5%"
+
+
+def test_feature_matrix_is_finite_and_relative(svc: QAService) -> None:
+    question = "fresh water withdrawal 2021"
+    cands = _ranked(svc, question)
+    X = feature_matrix(analyse(question), cands)
+    assert X.shape == (len(cands), len(FEATURES)) and np.isfinite(X).all()
+    gap = FEATURES.index("dense_gap")
+    assert X[:, gap].max() == pytest.approx(0.0) and (X[:, gap] <= 0).all()
+
+
+def test_rule_ranker_prefers_the_named_row(svc: QAService) -> None:
+    question = "fresh water withdrawal 2021"
+    cands = _ranked(svc, question)
+    scores = RuleRanker().score(analyse(question), cands)
+    assert cands[int(np.argmax(scores))].quote_text.startswith("Fresh water withdrawal")
+
+
+def test_shipped_learned_model_matches_the_features() -> None:
+    if not (MODEL_DIR / "ranker.txt").exists():
+        pytest.skip("no trained model in the package yet")
+    ranker = LearnedRanker.load()
+    assert tuple(ranker.manifest["features"]) == FEATURES
+    assert ranker.manifest["training_set"]["hand_written"] > 0
+
+
+def test_learned_ranker_answers_a_table_cell(tmp_path: Path) -> None:
+    if not (MODEL_DIR / "ranker.txt").exists():
+        pytest.skip("no trained model in the package yet")
+    svc = _service(tmp_path, [("acme-2023", "Acme Industries AG", TABS + PAIRS, 2023)], ranker="learned")
+    assert svc.composer.ranker.name == "learned"
+    best = _ranked(svc, "Acme hazardous waste 2021")[0]
+    assert best.answer is not None and best.answer.text == "2.50"
+
+
+def test_cross_report_note_only_within_one_company(tmp_path: Path) -> None:
+    other = TABS.replace("1.43", "9.99")
+    svc = _service(tmp_path, [("acme-2023", "Acme Industries AG", TABS, 2023),
+                              ("beta-2023", "Beta Holding SE", other, 2023)])
+    ans = svc.ask("hazardous waste 2022", top_k=5)
+    assert not any("differ" in n for n in ans.notes)
