@@ -20,6 +20,7 @@ from qa.compose.ranker import Ranker, RuleRanker
 from qa.compose.reconcile import Reconciler
 from qa.compose.signals import TermSignals, idf_table
 from qa.compose.span import SpanExtractor
+from qa.compose.spanpick import SpanPicker
 from qa.models import Answer, Citation, Hit, Quote
 from qa.store import LoadedIndex
 
@@ -52,6 +53,7 @@ class Composer:
         ranker: Ranker | None = None,
         confidence: ConfidenceModel | None = None,
         ignore_words: frozenset[str] = frozenset(),
+        span_picker: SpanPicker | None = None,
     ) -> None:
         self.options = options or ComposerOptions()
         self.reports = {r.id: r for r in index.reports}
@@ -63,6 +65,7 @@ class Composer:
         self.ranker: Ranker = ranker or RuleRanker()
         self.confidence = confidence or load_confidence_model("confidence-rules.json")
         self.ignore_words = ignore_words  # company names: never "unknown proper names"
+        self.span_picker = span_picker  # None: the rule extractor's span stands
 
     # ------------------------------------------------------------------ ranking
     def ranked(
@@ -123,6 +126,8 @@ class Composer:
         best = chosen[0]
         if info.qtype == "list":
             self.generator.extend_list(best)
+        if self.span_picker is not None:
+            self.span_picker.pick(info, best)
         if best.note:
             notes.insert(0, best.note)
         feats = self.evidence.features(info, best, [c.score for c in cands], self.ignore_words)
