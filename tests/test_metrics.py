@@ -368,7 +368,8 @@ def test_by_company_rows_and_wrong_company(sources: SourceCache) -> None:
     assert results["x1"].company == "Elsewhere Inc."
 
     m = summarize(list(results.values()))
-    assert list(m.by_company) == ["Elsewhere Inc.", "Mini Holding AG", "Other Software SE"]
+    assert list(m.by_company) == ["(not in the corpus)", "Mini Holding AG", "Other Software SE"]
+    assert m.by_company["(not in the corpus)"].wrong_company == 1
     mini, other = m.by_company["Mini Holding AG"], m.by_company["Other Software SE"]
     # A@1 only asks whether quotes[0] holds the figure; wrong_company says whose figure it was
     assert (mini.n, mini.a1, mini.a3, mini.span1, mini.table_a1, mini.false_abst) == (3, 100.0, 100.0, 66.67,

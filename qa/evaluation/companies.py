@@ -16,6 +16,7 @@ from qa.evaluation.dataset import EvalItem
 from qa.models import Quote, ReportInfo
 
 UNKNOWN_COMPANY = "unknown"
+OUTSIDE_COMPANIES = "(not in the corpus)"  # the per-company row of questions on companies the manifest lacks
 
 # legal-form and group words dropped from the end of a company name when matching names
 _LEGAL_SUFFIXES = frozenset({
@@ -70,6 +71,13 @@ class CompanyIndex:
         if len(self.companies) == 1:
             return self.companies[0]
         return UNKNOWN_COMPANY
+
+    def row_of(self, company: str) -> str:
+        """The per-company breakdown row of a question's company: companies the manifest lacks
+        (questions that should be refused) share one row."""
+        if not self.companies or company in self.companies or company == UNKNOWN_COMPANY:
+            return company
+        return OUTSIDE_COMPANIES
 
     def of_quote(self, quote: Quote) -> str | None:
         """The company a quote comes from: its report's, else its citation's `company` if it has one."""

@@ -34,7 +34,8 @@ Definitions (every rate is a percentage 0-100; `None` when its denominator is 0)
 - **wrong_company**: answered questions (`answered: true`) whose `quotes[0]` comes from another
   company than the question's (a count; the target is 0). A question's company is its line's
   `company`, else its report's in the manifest (see `qa.evaluation.companies`). Every metric is
-  also reported per company (`by_company`), with that company's ECE.
+  also reported per company (`by_company`), with that company's ECE; questions on companies the
+  manifest lacks share the row "(not in the corpus)".
 - **latency**: p50/p95 (linear interpolation) of the wall time of `ask`, in ms.
 - **reliability**: a question is *correct* when it is answerable and quotes[0] holds a gold
   answer (confidence means "the top quote answers the question"; an unanswerable question is
@@ -154,6 +155,7 @@ class QuestionResult:
     correct: bool  # for the reliability table
     error: str | None = None
     company: str = UNKNOWN_COMPANY  # the company the question is about
+    company_row: str = UNKNOWN_COMPANY  # its by_company row (companies the manifest lacks share one)
     span1: bool | None = None  # None unless an answerable question of a SPAN_TYPES type
     quote_company: str | None = None  # the company quotes[0] comes from (None: no quote / unknown)
     wrong_company: bool = False  # answered, and quotes[0] comes from another company
@@ -239,6 +241,7 @@ def score(
         correct=correct,
         error=prediction.error,
         company=company,
+        company_row=companies.row_of(company),
         span1=span1,
         quote_company=quote_company,
         wrong_company=wrong_company,
@@ -453,7 +456,7 @@ def summarize(results: Sequence[QuestionResult], extra: Mapping[str, Any] | None
         reliability=buckets,
         ece=ece,
         extra=dict(extra or {}),
-        by_company=_grouped(results, lambda r: r.company),
+        by_company=_grouped(results, lambda r: r.company_row),
     )
 
 
