@@ -9,7 +9,7 @@ export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 export TIKTOKEN_CACHE_DIR := $(CURDIR)/.cache/tiktoken
 
-.PHONY: setup run serve index test lint unit browser-deps bench bench-full bench-api eval clean
+.PHONY: setup run serve index test lint unit browser-deps bench bench-full bench-api eval eval-corpus clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -57,8 +57,17 @@ bench-full: index
 bench-api: index
 	$(PY) bench/bench_api.py
 
+# SPLIT=dev or SPLIT=test restricts either eval to that split
+EVAL_SPLIT := $(if $(SPLIT),--split $(SPLIT),)
+CORPUS_DIR ?= ../shared/corpus
+
 eval: index
-	$(PY) -m qa.cli eval eval/questions.jsonl
+	$(PY) -m qa.cli eval eval/questions.jsonl $(EVAL_SPLIT)
+
+# The multi-company set against the shared reports (read-only folder); its own index is built
+# under var/corpus-index/ when missing or stale, and the report written under eval/results/corpus/.
+eval-corpus: setup
+	$(PY) -m qa.cli eval eval/corpus/questions.jsonl --corpus $(CORPUS_DIR) --manifest eval/corpus/reports.json $(EVAL_SPLIT)
 
 clean:
 	rm -rf $(VENV) index/builds index/current .cache

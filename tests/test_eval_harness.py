@@ -17,14 +17,17 @@ from qa.config import REPO_ROOT, Settings
 from qa.evaluation import (
     EvalSetError,
     check_gate,
+    compute_metrics,
     default_ablation_configs,
+    evaluate_service,
     load_eval_files,
     run_ablation,
     run_eval,
 )
 from qa.evaluation.cli import register
 from qa.evaluation.report import PLOT_FILES
-from qa.models import Answer, Chunk, Citation, Filters, Hit, Quote, Turn
+from qa.models import Answer, Chunk, Citation, Filters, Hit, Quote, ReportInfo, Turn
+from qa.reports import ReportRegistry
 
 R2020 = ("xiaomi-esg-2020", "seeds/xiaomi-esg-2020.txt", 2020)
 R2022 = ("xiaomi-esg-2022", "seeds/xiaomi-esg-2022.txt", 2022)
@@ -86,6 +89,8 @@ GOOD: dict[str, tuple[bool, float, list[Any], list[Any]]] = {
     "h4": (True, 0.8, [GHG_2020, KWH_2020, GHG_2022], [GHG_2020, GHG_2022]),
     "h5": (False, 0.1, [KWH_2020], [KWH_2020]),
 }
+# question id -> the extracted answer span (span@1): h1 is most of "31,347.06 t", h2's is wrong
+SPANS = {"h1": "31,347.06", "h2": "624.29 t", "h3": "Yes", "h4": "31,347.06 t"}
 
 
 @dataclass
@@ -104,8 +109,12 @@ class FakeService:
             top_k: int = 5, mode: str | None = None) -> Answer:
         self.modes.append(mode)
         answered, conf, quotes, _ = self._row(question)
-        return Answer(question=question, answered=answered, answer="x" if answered else None,
+        qid = next(q["id"] for q in QUESTIONS if q["question"] == question)
+        return Answer(question=question, answered=answered, answer=SPANS.get(qid) if answered else None,
                       confidence=conf, quotes=[make_quote(r) for r in quotes][:top_k])
+
+    def reports(self) -> list[ReportInfo]:
+        return ReportRegistry(REPO_ROOT / "seeds" / "reports.json", REPO_ROOT).load(verify=False).reports
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None) -> list[Hit]:
         self.modes.append(mode)
@@ -140,6 +149,11 @@ def test_run_writes_every_artifact_with_the_expected_metrics(eval_file: Path, tm
     assert (o["A@1"], o["A@1strict"], o["A@3"], o["A@1_answered"]) == (75.0, 75.0, 75.0, 75.0)
     assert (o["both@3"], o["abstain"], o["false_abst"], o["verbatim"]) == (100.0, 100.0, 0.0, 100.0)
     assert (o["R@1"], o["R@5"], o["R@20"], o["MRR"]) == (75.0, 100.0, 100.0, 0.875)
+    assert (o["span@1"], o["n_span"], o["table_A@1"], o["wrong_company"]) == (66.67, 3, 0.0, 0)
+    assert m["by_type"]["numeric"]["span@1"] == 100.0 and m["by_type"]["table"]["span@1"] == 0.0
+    assert m["by_type"]["yes_no"]["span@1"] is None  # yes/no answers are not span-scored
+    assert list(m["by_company"]) == ["Xiaomi Corporation"]  # every report of the manifest is Xiaomi's
+    assert m["by_company"]["Xiaomi Corporation"]["n"] == 5
     assert o["latency_p50_ms"] is not None and o["latency_p95_ms"] >= o["latency_p50_ms"]
     assert m["by_type"]["table"]["A@1"] == 0.0 and m["by_type"]["yes_no"]["A@1"] == 100.0
     assert set(m["by_report"]) == {"000_0d96487a71bc60db.txt", "003_5656a8e8da27fe0f.txt", "both", "none"}
@@ -156,12 +170,30 @@ def test_run_writes_every_artifact_with_the_expected_metrics(eval_file: Path, tm
     assert Answer.model_validate({k: v for k, v in first.items() if k in Answer.model_fields})
 
     report = (run.run_dir / "report.md").read_text()
-    for heading in ("## Summary", "## By question type", "## By report", "## Reliability", "## Failures (1 of 5)"):
+    for heading in ("## Summary", "## By question type", "## By report", "## By company", "## Reliability",
+                    "## Failures (1 of 5)"):
         assert heading in report
     failure = report.split("## Failures")[1]
     assert "### h2" in failure and QUESTIONS[1]["question"] in failure and "85,742.61" in failure
     assert "Direct GHG Emissions 624.29 t" in failure and "seeds/xiaomi-esg-2020.txt [" in failure
     assert "### h1" not in failure
+
+
+def test_evaluate_service_in_process_writes_nothing_and_matches_the_pure_metrics(eval_file: Path,
+                                                                                   tmp_path: Path) -> None:
+    service = FakeService(GOOD)
+    items = load_eval_files([eval_file])
+    before = sorted(tmp_path.rglob("*"))
+    result = evaluate_service(service, items, root=REPO_ROOT, retrieval=False)
+    assert sorted(tmp_path.rglob("*")) == before
+    o = result.metrics.overall
+    assert (o.a1, o.span1, o.r1, o.wrong_company) == (75.0, 66.67, None, 0)  # no retrieval: no R@k
+    assert [p.id for p in result.predictions] == ["h1", "h2", "h3", "h4", "h5"]
+    again, _ = compute_metrics(items, result.predictions, service.reports(), REPO_ROOT, extra=result.metrics.extra)
+    assert again.as_dict() == result.metrics.as_dict()  # a pure function of predictions + items + reports
+    assert result.as_dict()["by_company"]["Xiaomi Corporation"]["span@1"] == 66.67
+    with pytest.raises(ValueError, match="root="):
+        evaluate_service(service, items)  # the fake has no settings.root to read sources under
 
 
 def test_second_run_compares_with_the_previous_one_and_marks_regressions(eval_file: Path, tmp_path: Path) -> None:

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from qa.evaluation.companies import UNKNOWN_COMPANY, CompanyIndex, company_key
 from qa.evaluation.dataset import EvalItem, Prediction
+from qa.evaluation.matching import span_holds
 from qa.evaluation.metrics import (
     SourceCache,
     aggregate,
@@ -20,9 +22,10 @@ from qa.evaluation.metrics import (
     percentile,
     reliability,
     score,
+    score_all,
     summarize,
 )
-from qa.models import Answer, Citation, Quote
+from qa.models import Answer, Citation, Quote, ReportInfo
 
 SOURCE = "seeds/mini.txt"
 CORPUS = (
@@ -48,14 +51,15 @@ def quote(needle: str, *, start: int | None = None, end: int | None = None, text
     return Quote(text=needle if text is None else text, score=1.0, citation=cit)
 
 
-def answer(*quotes: Quote, answered: bool = True, confidence: float = 0.9) -> Answer:
-    return Answer(question="q", answered=answered, answer="x" if answered else None,
+def answer(*quotes: Quote, answered: bool = True, confidence: float = 0.9, span: str = "x") -> Answer:
+    return Answer(question="q", answered=answered, answer=span if answered else None,
                   confidence=confidence, quotes=list(quotes))
 
 
 def item(answers: list[str], type_: str = "numeric", evidence: list[str] | None = None,
-         id_: str = "q1", report: str | None = "mini.txt") -> EvalItem:
-    return EvalItem(id=id_, question="q?", answers=answers, report=report, evidence=evidence or [], type=type_)
+         id_: str = "q1", report: str | None = "mini.txt", company: str | None = None) -> EvalItem:
+    return EvalItem(id=id_, question="q?", answers=answers, report=report, evidence=evidence or [], type=type_,
+                    company=company)
 
 
 def pred(ans: Answer | None, id_: str = "q1", latency: float = 10.0, retrieved: list[str] | None = None) -> Prediction:
@@ -86,6 +90,11 @@ def test_token_boundaries() -> None:
     assert contains_answer("grew by 12 % in 2020", "12%")
     assert contains_answer("Total GHG Emissions3\n\n31,347.06 t", "31,347.06 t")
     assert not contains_answer("the meeting", "meet")
+
+
+def test_a_row_of_decimal_comma_figures_holds_each_figure() -> None:
+    assert contains_answer("Frauenanteil in % 1,52 1,48 1,47", "1,48")
+    assert not contains_answer("Frauenanteil in % 1,52 11,48 1,47", "1,48")
 
 
 def test_evidence_overlap_counts_words_with_multiplicity() -> None:
@@ -257,3 +266,128 @@ def test_gate_flags_drops_over_two_points_and_imperfect_verbatim() -> None:
     problems = check_gate({"A@1": 80.0, "abstain": 86.5, "verbatim": 99.0}, base)
     assert len(problems) == 2 and any("verbatim" in p for p in problems)
     assert check_gate({"A@1": 10.0, "abstain": 0.0, "verbatim": 100.0}, None) == []
+
+
+# ---------------------------------------------------------------- span@1
+
+
+def test_span_holds_a_gold_answer_or_most_of_one() -> None:
+    golds = ["7,122.60 t"]
+    assert span_holds("7,122.60 t", golds)
+    assert span_holds("7,122.60 t CO2e", golds)  # holds the whole gold answer
+    assert span_holds("7,122.60", golds)  # most of it: the number without its unit
+    assert span_holds("7122.60", golds)  # thousands separators do not matter
+    assert span_holds("Deloitte", ["Deloitte GmbH"])  # half of the gold's tokens, all of them its own
+    assert span_holds("2023", ["15 March 2023", "2023"])  # any gold answer will do
+
+
+def test_span_near_misses() -> None:
+    golds = ["7,122.60 t"]
+    assert not span_holds("7,122.61", golds)  # another number
+    assert not span_holds("7,122", golds)  # part of the number is another number
+    assert not span_holds("t", golds)  # half of the tokens, but not the gold's number
+    assert not span_holds("7,122.60 kg", golds)  # a token the gold does not have
+    assert not span_holds("March", ["15 March 2023"])  # under half, and loses the numbers
+    assert not span_holds("Scope 2 emissions were 7,122.60", golds)  # words around the number, unit missing
+    assert not span_holds(None, golds) and not span_holds("  ", golds)
+
+
+def test_span_at_one_is_scored_for_span_types_and_an_abstention_misses(sources: SourceCache) -> None:
+    it = item(["31,347.06 t"])
+    top = quote("Total GHG Emissions3\n\n31,347.06 t")
+    assert score(it, pred(answer(top, span="31,347.06")), sources).span1 is True
+    wrong_span = score(it, pred(answer(top, span="Total GHG Emissions3")), sources)
+    assert wrong_span.a1 and wrong_span.span1 is False and wrong_span.failed  # right quote, wrong span
+    abstained = score(it, pred(answer(top, answered=False)), sources)
+    assert abstained.a1 and abstained.span1 is False  # no answer: a miss, though the quote holds it
+    refused = score(it, Prediction(id="q1", answer=None, latency_ms=1.0, error="BadQuestion: x"), sources)
+    assert refused.span1 is False
+    yes_no = item(["Yes"], type_="yes_no", evidence=["ISO 45001:2018"])
+    assert score(yes_no, pred(answer(quote("ISO 45001:2018"), span="Yes")), sources).span1 is None
+    unans = score(item([], type_="unanswerable"), pred(answer(top, span="31,347.06")), sources)
+    assert unans.span1 is None
+
+    for type_ in ("table", "date", "entity", "cross_report"):
+        assert score(item(["31,347.06 t"], type_=type_), pred(answer(top, span="31,347.06 t")), sources).span1
+    m = aggregate([score(it, pred(answer(top, span="31,347.06")), sources), wrong_span, abstained,
+                   score(yes_no, pred(answer(quote("ISO 45001:2018"), span="Yes")), sources)])
+    assert (m.span1, m.n_span, m.a1) == (33.33, 3, 100.0)
+
+
+# ---------------------------------------------------------------- companies
+
+
+def report(id_: str, company: str, source: str) -> ReportInfo:
+    return ReportInfo(id=id_, company=company, title=id_, year=2023, years_covered=[2023], source=source,
+                      original_name=source, sha256="0" * 64)
+
+
+REPORTS = [report("mini", "Mini Holding AG", SOURCE), report("other", "Other Software SE", "other.txt")]
+
+
+def test_company_names_match_without_legal_forms() -> None:
+    assert company_key("INDUS Holding AG") == ("indus",) and company_key("Xiaomi Corporation") == ("xiaomi",)
+    companies = CompanyIndex(REPORTS)
+    assert companies.canonical("mini holding ag") == "Mini Holding AG"
+    assert companies.canonical("Mini") == "Mini Holding AG" and companies.canonical("Other") == "Other Software SE"
+    assert companies.canonical("Elsewhere Inc.") == "Elsewhere Inc."  # not in the manifest: kept as given
+    assert companies.report_company("other") == "Other Software SE"
+    assert companies.report_company("mini.txt") == "Mini Holding AG"  # by file name
+    assert companies.of_item(item(["1"], report="other")) == "Other Software SE"
+    assert companies.of_item(item(["1"], report="other", company="Mini")) == "Mini Holding AG"  # the line says
+    assert companies.of_item(item(["1"], report="both")) == UNKNOWN_COMPANY  # two companies, nothing says which
+    assert CompanyIndex(REPORTS[:1]).of_item(item(["1"], report=None)) == "Mini Holding AG"  # the only one
+
+
+def other_quote(needle: str) -> Quote:
+    """A quote of CORPUS cited as the other company's report."""
+    q = quote(needle)
+    return q.model_copy(update={"citation": q.citation.model_copy(update={"report_id": "other"})})
+
+
+def test_by_company_rows_and_wrong_company(sources: SourceCache) -> None:
+    items = [
+        item(["31,347.06 t"], id_="m1", report="mini"),  # right company, right answer
+        item(["1,406,874"], id_="m2", report="mini", type_="table"),  # answered from the other company
+        item(["85,742.61"], id_="o1", report="other", type_="table"),  # the other company's, right
+        item([], id_="o2", type_="unanswerable", report=None, company="Other"),  # abstains
+        item([], id_="x1", type_="unanswerable", report=None, company="Elsewhere Inc."),  # answers anyway
+        item(["66,481.29"], id_="m3", report="mini"),  # abstains with another company's quote: not counted
+    ]
+    preds = [
+        pred(answer(quote("31,347.06 t"), span="31,347.06 t", confidence=0.9), id_="m1"),
+        pred(answer(other_quote("1,406,874 kilowatt-hours"), span="1,406,874", confidence=0.7), id_="m2"),
+        pred(answer(other_quote("85,742.61"), span="85,742.61", confidence=0.8), id_="o1"),
+        pred(answer(quote("throughout the year."), answered=False, confidence=0.1), id_="o2"),
+        pred(answer(quote("31,347.06 t"), span="31,347.06 t", confidence=0.5), id_="x1"),
+        pred(answer(other_quote("66,481.29"), answered=False, confidence=0.3), id_="m3"),
+    ]
+    results = {r.id: r for r in score_all(items, preds, sources, REPORTS)}
+    assert [k for k, r in results.items() if r.wrong_company] == ["m2", "x1"]
+    assert results["m2"].failed and results["m2"].quote_company == "Other Software SE"
+    assert results["x1"].company == "Elsewhere Inc."
+
+    m = summarize(list(results.values()))
+    assert list(m.by_company) == ["(not in the corpus)", "Mini Holding AG", "Other Software SE"]
+    assert m.by_company["(not in the corpus)"].wrong_company == 1
+    mini, other = m.by_company["Mini Holding AG"], m.by_company["Other Software SE"]
+    # A@1 only asks whether quotes[0] holds the figure; wrong_company says whose figure it was
+    assert (mini.n, mini.a1, mini.a3, mini.span1, mini.table_a1, mini.false_abst) == (3, 100.0, 100.0, 66.67,
+                                                                                          100.0, 33.33)
+    assert mini.wrong_company == 1 and mini.abstain is None and mini.ece is not None
+    assert (other.n, other.a1, other.table_a1, other.abstain, other.wrong_company) == (2, 100.0, 100.0, 100.0, 0)
+    assert other.ece == round((abs(1 - 0.8) + abs(0 - 0.1)) / 2, 4)
+    assert m.overall.wrong_company == 2
+    d = m.as_dict()
+    assert d["by_company"]["Mini Holding AG"]["wrong_company"] == 1 and d["overall"]["wrong_company"] == 2
+    row = d["by_company"]["Other Software SE"]
+    assert {"n", "A@1", "A@3", "span@1", "table_A@1", "false_abst", "abstain", "ECE", "wrong_company"} <= set(row)
+
+
+def test_gate_holds_span_at_one_within_two_points() -> None:
+    base = {"overall": {"A@1": 80.0, "span@1": 70.0, "abstain": 90.0, "verbatim": 100.0}}
+    assert check_gate({"A@1": 80.0, "span@1": 68.5, "abstain": 90.0, "verbatim": 100.0}, base) == []
+    problems = check_gate({"A@1": 80.0, "span@1": 67.0, "abstain": 90.0, "verbatim": 100.0}, base)
+    assert problems == ["span@1 dropped 3.00 points (70.0 -> 67.0), more than 2.0"]
+    old = {"overall": {"A@1": 80.0, "abstain": 90.0, "verbatim": 100.0}}  # a baseline without span@1
+    assert check_gate({"A@1": 80.0, "span@1": 10.0, "abstain": 90.0, "verbatim": 100.0}, old) == []

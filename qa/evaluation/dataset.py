@@ -3,10 +3,13 @@
 One line of an eval file (`eval/*.jsonl`, see docs in GUIDE.md)::
 
     {"id": "q001", "question": "...", "answers": ["31,347.06 t", "31,347.06"],
-     "report": "000_0d96487a71bc60db.txt" | "both" | null,
-     "evidence": ["exact words from the report"], "type": "numeric", "split": "dev"}
+     "report": "xiaomi-esg-2020" | "000_0d96487a71bc60db.txt" | "both" | null,
+     "evidence": ["exact words from the report"], "type": "numeric", "split": "dev",
+     "company": "Xiaomi Corporation"}
 
-`answers: []` marks an unanswerable question. `split` ("dev" / "test") is optional. A malformed
+`answers: []` marks an unanswerable question. `report` is a report id or file name of the
+manifest. `split` ("dev" / "test") and `company` (the company the question is about; default: its
+report's) are optional. A malformed
 line raises `EvalSetError` naming its file and line number.
 """
 
@@ -51,6 +54,7 @@ class EvalItem(BaseModel):
     evidence: list[str] = Field(default_factory=list)
     type: QuestionType
     split: Split | None = None
+    company: str | None = None
 
     @field_validator("answers", "evidence")
     @classmethod
@@ -65,7 +69,7 @@ class EvalItem(BaseModel):
 
     @property
     def report_key(self) -> str:
-        """The per-report breakdown key: the seed file name, "both", or "none"."""
+        """The per-report breakdown key: the line's `report` as written, "both", or "none"."""
         return self.report or "none"
 
 

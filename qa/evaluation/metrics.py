@@ -1,10 +1,5 @@
-"""The eval metrics of GUIDE.md, as pure functions over `EvalItem` and `Prediction`.
-
-Normalisation (`normalize`): Unicode NFKC, lower-case, commas between digits removed, whitespace
-collapsed. Text is then split into tokens (`tokenize`): numbers (`31347.06`, `2.5`), words (runs of
-letters/digits/underscore) and single punctuation characters. A text *holds* a gold answer when the
-answer's tokens occur in it as a contiguous token sequence, so "12" never matches inside "125",
-"1.25" or "12.5", and "1,406,874" matches "1406874" but not "14068745".
+"""The eval metrics of GUIDE.md, as pure functions over `EvalItem`, `Prediction` and the manifest's
+reports. Text matching ("holds", normalisation, span@1 matching) lives in `qa.evaluation.matching`.
 
 Definitions (every rate is a percentage 0-100; `None` when its denominator is 0):
 
@@ -26,11 +21,21 @@ Definitions (every rate is a percentage 0-100; `None` when its denominator is 0)
   answered with no quotes.
 - **verbatim**: quotes (of every answer, abstentions included) whose whitespace-collapsed
   `source_text[start:end]` equals the whitespace-collapsed quote text, where `source_text` is the
-  file `root / citation.source`; `verbatim_text` is the looser check that the collapsed text occurs
+  text citations point into of `root / citation.source` (`qa.ingest.read_source_text`: the file
+  itself for text reports, the extracted text for PDFs); `verbatim_text` is the looser check that the collapsed text occurs
   anywhere in that source. 100% when there are no quotes.
 - **R@k / MRR**: answerable questions where a retrieved passage among the top k (of
   `search(question, k=20)`) holds a gold answer by the same `holds` rule; MRR is the mean of
   1/rank (0 when none of the 20 holds), reported on a 0-1 scale.
+- **span@1** (numeric, table, date, entity and cross_report questions that have gold answers): the
+  extracted `answer` (the highlighted span) holds a gold answer, or is most of one: its tokens are
+  all tokens of that gold answer, cover >= 50% of them and include its numbers ("7,122.60" for
+  "7,122.60 t"; not "t"). An abstention (no `answer`) is a miss. **table_A@1**: A@1 over table questions.
+- **wrong_company**: answered questions (`answered: true`) whose `quotes[0]` comes from another
+  company than the question's (a count; the target is 0). A question's company is its line's
+  `company`, else its report's in the manifest (see `qa.evaluation.companies`). Every metric is
+  also reported per company (`by_company`), with that company's ECE; questions on companies the
+  manifest lacks share the row "(not in the corpus)".
 - **latency**: p50/p95 (linear interpolation) of the wall time of `ask`, in ms.
 - **reliability**: a question is *correct* when it is answerable and quotes[0] holds a gold
   answer (confidence means "the top quote answers the question"; an unanswerable question is
@@ -41,107 +46,30 @@ Definitions (every rate is a percentage 0-100; `None` when its denominator is 0)
 
 from __future__ import annotations
 
+import logging
 import math
-import re
-import unicodedata
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from qa.errors import QAError
+from qa.evaluation.companies import UNKNOWN_COMPANY, CompanyIndex
 from qa.evaluation.dataset import EvalItem, Prediction
-from qa.models import Quote
+from qa.evaluation.matching import SPAN_TYPES, holds_every_report, span_holds, word_count
+from qa.evaluation.matching import contains_answer as contains_answer  # re-exported
+from qa.evaluation.matching import evidence_coverage as evidence_coverage  # re-exported
+from qa.evaluation.matching import holds as holds  # re-exported
+from qa.evaluation.matching import normalize as normalize  # re-exported
+from qa.models import Quote, ReportInfo
 from qa.text import collapse_ws
 
-EVIDENCE_TYPES = frozenset({"yes_no", "list", "definition"})
-EVIDENCE_COVERAGE = 0.60
+logger = logging.getLogger(__name__)
+
 STRICT_MAX_WORDS = 80
 RETRIEVAL_KS = (1, 5, 20)
 RETRIEVAL_DEPTH = 20
 CONFIDENCE_BUCKETS: tuple[tuple[float, float], ...] = ((0.0, 0.2), (0.2, 0.4), (0.4, 0.6), (0.6, 0.8), (0.8, 1.0))
-
-_DIGIT_COMMA = re.compile(r"(?<=\d),(?=\d)")
-_TOKEN = re.compile(r"\d+(?:\.\d+)*|\w+|[^\w\s]", re.UNICODE)
-_WORD = re.compile(r"\w+", re.UNICODE)
-
-
-# ---------------------------------------------------------------- text matching
-
-
-def normalize(text: str) -> str:
-    """NFKC, lower-case, drop commas between digits, collapse whitespace."""
-    text = unicodedata.normalize("NFKC", text).lower()
-    text = _DIGIT_COMMA.sub("", text)
-    return " ".join(text.split())
-
-
-def tokenize(text: str) -> list[str]:
-    """Tokens of the normalised text: numbers, words, single punctuation marks."""
-    return _TOKEN.findall(normalize(text))
-
-
-def _contains_seq(haystack: Sequence[str], needle: Sequence[str]) -> bool:
-    n = len(needle)
-    if n == 0 or n > len(haystack):
-        return False
-    first = needle[0]
-    for i in range(len(haystack) - n + 1):
-        if haystack[i] == first and list(haystack[i : i + n]) == list(needle):
-            return True
-    return False
-
-
-def contains_answer(text: str, answer: str) -> bool:
-    """True when `answer` occurs in `text` as a whole token sequence (after normalisation)."""
-    return _contains_seq(tokenize(text), tokenize(answer))
-
-
-def evidence_coverage(text: str, evidence: str) -> float:
-    """Share of the evidence's words (with multiplicity) that also occur in `text`."""
-    ev = Counter(_WORD.findall(normalize(evidence)))
-    total = sum(ev.values())
-    if total == 0:
-        return 0.0
-    got = Counter(_WORD.findall(normalize(text)))
-    return sum((ev & got).values()) / total
-
-
-def holds(text: str, item: EvalItem) -> bool:
-    """Whether a quote (or passage) text holds a gold answer of `item` (see module docstring)."""
-    tokens = tokenize(text)
-    if any(_contains_seq(tokens, tokenize(a)) for a in item.answers):
-        return True
-    if item.type in EVIDENCE_TYPES and item.answers:
-        return any(evidence_coverage(text, ev) >= EVIDENCE_COVERAGE for ev in item.evidence)
-    return False
-
-
-def word_count(text: str) -> int:
-    return len(text.split())
-
-
-def holds_every_report(quote_texts: Sequence[str], item: EvalItem) -> bool:
-    """both@3 for one cross_report question, given its first three quote texts."""
-    if not item.answers:
-        return False
-    quote_tokens = [tokenize(t) for t in quote_texts]
-
-    def held(answer: str) -> bool:
-        a = tokenize(answer)
-        return any(_contains_seq(q, a) for q in quote_tokens)
-
-    if not item.evidence:
-        return all(held(a) for a in item.answers)
-    for ev in item.evidence:
-        values = [a for a in item.answers if contains_answer(ev, a)]
-        if values:
-            if not any(held(a) for a in values):
-                return False
-        elif not any(evidence_coverage(t, ev) >= EVIDENCE_COVERAGE for t in quote_texts):
-            return False
-    return True
-
 
 # ---------------------------------------------------------------- verbatim
 
@@ -154,7 +82,8 @@ class VerbatimCheck:
 
 
 class SourceCache:
-    """Reads report sources (repo-relative paths resolved against `root`) once each."""
+    """Reads report sources (paths relative to `root`, the corpus root) once each, as the text that
+    citation offsets point into."""
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
@@ -166,9 +95,12 @@ class SourceCache:
             path = Path(source)
             if not path.is_absolute():
                 path = self.root / path
+            from qa.ingest import read_source_text  # local: ingest imports the PDF libraries
+
             try:
-                self._text[source] = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
+                self._text[source] = read_source_text(path)
+            except (QAError, OSError, UnicodeDecodeError) as exc:
+                logger.warning("cannot read source %s: %s", path, exc)
                 self._text[source] = None
         return self._text[source]
 
@@ -222,18 +154,29 @@ class QuestionResult:
     retrieval_done: bool
     correct: bool  # for the reliability table
     error: str | None = None
+    company: str = UNKNOWN_COMPANY  # the company the question is about
+    company_row: str = UNKNOWN_COMPANY  # its by_company row (companies the manifest lacks share one)
+    span1: bool | None = None  # None unless an answerable question of a SPAN_TYPES type
+    quote_company: str | None = None  # the company quotes[0] comes from (None: no quote / unknown)
+    wrong_company: bool = False  # answered, and quotes[0] comes from another company
 
     @property
     def failed(self) -> bool:
-        """Worth listing in the report: a wrong answer, a wrong abstention or a non-verbatim quote."""
+        """Worth listing in the report: a wrong answer or span, a wrong abstention, a non-verbatim
+        quote, or a quote of another company."""
         bad_verbatim = self.verbatim_ok < self.n_quotes
         if not self.answerable:
             return self.answered or bad_verbatim
-        return not self.a1 or not self.answered or bad_verbatim or self.both3 is False
+        return (not self.a1 or not self.answered or bad_verbatim or self.both3 is False
+                or self.span1 is False or self.wrong_company)
 
 
-def score(item: EvalItem, prediction: Prediction, sources: SourceCache) -> QuestionResult:
-    """Score one prediction against its eval item."""
+def score(
+    item: EvalItem, prediction: Prediction, sources: SourceCache, companies: CompanyIndex | None = None
+) -> QuestionResult:
+    """Score one prediction against its eval item. `companies` (the manifest's reports) attributes
+    the question and its top quote to companies; without it only an eval line's `company` is known."""
+    companies = companies or CompanyIndex([])
     answer = prediction.answer
     quotes = list(answer.quotes) if answer is not None else []
     answered = bool(answer is not None and answer.answered)
@@ -264,6 +207,15 @@ def score(item: EvalItem, prediction: Prediction, sources: SourceCache) -> Quest
                 rank = i
                 break
 
+    span1: bool | None = None
+    if answerable and item.type in SPAN_TYPES:
+        span1 = answered and answer is not None and span_holds(answer.answer, item.answers)
+
+    company = companies.of_item(item)
+    quote_company = companies.of_quote(quotes[0]) if quotes else None
+    wrong_company = (answered and company != UNKNOWN_COMPANY and quote_company is not None
+                     and quote_company != company)
+
     a1_answered = answered and a1
     correct = answerable and a1  # confidence reads as P(quotes[0] answers the question)
     return QuestionResult(
@@ -288,6 +240,11 @@ def score(item: EvalItem, prediction: Prediction, sources: SourceCache) -> Quest
         retrieval_done=prediction.retrieval_done,
         correct=correct,
         error=prediction.error,
+        company=company,
+        company_row=companies.row_of(company),
+        span1=span1,
+        quote_company=quote_company,
+        wrong_company=wrong_company,
     )
 
 
@@ -314,6 +271,8 @@ METRIC_DIRECTION: dict[str, bool] = {
     "A@1strict": True,
     "A@3": True,
     "A@1_answered": True,
+    "span@1": True,
+    "table_A@1": True,
     "both@3": True,
     "abstain": True,
     "false_abst": False,
@@ -323,12 +282,13 @@ METRIC_DIRECTION: dict[str, bool] = {
     "R@20": True,
     "MRR": True,
 }
+GATED_METRICS = ("A@1", "span@1", "abstain")  # may not drop more than max_drop_points below the baseline
 MRR_SCALE = 100.0  # MRR (0-1) is compared in points after scaling by this
 
 
 @dataclass(frozen=True)
 class MetricSet:
-    """The metrics over one group of questions (all, one type, one report)."""
+    """The metrics over one group of questions (all, one type, one report, one company)."""
 
     n: int
     n_answerable: int
@@ -350,6 +310,11 @@ class MetricSet:
     mrr: float | None
     latency_p50_ms: float | None
     latency_p95_ms: float | None
+    span1: float | None = None
+    n_span: int = 0  # questions span@1 is computed over
+    table_a1: float | None = None
+    wrong_company: int = 0  # a count, not a rate
+    ece: float | None = None  # expected calibration error of the group (0-1)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON keys as named in GUIDE.md."""
@@ -358,10 +323,13 @@ class MetricSet:
             "n_answerable": self.n_answerable,
             "n_unanswerable": self.n_unanswerable,
             "n_cross_report": self.n_cross_report,
+            "n_span": self.n_span,
             "A@1": self.a1,
             "A@1strict": self.a1_strict,
             "A@3": self.a3,
             "A@1_answered": self.a1_answered,
+            "span@1": self.span1,
+            "table_A@1": self.table_a1,
             "both@3": self.both3,
             "abstain": self.abstain,
             "false_abst": self.false_abst,
@@ -374,6 +342,8 @@ class MetricSet:
             "MRR": self.mrr,
             "latency_p50_ms": self.latency_p50_ms,
             "latency_p95_ms": self.latency_p95_ms,
+            "wrong_company": self.wrong_company,
+            "ECE": self.ece,
         }
 
 
@@ -389,6 +359,8 @@ def aggregate(results: Sequence[QuestionResult]) -> MetricSet:
     def r_at(k: int) -> float | None:
         return _pct(sum(1 for r in retr if r.retrieval_rank is not None and r.retrieval_rank <= k), len(retr))
 
+    spans = [r for r in ans if r.span1 is not None]
+    tables = [r for r in ans if r.type == "table"]
     p50, p95 = percentile(lat, 50), percentile(lat, 95)
     return MetricSet(
         n=len(results),
@@ -411,6 +383,11 @@ def aggregate(results: Sequence[QuestionResult]) -> MetricSet:
         mrr=None if not retr else round(sum(1.0 / r.retrieval_rank for r in retr if r.retrieval_rank) / len(retr), 4),
         latency_p50_ms=None if p50 is None else round(p50, 2),
         latency_p95_ms=None if p95 is None else round(p95, 2),
+        span1=_pct(sum(bool(r.span1) for r in spans), len(spans)),
+        n_span=len(spans),
+        table_a1=_pct(sum(r.a1 for r in tables), len(tables)),
+        wrong_company=sum(r.wrong_company for r in results),
+        ece=reliability(results)[1],
     )
 
 
@@ -450,6 +427,7 @@ class EvalMetrics:
     reliability: list[ReliabilityBucket]
     ece: float | None
     extra: dict[str, Any] = field(default_factory=dict)  # mode, build id, timestamps, ...
+    by_company: dict[str, MetricSet] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -457,6 +435,7 @@ class EvalMetrics:
             "overall": self.overall.as_dict(),
             "by_type": {k: v.as_dict() for k, v in self.by_type.items()},
             "by_report": {k: v.as_dict() for k, v in self.by_report.items()},
+            "by_company": {k: v.as_dict() for k, v in self.by_company.items()},
             "reliability": {"buckets": [asdict(b) for b in self.reliability], "ece": self.ece},
         }
 
@@ -477,18 +456,42 @@ def summarize(results: Sequence[QuestionResult], extra: Mapping[str, Any] | None
         reliability=buckets,
         ece=ece,
         extra=dict(extra or {}),
+        by_company=_grouped(results, lambda r: r.company_row),
     )
 
 
 def score_all(
-    items: Sequence[EvalItem], predictions: Sequence[Prediction], sources: SourceCache
+    items: Sequence[EvalItem],
+    predictions: Sequence[Prediction],
+    sources: SourceCache,
+    reports: Sequence[ReportInfo] = (),
 ) -> list[QuestionResult]:
-    """Score predictions, matched to items by id (every item needs a prediction)."""
+    """Score predictions, matched to items by id (every item needs a prediction); `reports` (the
+    manifest's) attribute questions and quotes to companies."""
     by_id = {p.id: p for p in predictions}
     missing = [it.id for it in items if it.id not in by_id]
     if missing:
         raise ValueError(f"no prediction for {len(missing)} question(s): {', '.join(missing[:5])}")
-    return [score(it, by_id[it.id], sources) for it in items]
+    companies = CompanyIndex(reports)
+    unknown = sorted({it.report for it in items if it.report and it.report != "both"
+                      and reports and not companies.is_known_report(it.report)})
+    if unknown:
+        logger.warning("eval lines name reports the manifest does not list: %s", ", ".join(unknown[:10]))
+    return [score(it, by_id[it.id], sources, companies) for it in items]
+
+
+def compute_metrics(
+    items: Sequence[EvalItem],
+    predictions: Sequence[Prediction],
+    reports: Sequence[ReportInfo],
+    root: Path,
+    extra: Mapping[str, Any] | None = None,
+    sources: SourceCache | None = None,
+) -> tuple[EvalMetrics, list[QuestionResult]]:
+    """The pure metric function: predictions + eval items + the manifest's reports (sources read
+    under the corpus `root` for the verbatim check) -> metrics and per-question results."""
+    results = score_all(items, predictions, sources or SourceCache(root), reports)
+    return summarize(results, extra=extra), results
 
 
 # ---------------------------------------------------------------- comparisons
@@ -544,8 +547,9 @@ def check_gate(
     baseline: EvalMetrics | Mapping[str, Any] | None,
     max_drop_points: float = 2.0,
 ) -> list[str]:
-    """Problems that should fail a release: A@1 or abstain more than `max_drop_points` below the
-    baseline, or verbatim below 100%. An empty list means the gate passes."""
+    """Problems that should fail a release: A@1, span@1 or abstain more than `max_drop_points` below
+    the baseline (a metric the baseline lacks is not gated), or verbatim below 100%. An empty list
+    means the gate passes."""
     cur = overall_of(metrics)
     problems: list[str] = []
     verbatim = cur.get("verbatim")
@@ -553,7 +557,7 @@ def check_gate(
         problems.append(f"verbatim is {verbatim}%, must be 100%")
     if baseline is not None:
         base = overall_of(baseline)
-        for name in ("A@1", "abstain"):
+        for name in GATED_METRICS:
             c, b = cur.get(name), base.get(name)
             if c is None or b is None:
                 continue

@@ -17,10 +17,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 PLOT_FILES = ("accuracy_by_type.png", "latency_hist.png", "reliability.png")
-SUMMARY_COLUMNS = ("n", "A@1", "A@1strict", "A@3", "A@1_answered", "both@3", "abstain", "false_abst",
-                   "verbatim", "R@1", "R@5", "R@20", "MRR", "latency_p50_ms", "latency_p95_ms")
-GROUP_COLUMNS = ("n", "A@1", "A@1strict", "A@3", "both@3", "abstain", "false_abst", "verbatim",
+SUMMARY_COLUMNS = ("n", "A@1", "A@1strict", "A@3", "A@1_answered", "span@1", "both@3", "abstain", "false_abst",
+                   "verbatim", "wrong_company", "R@1", "R@5", "R@20", "MRR", "latency_p50_ms", "latency_p95_ms")
+GROUP_COLUMNS = ("n", "A@1", "A@1strict", "A@3", "span@1", "both@3", "abstain", "false_abst", "verbatim",
                  "R@5", "MRR", "latency_p50_ms")
+COMPANY_COLUMNS = ("n", "A@1", "A@3", "span@1", "table_A@1", "false_abst", "abstain", "ECE", "wrong_company")
 MAX_QUOTE_CHARS = 400
 
 
@@ -73,6 +74,10 @@ def _failure_entry(item: EvalItem, pred: Prediction, res: QuestionResult) -> str
         why.append("false abstention")
     if not item.answerable and res.answered:
         why.append("answered an unanswerable question")
+    if res.span1 is False and res.answered:
+        why.append("the extracted answer holds no gold answer (span@1)")
+    if res.wrong_company:
+        why.append(f"quotes[0] comes from {res.quote_company}, not {res.company}")
     if res.both3 is False:
         why.append("first three quotes miss a report's value (both@3)")
     why.extend(res.verbatim_failures)
@@ -108,14 +113,19 @@ def render_report(run: EvalRun) -> str:
     if run.gate_problems:
         out += ["## Gate problems", ""] + [f"- {p}" for p in run.gate_problems] + [""]
     out += ["## Summary", "", metrics_table([("all", m.overall)], SUMMARY_COLUMNS, "set"), "",
-            "Rates are percentages of their questions (A@k, R@k: answerable; abstain: unanswerable; "
-            "both@3: cross_report; verbatim: quotes); MRR is 0-1; latency of `ask` in ms.", ""]
+            "Rates are percentages of their questions (A@k, R@k: answerable; span@1: answerable numeric, "
+            "table, date, entity and cross_report; abstain: unanswerable; both@3: cross_report; verbatim: "
+            "quotes); wrong_company counts answered questions whose quotes[0] is another company's; MRR is "
+            "0-1; latency of `ask` in ms.", ""]
     if run.baseline is not None:
         out += [f"## Compared with {run.baseline_source}", "", comparison_table(run.comparison), ""]
     else:
         out += ["## Compared with", "", "No earlier run or baseline.", ""]
     out += ["## By question type", "", metrics_table(list(m.by_type.items()), GROUP_COLUMNS, "type"), "",
             "## By report", "", metrics_table(list(m.by_report.items()), GROUP_COLUMNS, "report"), "",
+            "## By company", "", metrics_table(list(m.by_company.items()), COMPANY_COLUMNS, "company"), "",
+            "A question's company is its line's `company`, else its report's in the manifest; ECE is "
+            "the company's own calibration error (0-1).", "",
             "## Reliability (confidence vs accuracy)", "",
             "Correct: the question is answerable and quotes[0] holds a gold answer (confidence is the "
             f"probability that the top quote answers). ECE = {fmt(m.ece)}.", "", reliability_table(m), "",
@@ -143,12 +153,14 @@ def write_plots(run_dir: Path, metrics: EvalMetrics, results: Sequence[QuestionR
     types = list(metrics.by_type)
     a1 = [metrics.by_type[t].a1 or 0.0 for t in types]
     a3 = [metrics.by_type[t].a3 or 0.0 for t in types]
+    span = [metrics.by_type[t].span1 or 0.0 for t in types]
     abst = [metrics.by_type[t].abstain or 0.0 for t in types]
     xs = range(len(types))
-    width = 0.27
-    ax.bar([x - width for x in xs], a1, width, label="A@1")
-    ax.bar(list(xs), a3, width, label="A@3")
-    ax.bar([x + width for x in xs], abst, width, label="abstain")
+    width = 0.2
+    ax.bar([x - 1.5 * width for x in xs], a1, width, label="A@1")
+    ax.bar([x - 0.5 * width for x in xs], a3, width, label="A@3")
+    ax.bar([x + 0.5 * width for x in xs], span, width, label="span@1")
+    ax.bar([x + 1.5 * width for x in xs], abst, width, label="abstain")
     ax.set_xticks(list(xs), types, rotation=30, ha="right")
     ax.set_ylim(0, 100)
     ax.set_ylabel("%")

@@ -1,6 +1,8 @@
 """Runs an eval set through a service (or any ask/search callables) and writes the run's artifacts.
 
-`run_eval` is the one entry point of `esgqa eval`; `run_ablation` runs the same set under several
+`evaluate_service` evaluates an already-loaded service in-process and writes nothing (for training
+scripts: one fold, one call); `run_eval` is the entry point of `esgqa eval` and also writes the
+run directory; `run_ablation` runs the same set under several
 named configurations (`EvalConfig`: a name, an `ask` callable and a `search` callable) and returns
 one comparison table. `default_ablation_configs` builds the usual ones from a service: the three
 search modes plus any named service-keyword variants the service's `ask` accepts.
@@ -25,13 +27,11 @@ from qa.evaluation.metrics import (
     RETRIEVAL_DEPTH,
     EvalMetrics,
     QuestionResult,
-    SourceCache,
     check_gate,
     compare,
-    score_all,
-    summarize,
+    compute_metrics,
 )
-from qa.models import Answer, Hit, SearchMode
+from qa.models import Answer, Hit, ReportInfo, SearchMode
 
 logger = logging.getLogger(__name__)
 
@@ -159,14 +159,68 @@ def evaluate(
     root: Path,
     progress: bool = True,
     extra: Mapping[str, Any] | None = None,
+    reports: Sequence[ReportInfo] = (),
 ) -> tuple[EvalMetrics, list[Prediction], list[QuestionResult]]:
-    """Predict and score, without writing anything."""
+    """Predict and score, without writing anything. `root`: where citation sources are read;
+    `reports`: the manifest's reports (companies of questions and quotes)."""
     if not items:
         raise EvalSetError("no questions to evaluate (check the files, --split and --limit).")
     predictions = predict(items, config, progress=progress)
-    results = score_all(items, predictions, SourceCache(root))
     info = {"config": config.name, **dict(config.info), **dict(extra or {})}
-    return summarize(results, extra=info), predictions, results
+    metrics, results = compute_metrics(items, predictions, reports, Path(root), extra=info)
+    return metrics, predictions, results
+
+
+def service_reports(service: Any) -> list[ReportInfo]:
+    """The reports a service answers from (`service.reports()`), or none when it cannot say."""
+    reports = getattr(service, "reports", None)
+    if not callable(reports):
+        return []
+    return [r for r in reports() if isinstance(r, ReportInfo)]
+
+
+def service_root(service: Any) -> Path | None:
+    """The root that a service's citation sources are relative to (`service.settings.root`)."""
+    root = getattr(getattr(service, "settings", None), "root", None)
+    return Path(root) if root is not None else None
+
+
+@dataclass
+class EvalResult:
+    """The outcome of `evaluate_service`: metrics plus what they were computed from."""
+
+    metrics: EvalMetrics
+    items: list[EvalItem]
+    predictions: list[Prediction]
+    results: list[QuestionResult]
+
+    def as_dict(self) -> dict[str, Any]:
+        return self.metrics.as_dict()
+
+
+def evaluate_service(
+    service: Any,
+    items: Sequence[EvalItem],
+    *,
+    mode: SearchMode | None = "hybrid",
+    root: Path | None = None,
+    reports: Sequence[ReportInfo] | None = None,
+    retrieval: bool = True,
+    progress: bool = False,
+    extra: Mapping[str, Any] | None = None,
+) -> EvalResult:
+    """Evaluate an already-loaded service (e.g. a `QAService` with a candidate ranker) on `items`,
+    in-process, writing nothing. `root` (where citation sources are read) and `reports` (the
+    manifest's, for companies) default to the service's own; `retrieval=False` skips R@k."""
+    cfg = service_config(service, mode)
+    if not retrieval:
+        cfg = EvalConfig(name=cfg.name, ask=cfg.ask, search=None, info=cfg.info)
+    src_root = root or service_root(service)
+    if src_root is None:
+        raise ValueError("evaluate_service needs root= for a service without settings.root")
+    reps = service_reports(service) if reports is None else list(reports)
+    metrics, predictions, results = evaluate(items, cfg, src_root, progress=progress, extra=extra, reports=reps)
+    return EvalResult(metrics=metrics, items=list(items), predictions=predictions, results=results)
 
 
 # ---------------------------------------------------------------- runs on disk
@@ -261,17 +315,21 @@ def run_eval(
     progress: bool = True,
     config: EvalConfig | None = None,
     max_drop_points: float = 2.0,
+    reports: Sequence[ReportInfo] | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> EvalRun:
     """Evaluate `service` (or `config`, when given) on `items` and write `out_dir/<timestamp>/`:
-    metrics.json, report.md, predictions.jsonl and the PNG plots. Compares against
-    `baseline_path` or else the newest earlier run in `out_dir`; drops > `max_drop_points`
-    are regressions."""
+    metrics.json, report.md, predictions.jsonl and the PNG plots. Citation sources are read under
+    `root`; `reports` (default: the service's) attribute questions and quotes to companies.
+    Compares against `baseline_path` or else the newest earlier run in `out_dir`; drops >
+    `max_drop_points` are regressions."""
     from qa.evaluation.report import write_artifacts, write_predictions
 
     cfg = config or service_config(service, mode)
     started = datetime.now(UTC)
-    extra = {"started": started.isoformat(timespec="seconds"), "n_items": len(items)}
-    metrics, predictions, results = evaluate(items, cfg, Path(root), progress=progress, extra=extra)
+    info = {"started": started.isoformat(timespec="seconds"), "n_items": len(items), **dict(extra or {})}
+    reps = service_reports(service) if reports is None else list(reports)
+    metrics, predictions, results = evaluate(items, cfg, Path(root), progress=progress, extra=info, reports=reps)
 
     out_dir = Path(out_dir)
     baseline: dict[str, Any] | None = None
@@ -318,7 +376,7 @@ class AblationResult:
         return {name: m.as_dict() for name, m in self.rows}
 
 
-ABLATION_COLUMNS = ("A@1", "A@1strict", "A@3", "both@3", "abstain", "false_abst", "verbatim",
+ABLATION_COLUMNS = ("A@1", "A@1strict", "A@3", "span@1", "both@3", "abstain", "false_abst", "verbatim",
                     "R@1", "R@5", "R@20", "MRR", "latency_p50_ms", "latency_p95_ms")
 
 
@@ -342,10 +400,11 @@ def run_ablation(
     root: Path,
     out_dir: Path | None = None,
     progress: bool = True,
+    reports: Sequence[ReportInfo] = (),
 ) -> AblationResult:
     """Evaluate every configuration on the same items; with `out_dir`, also write
     `out_dir/<timestamp>-ablation/ablation.{md,json}`."""
-    rows = [(cfg.name, evaluate(items, cfg, Path(root), progress=progress)[0]) for cfg in configs]
+    rows = [(cfg.name, evaluate(items, cfg, Path(root), progress=progress, reports=reports)[0]) for cfg in configs]
     result = AblationResult(rows=rows, table=ablation_table(rows))
     if out_dir is not None:
         run_dir = _new_run_dir(Path(out_dir), timestamp() + "-ablation")
