@@ -264,7 +264,7 @@ class CompanyDirectory:
                 name = " ".join(words)
                 if len(words) == 1 and self._is_ordinary(name):
                     continue
-                if mentioned(name):
+                if mentioned(name) or mentioned(words[-1]):  # "Dr. Lee's": a person the reports name
                     continue
                 full = text[start : m.end()].strip() if keep_form else name
                 if full not in out:

@@ -179,6 +179,10 @@ def test_a_question_naming_no_company_is_answered_from_the_best_matching_one(bas
     # both reports give Scope 1 figures: still one company's quotes, never a mix
     answer = _ask(base, "What were Scope 1 emissions in 2023?", top_k=10)
     assert len(_companies(answer)) == 1 and answer["notes"][0].startswith("Answered from ")
+    # a question naming both: one company's quotes, and the note says so
+    answer = _ask(base, "Compare Kestrel's and Orbis's Scope 1 emissions in 2023", top_k=10)
+    assert len(_companies(answer)) == 1
+    assert answer["notes"][0].startswith("The question names Kestrel AG and Orbis Holding SE; answered from ")
 
 
 def test_a_question_naming_a_company_not_in_the_corpus_is_not_answered(base: str) -> None:
