@@ -45,6 +45,8 @@ def main() -> None:
     for it in items:
         ans = svc.ask(it.question)
         feats = svc.last_features
+        if not feats:  # refused before composition (a company not in the corpus): nothing to fit on
+            continue
         names = sorted(feats)
         X.append([feats[k] for k in names])
         ok = bool(it.answers) and bool(ans.quotes) and holds(ans.quotes[0].text, it)

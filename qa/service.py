@@ -138,6 +138,8 @@ class QAService:
             wanted = set(directory.report_ids(directory.resolve(filters.companies)))  # unknown: UnknownCompany
             allowed = [r for r in allowed if r in wanted]
             filters = filters.model_copy(update={"report_ids": allowed, "companies": None})
+        if not allowed:
+            return Scope(filters, [], "No report matches both the report and the company filters.")
         companies = [c for c in directory.companies if any(directory.company_of(r) == c for r in allowed)]
         named = directory.named_in(question) or directory.named_in(resolved)
         if named:

@@ -152,6 +152,9 @@ def test_filters_companies_by_name_or_alias(base: str) -> None:
         assert answer["notes"] == [] or not any("Answered from" in n for n in answer["notes"])
     hits = _post(base, "/v1/search", {"query": "Scope 1 emissions", "filters": {"companies": ["Kestrel"]}}).json()["hits"]
     assert hits and {h["citation"]["company"] for h in hits} == {"Kestrel AG"}
+    # filters that leave no report: nothing is searched, rather than everything
+    answer = _ask(base, "What were Scope 1 emissions?", filters={"companies": ["Orbis"], "report_ids": ["kestrel-2023"]})
+    assert not answer["answered"] and answer["quotes"] == [] and "No report matches" in answer["notes"][0]
     # the filter and the question disagree: nothing of the other company is quoted
     answer = _ask(base, "What were Kestrel's Scope 1 emissions?", filters={"companies": ["Orbis"]})
     assert not answer["answered"] and answer["quotes"] == []
