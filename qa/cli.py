@@ -73,7 +73,10 @@ def reports_cmd(as_json: Annotated[bool, typer.Option("--json")] = False) -> Non
         if as_json:
             typer.echo(r.model_dump_json())
         else:
-            typer.echo(f"{r.id:20} {r.year}  {r.title}  ({r.source}, covers {', '.join(map(str, r.years_covered))})")
+            names = r.company + (f" (also {', '.join(r.aliases)})" if r.aliases else "")
+            typer.echo(
+                f"{r.id:20} {r.year}  {names}: {r.title}  ({r.source}, covers {', '.join(map(str, r.years_covered))})"
+            )
 
 
 @app.command("add-report")
@@ -82,7 +85,10 @@ def add_report(
     report_id: Annotated[str, typer.Option("--id", help="e.g. xiaomi-esg-2023")],
     title: Annotated[str, typer.Option("--title")],
     year: Annotated[int, typer.Option("--year")],
-    company: Annotated[str, typer.Option("--company")] = "Xiaomi Corporation",
+    company: Annotated[str, typer.Option("--company", help="the company's name, e.g. 'Manz AG'")],
+    alias: Annotated[
+        list[str] | None, typer.Option("--alias", help="another name of the company (repeatable); short name is derived")
+    ] = None,
     covers: Annotated[str, typer.Option("--covers", help="years its tables cover, e.g. 2021,2022,2023")] = "",
 ) -> None:
     """Copy a report (.txt or .pdf) into seeds/ and add it to the manifest. Run `esgqa index` next."""
@@ -92,12 +98,15 @@ def add_report(
     try:
         reg = ReportRegistry(s.manifest_path, s.root).load()
         years = [int(y) for y in covers.split(",") if y.strip()] if covers else None
-        info = reg.add(file, report_id=report_id, title=title, year=year, company=company, years_covered=years)
+        info = reg.add(
+            file, report_id=report_id, title=title, year=year, company=company, aliases=alias, years_covered=years
+        )
     except QAError as exc:
         _fail(exc)
     except ValueError:
         _fail(QAError("--covers takes years separated by commas, e.g. 2021,2022"))
-    typer.echo(f"added {info.id} ({info.source}); run `esgqa index` to index it")
+    also = f", also called {', '.join(info.aliases)}" if info.aliases else ""
+    typer.echo(f"added {info.id} ({info.company}{also}; {info.source}); run `esgqa index` to index it")
 
 
 @app.command("chunks")
@@ -160,12 +169,12 @@ def index_cmd(
     )
 
 
-def _filters(report: list[str] | None, year: list[int] | None) -> Any:
+def _filters(report: list[str] | None, year: list[int] | None, company: list[str] | None = None) -> Any:
     from qa.models import Filters
 
-    if not report and not year:
+    if not report and not year and not company:
         return None
-    return Filters(report_ids=report or None, years=year or None)
+    return Filters(report_ids=report or None, companies=company or None, years=year or None)
 
 
 @app.command("search")
@@ -175,6 +184,7 @@ def search_cmd(
     mode: Annotated[str, typer.Option("--mode", help="hybrid | dense | bm25")] = "hybrid",
     report: Annotated[list[str] | None, typer.Option("--report")] = None,
     year: Annotated[list[int] | None, typer.Option("--year")] = None,
+    company: Annotated[list[str] | None, typer.Option("--company", help="company name or alias (repeatable)")] = None,
     queries: Annotated[Path | None, typer.Option("--queries", help="file with one query per line")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
@@ -187,17 +197,18 @@ def search_cmd(
         svc = _load_service()
         qs = [query] if query is not None else [ln.strip() for ln in queries.read_text().splitlines() if ln.strip()]  # type: ignore[union-attr]
         for q in qs:
-            hits = svc.search(q, k=k, mode=mode, filters=_filters(report, year))
+            hits = svc.search(q, k=k, mode=mode, filters=_filters(report, year, company))
             if as_json:
                 typer.echo(json.dumps({"query": q, "hits": [
-                    {"rank": h.rank, "score": round(h.score, 4), "report_id": h.chunk.report_id, "section": h.chunk.section,
+                    {"rank": h.rank, "score": round(h.score, 4), "report_id": h.chunk.report_id,
+                     "company": svc.company_of(h.chunk.report_id), "section": h.chunk.section,
                      "page": h.chunk.page, "start": h.chunk.start, "end": h.chunk.end, "kind": h.chunk.kind, "text": h.chunk.text}
                     for h in hits]}, ensure_ascii=False))
             else:
                 typer.echo(f"# {q}")
                 for h in hits:
                     c = h.chunk
-                    typer.echo(f"{h.rank:2}. {h.score:.3f} {c.report_id} [{c.kind}] {c.section} p={c.page} {c.start}-{c.end}")
+                    typer.echo(f"{h.rank:2}. {h.score:.3f} {c.report_id} ({svc.company_of(c.report_id)}) [{c.kind}] {c.section} p={c.page} {c.start}-{c.end}")
                     typer.echo("    " + " ".join(c.text.split())[:300])
     except QAError as exc:
         _fail(exc)
@@ -211,12 +222,13 @@ def ask_cmd(
     as_json: Annotated[bool, typer.Option("--json")] = False,
     report: Annotated[list[str] | None, typer.Option("--report")] = None,
     year: Annotated[list[int] | None, typer.Option("--year")] = None,
+    company: Annotated[list[str] | None, typer.Option("--company", help="company name or alias (repeatable)")] = None,
     top_k: Annotated[int, typer.Option("--top-k")] = 5,
 ) -> None:
     """Answer a question with verbatim quotes from the reports."""
     try:
         svc = _load_service()
-        answer = svc.ask(question, filters=_filters(report, year), top_k=top_k)
+        answer = svc.ask(question, filters=_filters(report, year, company), top_k=top_k)
     except QAError as exc:
         _fail(exc)
     if as_json:

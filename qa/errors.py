@@ -25,6 +25,11 @@ class UnknownReport(QAError):
     status = 404
 
 
+class UnknownCompany(QAError):
+    code = "unknown_company"
+    status = 404
+
+
 class ManifestError(QAError):
     """The seeds manifest is missing, malformed, or names a file that changed."""
 

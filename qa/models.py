@@ -6,9 +6,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 ChunkKind = Literal["text", "table_row", "list_item", "kpi", "index", "navigation"]
 SearchMode = Literal["hybrid", "dense", "bm25"]
@@ -21,12 +21,23 @@ class ReportInfo(BaseModel):
 
     id: str
     company: str
+    aliases: list[str] = Field(default_factory=list)  # other names of the company; derived when absent
     title: str
     year: int
     years_covered: list[int]
     source: str  # path relative to the repository root, e.g. seeds/xiaomi-esg-2020.txt
     original_name: str
     sha256: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_aliases(cls, data: Any) -> Any:
+        """A manifest entry without `aliases` gets the company's short name ("Manz AG" -> "Manz")."""
+        if isinstance(data, dict) and data.get("aliases") is None and isinstance(data.get("company"), str):
+            from qa.companies import derive_aliases
+
+            data = {**data, "aliases": derive_aliases(data["company"])}
+        return data
 
 
 class Chunk(BaseModel):
@@ -85,6 +96,7 @@ class Filters(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     report_ids: list[str] | None = None
+    companies: list[str] | None = None  # company names or aliases, any case
     years: list[int] | None = None
     section_prefix: str | None = None
     include_noise: bool = False
@@ -92,6 +104,7 @@ class Filters(BaseModel):
 
 class Citation(BaseModel):
     report_id: str
+    company: str = ""
     title: str
     year: int
     section: str

@@ -16,7 +16,8 @@ def confidence_words(answer: Answer) -> str:
 def citation_line(q: Quote) -> str:
     c = q.citation
     page = f", p. {c.page}" if c.page is not None else ""
-    return f"{c.title} ({c.year}) — {c.section or 'no section'}{page} [{c.source} {c.start}-{c.end}]"
+    company = f"{c.company}: " if c.company else ""
+    return f"{company}{c.title} ({c.year}) — {c.section or 'no section'}{page} [{c.source} {c.start}-{c.end}]"
 
 
 def mark(q: Quote) -> str:

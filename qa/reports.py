@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from qa.companies import derive_aliases, merge_aliases
 from qa.errors import ManifestError, ReportChanged, UnknownReport
 from qa.models import ReportInfo
 
@@ -95,6 +96,7 @@ class ReportRegistry:
         title: str,
         year: int,
         company: str,
+        aliases: list[str] | None = None,
         years_covered: list[int] | None = None,
     ) -> ReportInfo:
         """Copy `file` into the seeds folder and record it; the manifest is replaced atomically.
@@ -103,6 +105,9 @@ class ReportRegistry:
         """
         from qa.ingest import load_document  # local: ingest imports pypdf
 
+        company = " ".join(company.split())
+        if not company:
+            raise ManifestError("--company must name the report's company, e.g. 'Manz AG'.")
         if not _ID.match(report_id):
             raise ManifestError(f"Report id {report_id!r} must be lower-case letters, digits, '.', '_' or '-'.")
         if any(r.id == report_id for r in self._reports):
@@ -118,6 +123,7 @@ class ReportRegistry:
         info = ReportInfo(
             id=report_id,
             company=company,
+            aliases=merge_aliases(company, [*derive_aliases(company), *(aliases or [])]),
             title=title,
             year=year,
             years_covered=sorted(set(years_covered or [year])),

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from qa.companies import CompanyDirectory, CorpusWords
 from qa.config import Settings
 from qa.embedding import Embedder
 from qa.errors import UnknownReport
@@ -44,6 +45,8 @@ class Retriever:
         self.embedder = embedder
         self.settings = settings
         self._report_years = {r.id: set(r.years_covered) for r in index.reports}
+        self.words = CorpusWords(lambda: (c.text for c in index.chunks))
+        self.companies = CompanyDirectory(index.reports, self.words.is_ordinary)
         chunks = index.chunks
         kinds = np.array([c.kind for c in chunks])
         self._noise = np.isin(kinds, list(NOISE_KINDS))
@@ -125,6 +128,9 @@ class Retriever:
                 )
             wanted = set(filters.report_ids)
             mask &= np.array([c.report_id in wanted for c in chunks])
+        if filters.companies:
+            of_companies = set(self.companies.report_ids(self.companies.resolve(filters.companies)))
+            mask &= np.array([c.report_id in of_companies for c in chunks])
         if filters.years:
             ys = set(filters.years)
             mask &= np.array([bool(self._report_years.get(c.report_id, set()) & ys) for c in chunks])

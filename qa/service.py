@@ -28,6 +28,16 @@ from qa.store import LoadedIndex, load_index
 log = logging.getLogger(__name__)
 
 _MAX_HISTORY = 20
+_COMPANY_VOTES = 10  # the best-matching company: its share of the scores of the top hits
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which reports a question is answered from, and what the answer says about that."""
+
+    filters: Filters | None
+    notes: list[str]
+    refusal: str | None = None  # not answered: the note saying why
 
 
 @dataclass
@@ -54,6 +64,9 @@ class QAService:
             embedder = SentenceTransformerEmbedder(settings.resolved_model_path(), settings.model_name).load()
         reports = ReportRegistry(settings.manifest_path, settings.root).load().reports if check_stale else None
         index = load_index(settings, reports, embedder.fingerprint if check_stale else None)
+        if reports is not None:  # companies and aliases as the manifest says now (they do not change the index)
+            now = {r.id: r for r in reports}
+            index.reports = [now.get(r.id, r) for r in index.reports]
         return cls.from_index(settings, index, embedder)
 
     @classmethod
@@ -69,6 +82,7 @@ class QAService:
         )
         svc = cls(settings, index, embedder, retriever, composer)
         svc.ask("warm-up: total energy consumption")  # first call pays one-off costs, not the first user
+        retriever.words.mentions("warm-up")  # the corpus's words, for names of companies not in it
         return svc
 
     # ------------------------------------------------------------------ API
@@ -78,6 +92,9 @@ class QAService:
 
     def reports(self) -> list[ReportInfo]:
         return list(self.index.reports)
+
+    def company_of(self, report_id: str) -> str:
+        return self.retriever.companies.company_of(report_id) or ""
 
     def chunk_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {r.id: 0 for r in self.index.reports}
@@ -110,6 +127,66 @@ class QAService:
         rest = [h for h in hits[8:] if h.chunk.id not in seen]
         return hits[:8] + extra + rest
 
+    def _scope(self, question: str, resolved: str, scores: QueryScores, filters: Filters | None) -> Scope:
+        """One company's reports: the one the question names, else the best-matching one.
+
+        A question naming a company that is not in the corpus is refused rather than answered from
+        another company. With one company among the allowed reports, the filters stay as given.
+        """
+        directory = self.retriever.companies
+        allowed = [r.id for r in self.index.reports]
+        if filters and filters.report_ids:
+            allowed = [r for r in allowed if r in set(filters.report_ids)]
+        if filters and filters.companies:
+            wanted = set(directory.report_ids(directory.resolve(filters.companies)))  # unknown: UnknownCompany
+            allowed = [r for r in allowed if r in wanted]
+            filters = filters.model_copy(update={"report_ids": allowed, "companies": None})
+        if not allowed:
+            return Scope(filters, [], "No report matches both the report and the company filters.")
+        companies = [c for c in directory.companies if any(directory.company_of(r) == c for r in allowed)]
+        named = directory.named_in(question) or directory.named_in(resolved)
+        if named:
+            candidates = [c for c in named if c in companies]
+            if not candidates:
+                return Scope(filters, [], f"The question names {directory.listing(named)}, but only the reports of "
+                                          f"{directory.listing(companies) or 'no company'} may be searched.")
+        else:
+            absent = directory.absent_named_in(resolved, self.retriever.words.mentions)
+            if absent:
+                return Scope(filters, [], f"The reports of {directory.listing(absent)} are not in the corpus, so "
+                                          "this is not answered from another company's reports. The corpus holds "
+                                          f"the reports of {directory.listing()}.")
+            candidates = companies
+        if len(companies) <= 1:
+            return Scope(filters, [])
+        notes: list[str] = []
+        chosen = candidates[0]
+        if len(candidates) > 1:
+            chosen = self._best_company(scores, filters, candidates)
+            others = directory.listing(c for c in candidates if c != chosen)
+            notes.append(
+                f"The question names {directory.listing(candidates)}; answered from {chosen}'s reports only."
+                if named else f"Answered from {chosen}'s reports; the corpus also holds the reports of {others}."
+            )
+        reports = [r for r in allowed if directory.company_of(r) == chosen]
+        base = filters or Filters()
+        return Scope(base.model_copy(update={"report_ids": reports, "companies": None}), notes)
+
+    def _best_company(self, scores: QueryScores, filters: Filters | None, candidates: list[str]) -> str:
+        """The company whose reports hold most of the score of the best hits."""
+        directory = self.retriever.companies
+        reports = directory.report_ids(candidates)
+        if filters and filters.report_ids is not None:
+            reports = [r for r in reports if r in set(filters.report_ids)]
+        base = (filters or Filters()).model_copy(update={"report_ids": reports, "companies": None})
+        votes: dict[str, float] = {}
+        for hit in self.retriever.rank(scores, _COMPANY_VOTES, base):
+            company = directory.company_of(hit.chunk.report_id) or ""
+            votes[company] = votes.get(company, 0.0) + max(hit.score, 0.0)
+        if not votes:
+            return candidates[0]
+        return max(votes, key=lambda c: votes[c])  # ties: the company of the better hit (seen first)
+
     def search(
         self, query: str, k: int = 10, mode: SearchMode = "hybrid", filters: Filters | None = None
     ) -> list[Hit]:
@@ -134,13 +211,24 @@ class QAService:
         qvec = self.retriever.embed_query(resolved)
         t2 = time.perf_counter()
         scores = self.retriever.scores(resolved, mode or "hybrid", qvec, year_awareness)
-        hits = self._with_every_report(self.retriever.rank(scores, max(20, top_k), filters), scores, filters)
-        t3 = time.perf_counter()
-        composed = self.composer.compose(question, info, hits, qvec, top_k=top_k, year_awareness=year_awareness)
-        t4 = time.perf_counter()
-        answer = composed.answer
+        scope = self._scope(question, resolved, scores, filters)
+        if scope.refusal is not None:
+            answer = Answer(question=question, answered=False, answer=None, confidence=0.0, quotes=[],
+                            notes=[scope.refusal])
+            self.last_features = {}
+            t3 = t4 = time.perf_counter()
+        else:
+            filters = scope.filters
+            hits = self._with_every_report(self.retriever.rank(scores, max(20, top_k), filters), scores, filters)
+            t3 = time.perf_counter()
+            composed = self.composer.compose(question, info, hits, qvec, top_k=top_k, year_awareness=year_awareness)
+            t4 = time.perf_counter()
+            answer = composed.answer
+            answer.notes = [*scope.notes, *answer.notes]
+            self.last_features = composed.features  # the latest call's confidence inputs (bench/fit_confidence.py)
+        for quote in answer.quotes:
+            quote.citation.company = self.company_of(quote.citation.report_id)
         answer.resolved_question = resolved
-        self.last_features = composed.features  # the latest call's confidence inputs (bench/fit_confidence.py)
         answer.answer_id = uuid.uuid4().hex
         answer.timings_ms = {
             "embed": round((t2 - t1) * 1000, 2),

@@ -137,7 +137,7 @@ def test_search_returns_ranked_hits_with_citations(client: TestClient) -> None:
     top = body["hits"][0]
     assert top["text"] == "Water withdrawal 99 m3 88 m3" and top["kind"] == "table_row"
     assert top["context"] == "Water | 2022 | 2021"
-    assert top["citation"] == {"report_id": "acme-2022", "title": "Acme ESG Report 2022", "year": 2022,
+    assert top["citation"] == {"report_id": "acme-2022", "company": "Acme", "title": "Acme ESG Report 2022", "year": 2022,
                                "section": "2. Water", "page": 3, "source": "seeds/acme-2022.txt",
                                "start": 10, "end": 40}
 
@@ -147,6 +147,7 @@ def test_reports_lists_reports_with_chunk_counts(client: TestClient) -> None:
     assert r.status_code == 200
     assert [(x["id"], x["chunk_count"], x["years_covered"]) for x in r.json()] == [
         ("acme-2020", 1, [2019, 2020]), ("acme-2022", 1, [2021, 2022])]
+    assert {(x["company"], tuple(x["aliases"])) for x in r.json()} == {("Acme", ())}
 
 
 def test_feedback_is_appended_to_jsonl(client: TestClient, tmp_path: Path) -> None:
@@ -234,6 +235,14 @@ def test_unknown_report_is_404(client: TestClient) -> None:
     err = assert_error(r, 404, "unknown_report")
     assert "nope-1999" in err["message"] and "acme-2022" in err["message"]
     assert_error(client.post("/v1/search", json={"query": "x", "filters": {"report_ids": ["zzz"]}}), 404)
+
+
+def test_unknown_company_is_404(client: TestClient) -> None:
+    r = client.post("/v1/ask", json={"question": "GHG", "filters": {"companies": ["acme", "Nope AG"]}})
+    err = assert_error(r, 404, "unknown_company")
+    assert "'Nope AG'" in err["message"] and "Acme" in err["message"]
+    assert_error(client.post("/v1/search", json={"query": "x", "filters": {"companies": ["zzz"]}}), 404)
+    assert client.post("/v1/ask", json={"question": "GHG", "filters": {"companies": ["ACME"]}}).status_code == 200
 
 
 def test_unknown_route_and_wrong_method_are_json(client: TestClient) -> None:

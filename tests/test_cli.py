@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parent.parent
 runner = CliRunner()
 CHUNK_FIELDS = {"id", "report_id", "source", "start", "end", "section", "page", "kind", "text", "context", "tokens",
                 "tokens_cl100k"}
-HIT_FIELDS = {"rank", "score", "report_id", "section", "page", "start", "end", "kind", "text"}
+HIT_FIELDS = {"rank", "score", "report_id", "company", "section", "page", "start", "end", "kind", "text"}
 
 
 def test_chunks_json_prints_one_chunk_per_line() -> None:
@@ -56,7 +56,7 @@ def test_search_json_with_the_real_service() -> None:
     assert len(out["hits"]) == 3 and [h["rank"] for h in out["hits"]] == [1, 2, 3]
     for h in out["hits"]:
         assert set(h) == HIT_FIELDS
-        assert h["report_id"] in ("xiaomi-esg-2020", "xiaomi-esg-2022")
+        assert h["report_id"] in ("xiaomi-esg-2020", "xiaomi-esg-2022") and h["company"] == "Xiaomi Corporation"
     assert any("9,096.95" in h["text"] or "9,096,95" in h["text"] for h in out["hits"])
 
 

@@ -198,7 +198,7 @@ def test_cli_add_report_then_list(tmp_path: Path) -> None:
     res = runner.invoke(
         app,
         ["add-report", str(src), "--id", "xiaomi-esg-2023", "--title", "Xiaomi ESG Report 2023", "--year", "2023",
-         "--covers", "2021,2022,2023"],
+         "--covers", "2021,2022,2023", "--company", "Xiaomi Corporation", "--alias", "Xiaomi Group", "--alias", "MI"],
         env=env_for(s),
     )
     assert res.exit_code == 0, res.output
@@ -207,6 +207,25 @@ def test_cli_add_report_then_list(tmp_path: Path) -> None:
     rows = [json.loads(line) for line in res.stdout.splitlines()]
     assert rows[-1]["id"] == "xiaomi-esg-2023" and rows[-1]["years_covered"] == [2021, 2022, 2023]
     assert rows[-1]["company"] == "Xiaomi Corporation"
+    assert rows[-1]["aliases"] == ["Xiaomi", "Xiaomi Group", "MI"]  # derived first, then --alias
+    assert rows[0]["aliases"] == ["Xiaomi"]  # the bundled manifest has no aliases: derived on load
+    manifest = json.loads((s.seeds_dir / "reports.json").read_text(encoding="utf-8"))
+    assert manifest["reports"][-1]["aliases"] == ["Xiaomi", "Xiaomi Group", "MI"]
+    res = runner.invoke(app, ["reports"], env=env_for(s))
+    assert "Xiaomi Corporation (also Xiaomi, Xiaomi Group, MI): Xiaomi ESG Report 2023" in res.stdout
+
+
+def test_cli_add_report_requires_the_company(tmp_path: Path) -> None:
+    s = copy_seeds(tmp_path)
+    src = tmp_path / "next.txt"
+    src.write_text(GOOD_TEXT, encoding="utf-8")
+    before = snapshot(s)
+    args = ["add-report", str(src), "--id", "new-one", "--title", "T", "--year", "2023"]
+    for extra, expected in (([], "Missing option '--company'"), (["--company", "  "], "--company must name")):
+        res = runner.invoke(app, [*args, *extra], env=env_for(s))
+        assert res.exit_code == 2, res.output
+        assert expected in res.stderr and "Traceback" not in res.output
+        assert snapshot(s) == before
 
 
 @pytest.mark.parametrize(
@@ -224,7 +243,7 @@ def test_cli_add_report_errors_exit_2_and_leave_the_manifest(
     src = tmp_path / "next.txt"
     src.write_bytes(content)
     before = snapshot(s)
-    args = ["add-report", str(src), "--id", report_id, "--title", "T", "--year", "2023", *extra]
+    args = ["add-report", str(src), "--id", report_id, "--title", "T", "--year", "2023", "--company", "X AG", *extra]
     res = runner.invoke(app, args, env=env_for(s))
     assert res.exit_code == 2, res.output
     assert "error:" in res.stderr and expected in res.stderr

@@ -48,8 +48,8 @@ def _quote(line_start: str, value: str | None, *, section: str, context: str | N
     if value is not None:
         h = text.index(value)
         highlight = [h, h + len(value)]
-    citation = Citation(report_id="xiaomi-esg-2022", title="Xiaomi ESG Report 2022", year=2022,
-                        section=section, page=None, source="seeds/xiaomi-esg-2022.txt", start=start, end=end)
+    citation = Citation(report_id="xiaomi-esg-2022", company="Xiaomi Corporation", title="Xiaomi ESG Report 2022",
+                        year=2022, section=section, page=None, source="seeds/xiaomi-esg-2022.txt", start=start, end=end)
     return Quote(text=text, highlight=highlight, score=score, kind="table_row", context=context,
                  citation=citation)
 
@@ -74,7 +74,7 @@ def follow_up_answer(question: str) -> Answer:
 
 def hostile_answer(question: str) -> Answer:
     text = "Notice to <!channel> & <https://evil.example|click here>: *all* staff ~must~ `read` this"
-    citation = Citation(report_id="xiaomi-esg-2022", title="Xiaomi ESG Report 2022", year=2022,
+    citation = Citation(report_id="xiaomi-esg-2022", company="<!here> & Co", title="Xiaomi ESG Report 2022", year=2022,
                         section="A & B <Governance>", page=7, source="seeds/xiaomi-esg-2022.txt", start=0, end=10)
     return Answer(question=question, answered=True, answer="all", confidence=0.5,
                   quotes=[Quote(text=text, highlight=[text.index("all"), text.index("all") + 3], score=0.5,
@@ -247,6 +247,8 @@ def test_slash_command_acks_then_answers_privately_with_share_button(harness: Ha
     quote = next(t for t in texts if t.startswith("> "))
     assert quote == "> Direct GHG Emissions (Scope 1) (Metric Tons CO ₂ e) | 7,122.60 | *9,096.95* | 8,402.12"
     assert any("*Xiaomi ESG Report 2022* (2022) · Appendix &gt; Environmental KPIs" in t for t in texts)
+    cites = [t for t in texts if t.startswith(":page_facing_up:")]
+    assert len(cites) == 2 and all(t.startswith(":page_facing_up: Xiaomi Corporation · *Xiaomi") for t in cites)
     assert any("Exact figure found" in t for t in texts)
     assert any("What were Scope 1 emissions in 2021?" in t for t in texts)  # the question is echoed
     assert any(t.startswith(":warning:") and "9,096,95" in t for t in texts)  # the note is called out
@@ -373,6 +375,7 @@ def test_report_text_is_escaped_and_cannot_ping_or_link(harness: Harness) -> Non
     assert "<!date^00000000^{_}|*>all<!date^00000000^{_}|*>" not in quote  # (the answer is not disarmed)
     assert "<!date^00000000^{_}|~>must<!date^00000000^{_}|~>" in quote  # ... the report's own marks are
     assert "A &amp; B &lt;Governance&gt; · p. 7" in "\n".join(mrkdwn_texts(posted.params["blocks"]))
+    assert ":page_facing_up: &lt;!here&gt; &amp; Co · *Xiaomi" in "\n".join(mrkdwn_texts(posted.params["blocks"]))
 
 
 def test_service_refusal_is_explained_in_the_thread(harness: Harness) -> None:

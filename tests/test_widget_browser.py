@@ -389,8 +389,28 @@ def test_embedded_on_another_site_under_its_own_csp(
     assert reply.locator(".esgqa-quote mark").count() == 1, reply.inner_text()
     assert w.asks[0]["filters"] == {"report_ids": ["xiaomi-esg-2022"]}
     cites = reply.locator(".esgqa-cite").all_text_contents()  # incl. those folded under "More sources"
-    assert cites and all(c.startswith("Xiaomi ESG Report 2022") for c in cites), cites
+    assert cites and all(c.startswith("Xiaomi Corporation \u00b7 Xiaomi ESG Report 2022") for c in cites), cites
     _shot(page, "07-embedded-third-party.png")
+    w.assert_clean()
+
+
+def test_data_companies_is_sent_as_a_filter(make_page: Any, embed_site: EmbedSite, base_url: str) -> None:
+    w = make_page()
+    page = _embed_page(w, embed_site, base_url, base_url, None, attrs='data-companies="xiaomi, Xiaomi Corporation"')
+    page.click(".esgqa-launcher")
+    reply = _ask(page, "What was the total water consumption in 2021?")
+    assert w.asks[0]["filters"] == {"companies": ["xiaomi", "Xiaomi Corporation"]}
+    cites = reply.locator(".esgqa-cite").all_text_contents()
+    assert cites and all(c.startswith("Xiaomi Corporation \u00b7 ") for c in cites), cites
+    w.assert_clean()
+
+    w = make_page()
+    page = _embed_page(w, embed_site, base_url, base_url, None, attrs='data-companies="Nobody AG"')
+    page.click(".esgqa-launcher")
+    page.fill("#esgqa-input", "What was the total water consumption in 2021?")
+    page.press("#esgqa-input", "Enter")
+    page.wait_for_selector(".esgqa-error", timeout=ANSWER_TIMEOUT_MS)
+    assert "Unknown company 'Nobody AG'" in page.locator(".esgqa-error").last.inner_text()
     w.assert_clean()
 
 

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from qa.companies import CompanyDirectory
 from qa.errors import QuestionTooLong, UnknownReport
 from qa.feedback import FeedbackEntry
 from qa.models import Answer, Citation, Filters, Hit, ReportInfo
@@ -59,14 +60,16 @@ def _check_length(text: str, limit: int, what: str) -> None:
 
 
 def _filters(api: ApiFilters | None, service: ServiceLike) -> Filters | None:
-    if api is None or (not api.report_ids and not api.years):
+    if api is None or (not api.report_ids and not api.years and not api.companies):
         return None
     if api.report_ids:
         known = sorted(r.id for r in service.reports())
         unknown = sorted(set(api.report_ids) - set(known))
         if unknown:
             raise UnknownReport(f"Unknown report id(s): {', '.join(unknown)}. Known reports: {', '.join(known)}.")
-    return Filters(report_ids=api.report_ids or None, years=api.years or None)
+    if api.companies:
+        CompanyDirectory(service.reports()).resolve(api.companies)  # an unknown company: 404 before any work
+    return Filters(report_ids=api.report_ids or None, companies=api.companies or None, years=api.years or None)
 
 
 _ACCEPTS_MODE: dict[type, bool] = {}
@@ -107,6 +110,7 @@ def _citation(hit: Hit, reports: dict[str, ReportInfo]) -> Citation:
     info = reports.get(chunk.report_id)
     return Citation(
         report_id=chunk.report_id,
+        company=info.company if info else "",
         title=info.title if info else chunk.report_id,
         year=info.year if info else 0,
         section=chunk.section,
@@ -152,7 +156,7 @@ async def reports(rt: Runtime) -> list[ReportOut]:
     counts: dict[str, int] = counter() if callable(counter) else {}
     return [
         ReportOut(
-            id=r.id, company=r.company, title=r.title, year=r.year, years_covered=list(r.years_covered),
+            id=r.id, company=r.company, aliases=list(r.aliases), title=r.title, year=r.year, years_covered=list(r.years_covered),
             source=r.source, chunk_count=counts.get(r.id),
         )
         for r in service.reports()

@@ -10,6 +10,7 @@ from qa.models import ChunkKind, Citation, SearchMode, Turn
 
 Year = Annotated[int, Field(ge=1900, le=2200)]
 ReportId = Annotated[str, Field(min_length=1, max_length=200)]
+CompanyName = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 def _clean(value: str) -> str:
@@ -19,11 +20,12 @@ def _clean(value: str) -> str:
 
 
 class ApiFilters(BaseModel):
-    """Restrict answers to some reports or report years."""
+    """Restrict answers to some reports, companies (names or aliases, any case) or report years."""
 
     model_config = ConfigDict(extra="forbid")
 
     report_ids: list[ReportId] | None = Field(default=None, max_length=50)
+    companies: list[CompanyName] | None = Field(default=None, max_length=50)
     years: list[Year] | None = Field(default=None, max_length=50)
 
 
@@ -78,6 +80,7 @@ class SearchResponse(BaseModel):
 class ReportOut(BaseModel):
     id: str
     company: str
+    aliases: list[str] = Field(default_factory=list)
     title: str
     year: int
     years_covered: list[int]

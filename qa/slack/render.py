@@ -42,8 +42,9 @@ def confidence_words(answer: Answer, abstain_threshold: float = 0.35) -> str:
 
 
 def citation_line(citation: Citation) -> str:
-    """`*Xiaomi ESG Report 2020* (2020) · 1. Environmental … · p. 12`, escaped."""
-    parts = [f"*{fit_literal(citation.title, 300)}* ({citation.year})"]
+    """`Xiaomi Corporation · *Xiaomi ESG Report 2020* (2020) · 1. Environmental … · p. 12`, escaped."""
+    parts = [fit_literal(citation.company, 200)] if citation.company else []
+    parts.append(f"*{fit_literal(citation.title, 300)}* ({citation.year})")
     if citation.section:
         parts.append(fit_literal(citation.section, 600))
     if citation.page is not None:
@@ -197,4 +198,5 @@ def fallback_text(answer: Answer) -> str:
     if not answer.answered or not answer.quotes or not answer.answer:
         return ABSTAIN_TEXT
     citation = answer.quotes[0].citation
-    return fit_literal(f"{answer.answer} — {citation.title} ({citation.year})", FALLBACK_LIMIT)
+    company = f"{citation.company}, " if citation.company else ""
+    return fit_literal(f"{answer.answer} — {company}{citation.title} ({citation.year})", FALLBACK_LIMIT)

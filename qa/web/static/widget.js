@@ -1,6 +1,7 @@
 /*! esgqa chat widget: ask the ESG reports from any page and get their exact words, with sources.
  * Embed: <script src="https://HOST/widget.js" data-api="https://HOST" defer></script>
  * Optional attributes: data-api-key, data-open="true", data-report-ids="a,b", data-years="2021,2022",
+ * data-companies="Manz AG,INDUS" (names or aliases),
  * data-max-length="1000", data-title="...". Buttons anywhere on the page with data-esgqa-ask="question"
  * ask that question.
  * No framework, no external resources; everything from the reports or the user is rendered as text. */
@@ -18,6 +19,7 @@
   const filters = {};
   if (list(conf.reportIds).length) filters.report_ids = list(conf.reportIds);
   if (list(conf.years).length) filters.years = list(conf.years).map(Number);
+  if (list(conf.companies).length) filters.companies = list(conf.companies);
   const TIMEOUT_MS = 45000;
   const MAX_TURNS = 6;
   let history = [];
@@ -87,7 +89,7 @@
   function citeText(c) {
     if (!c) return "";
     const t = String(c.title || c.report_id || "");
-    const parts = [c.year != null && !t.includes(String(c.year)) ? `${t} (${c.year})` : t];
+    const parts = [c.company ? String(c.company) : "", c.year != null && !t.includes(String(c.year)) ? `${t} (${c.year})` : t];
     if (c.section) parts.push(c.section);
     if (c.page != null) parts.push(`p. ${c.page}`);
     return parts.filter(Boolean).join(" \u00b7 ");
@@ -223,7 +225,7 @@
       }
       case 413: return msg || `That question is too long (at most ${maxChars} characters).`;
       case 422: return msg || "That question could not be read. Please rephrase it.";
-      case 404: return msg || "The answer service does not know the report this page asks about.";
+      case 404: return msg || "The answer service does not know the report or company this page asks about.";
       case 401: case 403: return "This page is not allowed to ask the answer service (missing or wrong API key).";
       case 503: return "The answer service is starting up or unavailable. Please try again in a minute.";
       default: return `The answer service failed (HTTP ${res.status})` + (msg ? `: ${msg}` : ".");
