@@ -74,7 +74,7 @@ class QAService:
         retriever = Retriever(index, embedder, settings)
         ranker = load_ranker(settings.ranker)
         confidence = load_confidence_model("confidence.json" if ranker.name == "learned" else "confidence-rules.json")
-        ignore = name_words(r.company for r in index.reports)
+        ignore = name_words(n for r in index.reports for n in (r.company, *r.aliases))
         composer = Composer(
             index, idf_table(index.chunks), ComposerOptions(abstain_threshold=settings.abstain_threshold),
             source_text=_source_reader(settings.root), ranker=ranker, confidence=confidence, ignore_words=ignore,

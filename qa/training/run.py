@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.corpus.is_dir() and args.manifest.is_file():
         corpus_items = _items_with_company(CORPUS_SET, None, None)
         test_companies = {c for it, c in corpus_items if it.split == "test"}
-        cs = load_corpus_service(args.corpus, args.manifest, exclude_companies=test_companies)
+        cs = load_corpus_service(args.corpus, args.manifest, embedder=xs.embedder)
         for r in cs.index.reports:
             services[r.company] = cs
         dev_items = [(it, c) for it, c in corpus_items if it.split != "test" and c not in test_companies]
