@@ -29,7 +29,8 @@ _NON_WORD = re.compile(r"[^a-z0-9%]+")
 
 
 def norm_label(text: str) -> str:
-    text = _MARKS.sub(" ", text.lower().replace("₂", "2"))
+    text = text.lower().replace("₂", "2").replace("²", "2").replace("³", "3")
+    text = _MARKS.sub(" ", text)
     text = re.sub(r"(?<=[a-z)])\d{1,2}\b", " ", text)  # a footnote mark printed as a plain digit
     return " ".join(_NON_WORD.sub(" ", text).split())
 
@@ -50,15 +51,13 @@ def year_columns(header: list[str], year: str) -> list[int]:
 
 
 def row_values(unit_text: str, header: list[str]) -> list[str]:
-    """The cells of a table-row unit, aligned with the header (the chunker's own reader)."""
+    """The cells of a table-row unit by column position (the composer's own reader, `row_cells`)."""
     from qa.compose.extract import row_cells
 
-    cells = row_cells(unit_text, header)
-    out = [""] * max(len(header), max((int(c.column) if c.column.isdigit() else 0 for c in cells), default=0))
-    for c in row_cells(unit_text, [str(i) for i in range(len(header) + 50)]):
-        i = int(c.column)
-        if i < len(out):
-            out[i] = c.span.text
+    names = [str(i) for i in range(max(len(header), unit_text.count("\t")) + 1)]
+    out = [""] * len(names)
+    for c in row_cells(unit_text, names):
+        out[int(c.column)] = c.span.text
     return out
 
 

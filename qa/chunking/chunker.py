@@ -257,7 +257,7 @@ class Chunker:
             if head.row is not None and head.row.group:
                 parts.append(head.row.group)
             if header:
-                parts.append("columns: " + " | ".join(h for h in header if h))
+                parts.append("columns: " + " | ".join(header))
             context = " | ".join(p for p in parts if p)
         span = text[start:end]
         chunk_index = len(chunks)

@@ -11,11 +11,12 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from qa.ingest.figures import is_figure_phrase
 from qa.ingest.words import Word
 
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 _SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-_MARK = re.compile(r"^(?:\d{1,2}|[a-z]|\*{1,3}|[†‡§])(?:,\d{1,2})*\)?$")
+_MARK = re.compile(r"^(?:\d{1,2}|[a-z]|\*{1,3}|[†‡§]|\(\d{1,2}\))(?:,\d{1,2})*\)?$")
 _ALPHA = re.compile(r"[A-Za-zÀ-ÿ]{2,}")
 
 
@@ -110,8 +111,8 @@ def rows(words: list[Word], page: int) -> list[Line]:
     for w in words:
         sizes[round(w.size, 1)] += len(w.text)
     dominant = sizes.most_common(1)[0][0] if sizes else 10.0
-    marks = [w for w in words if _is_mark_candidate(w) and w.size < 0.8 * dominant]
-    regular = [w for w in words if not (_is_mark_candidate(w) and w.size < 0.8 * dominant)]
+    marks = [w for w in words if _is_mark_candidate(w) and w.size < 0.85 * dominant]
+    regular = [w for w in words if not (_is_mark_candidate(w) and w.size < 0.85 * dominant)]
     merged: list[list[Word]] = []
     for w in sorted(regular, key=lambda w: (w.bottom, w.x0)):
         if merged:
@@ -181,14 +182,17 @@ def _intersect(a: list[tuple[float, float]], b: list[tuple[float, float]]) -> li
     return out
 
 
-def _prose_share(lines: list[Line]) -> float:
-    if not lines:
-        return 0.0
-    prose = sum(
-        1 for ln in lines
-        if any(len(ph) >= 4 and sum(1 for w in ph if _ALPHA.search(w.text)) >= 3 for ph in ln.phrases)
-    )
-    return prose / len(lines)
+def _text_like(lines: list[Line]) -> bool:
+    """Prose (or a sidebar of short text lines), not the figures of a table: few lines are mostly figures."""
+    if len(lines) < 2:
+        return False
+    numeric = 0
+    for ln in lines:
+        words = [w for w in ln.words if not w.sup]
+        figures = sum(len(ph) for ph in ln.phrases if is_figure_phrase(ph))
+        if words and figures * 5 >= 2 * len(words):
+            numeric += 1
+    return numeric * 5 <= len(lines)
 
 
 def _split(line: Line, x: float) -> tuple[Line | None, Line | None]:
@@ -198,6 +202,12 @@ def _split(line: Line, x: float) -> tuple[Line | None, Line | None]:
         _finish(Line(words=left, page=line.page)) if left else None,
         _finish(Line(words=right, page=line.page)) if right else None,
     )
+
+
+def _figures_row(line: Line) -> bool:
+    """A label followed by figures only (a table row or a year header): it is never cut into columns."""
+    rest = line.phrases[1:]
+    return bool(rest) and all(is_figure_phrase(ph) for ph in rest)
 
 
 def reading_order(lines: list[Line], lo: float, hi: float, depth: int = 0) -> list[list[Line]]:
@@ -217,8 +227,10 @@ def reading_order(lines: list[Line], lo: float, hi: float, depth: int = 0) -> li
 
     while i < n:
         cur = [g for g in _free(lines[i], lo, hi) if g[1] > zone[0] and g[0] < zone[1]]
+        if _figures_row(lines[i]):
+            cur = []
         j = i + 1
-        while j < n and cur:
+        while j < n and cur and not _figures_row(lines[j]):
             nxt = _intersect(cur, _free(lines[j], lo, hi))
             if not nxt:
                 break
@@ -230,10 +242,7 @@ def reading_order(lines: list[Line], lo: float, hi: float, depth: int = 0) -> li
             parts = [_split(ln, x) for ln in lines[i:j]]
             left = [p[0] for p in parts if p[0] is not None]
             right = [p[1] for p in parts if p[1] is not None]
-            if (
-                len(left) >= 2 and len(right) >= 2
-                and _prose_share(left) >= 0.25 and _prose_share(right) >= 0.25
-            ):
+            if _text_like(left) and _text_like(right):
                 flush()
                 blocks.extend(reading_order(left, lo, x, depth + 1))
                 blocks.extend(reading_order(right, x, hi, depth + 1))

@@ -15,24 +15,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from qa.ingest.figures import is_figure, is_figure_phrase, is_year
 from qa.ingest.layout import Line, join_words
 from qa.ingest.words import Word
 
-_NUM = re.compile(
-    r"^[(]?[-–−+±]?[<>≤≥~≈]?\s?(?:€|\$|£)?\d[\d.,'’/]*(?:%|‰|x)?[)]?[*⁰¹²³⁴⁵⁶⁷⁸⁹]*$"
-    r"|^[-–—−]$|^n/?a\.?$|^n\.\s?a\.$|^k\.\s?A\.$|^x$|^-{1,2}$",
-    re.IGNORECASE,
-)
-_YEAR = re.compile(r"^(?:FY\s?)?(?:19|20)\d\d(?:/\d\d)?[*⁰¹²³⁴⁵⁶⁷⁸⁹]*$")
 _CONNECTOR = re.compile(r"(?:\b(?:of|and|in|the|for|to|with|from|by|per|on|at|or|a|an)|[-–,/(])$", re.IGNORECASE)
-
-
-def is_num(w: Word) -> bool:
-    return bool(_NUM.match(w.text))
-
-
-def is_year(w: Word) -> bool:
-    return bool(_YEAR.match(w.text))
 
 
 @dataclass
@@ -80,12 +67,8 @@ def _value_words(line: Line) -> list[Word]:
         return []
     out: list[Word] = []
     for ph in phs[1:]:
-        body = [w for w in ph if not w.sup]
-        if body and all(is_num(w) for w in body):
-            out.extend(body)
-    if not out:
-        return []
-    # the first phrase is the label; a line of figures only (no label) is a row of a headerless grid
+        if is_figure_phrase(ph):
+            out.extend(w for w in ph if not w.sup)
     return out
 
 
@@ -104,7 +87,7 @@ def _is_year_header(line: Line) -> bool:
     if len(ys) < 2:
         return False
     others = [w for w in line.words if not is_year(w) and not w.sup]
-    return not any(is_num(w) for w in others)
+    return not any(is_figure(w) for w in others)
 
 
 def find_tables(lines: list[Line]) -> list[tuple[int, int]]:
@@ -175,7 +158,7 @@ def _bands(rows: list[Line], header: list[Line]) -> list[Band]:
         ivs.extend((w.x0, w.x1) for w in _value_words(ln))
     for ln in header:
         ivs.extend((w.x0, w.x1) for w in ln.words if is_year(w))
-    numeric = _merge(ivs)
+    numeric = _merge(ivs)  # a figure with its unit (`1,772.6 t`) is one cell
     if not numeric:
         return []
     left = numeric[0].x0
@@ -268,7 +251,7 @@ def build_table(lines: list[Line], prev: Table | None = None) -> Table:
     # a sparse first label column holds group names ("Social justice"), printed beside the rows
     sparse = len(cols) >= 2 and sum(
         1 for p, v in zip(split, values, strict=True) if v and p.label[0]
-    ) * 2 < sum(values)
+    ) * 2 < sum(values) and all(w.x1 <= cols[1] for p in split for w in p.label[0])
     if head_lines:
         hs = [_split(ln, bands, cols) for ln in head_lines]
         label = " ".join(join_words([w for p in hs for w in p.label[c]]) for c in range(len(cols))
