@@ -59,6 +59,7 @@ class Chunk(BaseModel):
     page: int | None
     kind: ChunkKind
     text: str
+    page_label: str | None = None  # the printed page label, where the PDF defines page labels
     context: str = ""
     table_title: str | None = None
     header: list[str] | None = None  # column labels of the table, e.g. ["2022", "2021", "2020"]
@@ -112,6 +113,7 @@ class Citation(BaseModel):
     source: str
     start: int
     end: int
+    page_label: str | None = None  # the printed page label, where the PDF defines page labels
 
 
 class Quote(BaseModel):

@@ -115,6 +115,7 @@ def _citation(hit: Hit, reports: dict[str, ReportInfo]) -> Citation:
         year=info.year if info else 0,
         section=chunk.section,
         page=chunk.page,
+        page_label=chunk.page_label,
         source=chunk.source,
         start=chunk.start,
         end=chunk.end,

@@ -7,6 +7,7 @@ navigation line, and stays within the embedding model's window (`max_tokens` wor
 
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 from collections.abc import Callable
@@ -21,14 +22,14 @@ from qa.chunking.lines import (
     split_lines,
     strip_marks,
 )
-from qa.chunking.structure import Structure, analyse
+from qa.chunking.structure import Hints, Structure, analyse
 from qa.chunking.tables import Row, Table, parse_table
 from qa.ingest import Document
 from qa.models import Chunk, ChunkKind, ReportInfo, Unit
 
 log = logging.getLogger(__name__)
 
-CHUNKER_VERSION = "7"  # bump whenever chunks, units or the BM25 tokenizer change
+CHUNKER_VERSION = "8"  # bump whenever chunks, units or the BM25 tokenizer change
 
 _ABBREV = {"e.g", "i.e", "no", "co", "ltd", "inc", "mr", "mrs", "ms", "dr", "st", "vs", "etc", "approx", "fig", "p", "pp"}
 _BOUNDARY = re.compile(r"[.!?](?:[\"”’)\]])?(?=\s+[\"“(]?[A-Z0-9•·])")
@@ -73,7 +74,7 @@ class Chunker:
     def split(self, report: ReportInfo, doc: Document) -> tuple[list[Chunk], list[Unit]]:
         text = doc.text
         lines = split_lines(text)
-        st = analyse(lines)
+        st = analyse(lines, _hints(lines, doc) if doc.structured else None)
         pieces = list(self._pieces(lines, st, text))
         chunks: list[Chunk] = []
         units: list[Unit] = []
@@ -269,6 +270,7 @@ class Chunker:
                 end=end,
                 section=head.section,
                 page=doc.page_of_span(start, end),
+                page_label=doc.page_label_at(start),
                 kind=kind,
                 text=span,
                 context=context,
@@ -306,6 +308,29 @@ class Chunker:
 
 
 # ---------------------------------------------------------------------- helpers
+def _hints(lines: list[Line], doc: Document) -> Hints:
+    """The document's heading and noise spans, by line number."""
+    by_start = {ln.start: ln.no for ln in lines if not ln.blank}
+    headings: dict[int, tuple[int, str, bool]] = {}
+    for h in doc.headings:
+        first = True
+        for ln in lines[by_start.get(h.start, len(lines)):]:
+            if ln.start >= h.end:
+                break
+            if not ln.blank:
+                headings[ln.no] = (h.level, h.title, first)
+                first = False
+    noise: dict[int, str] = {}
+    starts = [ln.start for ln in lines]
+    for n in doc.noise:
+        k = bisect.bisect_left(starts, n.start)
+        while k < len(lines) and lines[k].start < n.end:
+            if not lines[k].blank:
+                noise[k] = n.kind
+            k += 1
+    return Hints(headings=headings, noise=noise)
+
+
 def _family(kind: ChunkKind) -> str:
     return {"list_item": "text"}.get(kind, kind)
 

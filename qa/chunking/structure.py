@@ -82,7 +82,19 @@ def _nav_like(text: str, entries: list[str]) -> bool:
     return any(e.lower() == t or e.lower().startswith(t) or e.lower().endswith(t) for e in entries)
 
 
-def analyse(lines: list[Line]) -> Structure:
+@dataclass(frozen=True)
+class Hints:
+    """Structure read from a PDF's layout: headings (line no -> level, title, first line of the heading?)
+    and noise (line no -> header | footer | contents | index)."""
+
+    headings: dict[int, tuple[int, str, bool]] = field(default_factory=dict)
+    noise: dict[int, str] = field(default_factory=dict)
+
+
+def analyse(lines: list[Line], hints: Hints | None = None) -> Structure:
+    """Line roles. With `hints` (a PDF), headings and noise are the layout's; else they are read from the text."""
+    if hints is not None:
+        return _analyse_hinted(lines, hints)
     entries, contents_lines = _contents_entries(lines)
     numbered = _looks_numbered(lines)
     nonblank = [i for i, ln in enumerate(lines) if not ln.blank]
@@ -221,3 +233,34 @@ def _is_titled_heading(line: Line, lines: list[Line], nxt: int | None) -> bool:
     if nxt is not None and is_value(lines[nxt]):
         return False  # a KPI label, not a heading
     return not (nxt is not None and lines[nxt].text[:1].islower())
+
+
+def _analyse_hinted(lines: list[Line], hints: Hints) -> Structure:
+    st = Structure()
+    stack: list[str] = []
+    section = ""
+    for i, line in enumerate(lines):
+        if line.blank:
+            st.roles.append(LineRole(kind="blank", section=section))
+            continue
+        noise = hints.noise.get(i)
+        heading = hints.headings.get(i)
+        if noise in ("header", "footer"):
+            st.roles.append(LineRole(kind="footer", section=section, noise="navigation"))
+            continue
+        if noise == "contents":
+            st.roles.append(LineRole(kind="contents", section=section, noise="navigation"))
+            continue
+        if heading is not None:
+            level, title, first = heading
+            if first:
+                level = max(0, min(level, len(stack)))
+                stack = [*stack[:level], strip_marks(" ".join(title.split()))]
+                section = " > ".join(stack)
+                st.headings.append((i, section))
+                if noise == "index" and st.index_from is None:
+                    st.index_from = i
+            st.roles.append(LineRole(kind="heading", section=section))
+            continue
+        st.roles.append(LineRole(kind="body", section=section, noise="index" if noise == "index" else None))
+    return st

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from qa.chunking.lines import Line
 
 _YEAR = re.compile(r"^(?:FY)?(?:19|20)\d\d$")
+_HEADER_MARK = re.compile(r"\s*\(?[*⁰¹²³⁴⁵⁶⁷⁸⁹]+\)?$")
 _FIGURE = re.compile(r"[-–_\d,.\s%()]+(?:\s?[A-Za-z%]{1,6})?")
 
 
@@ -41,13 +42,25 @@ def cells(line: Line) -> tuple[str, list[str]]:
 def _is_year_header(line: Line) -> bool:
     label, values = cells(line)
     vals = [v for v in values if v]
-    return not label and len(vals) >= 1 and all(_YEAR.match(v) for v in vals)
+    return not label and len(vals) >= 1 and all(_YEAR.match(_HEADER_MARK.sub("", v)) for v in vals)
 
 
 def _is_text_header(line: Line) -> bool:
+    """`Key figure<TAB>Unit<TAB>2023<TAB>2022`: a label, then column names (text or years, no other figure)."""
     label, values = cells(line)
     vals = [v for v in values if v]
-    return bool(label) and bool(vals) and not any(_FIGURE.fullmatch(v) for v in vals)
+    return bool(label) and bool(vals) and not any(
+        _FIGURE.fullmatch(v) and not _YEAR.match(_HEADER_MARK.sub("", v)) for v in vals
+    )
+
+
+def _columns(values: list[str]) -> list[str]:
+    """Header cells aligned with the row cells: inner empty cells kept, trailing ones dropped, footnote
+    marks after a year (`2022⁽¹²⁾`, `2023*`) left out of the column name (the row text keeps them)."""
+    out = [_HEADER_MARK.sub("", v) if _YEAR.match(_HEADER_MARK.sub("", v)) else v for v in values]
+    while out and not out[-1]:
+        out.pop()
+    return out
 
 
 def parse_table(lines: list[Line]) -> Table:
@@ -56,14 +69,11 @@ def parse_table(lines: list[Line]) -> Table:
     header_line: Line | None = None
     first = lines[0]
     if _is_year_header(first):
-        header = [v for v in cells(first)[1] if v]
+        header = _columns(cells(first)[1])
         header_line = first
         body = lines[1:]
     elif _is_text_header(first) and len(lines) > 1:
-        _label, values = cells(first)
-        while values and not values[-1]:
-            values.pop()
-        header = values  # the value columns' names (the label column's name stays in the text)
+        header = _columns(cells(first)[1])  # the value columns' names (the label column's name stays in the text)
         header_line = first
         body = lines[1:]
     else:
@@ -80,7 +90,7 @@ def parse_table(lines: list[Line]) -> Table:
         nxt = body[idx + 1] if idx + 1 < len(body) else None
         if _is_year_header(line):
             # a repeated header (e.g. after a page break) restarts the columns
-            table.header = [v for v in values if v]
+            table.header = _columns(values)
             continue
         if not has_values and label.startswith(("(", "[")) and table.rows and not pending:
             table.rows[-1].lines.append(line)  # unit line wrapped below its row

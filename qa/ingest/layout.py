@@ -1,0 +1,254 @@
+"""Words to lines in reading order: rows by vertical overlap, footnote marks, columns by their gutters.
+
+A page is read top to bottom; where consecutive rows share a vertical gutter with prose on both sides
+(a two- or three-column page), the rows of the left column are read before those of the right one.
+Tables are not split at their column gaps: their right side is figures, not prose.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from qa.ingest.figures import is_figure_phrase
+from qa.ingest.words import Word
+
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+_SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+_MARK = re.compile(r"^(?:\d{1,2}|[a-z]|\*{1,3}|[†‡§]|\(\d{1,2}\))(?:,\d{1,2})*\)?$")
+_ALPHA = re.compile(r"[A-Za-zÀ-ÿ]{2,}")
+
+
+@dataclass
+class Line:
+    """One printed line (or the part of a row inside one column), words left to right."""
+
+    words: list[Word]
+    page: int
+    block: int = 0  # lines of one column block share it; a new block starts a new paragraph
+    text: str = ""
+    size: float = 0.0
+    bold: bool = False
+    phrases: list[list[Word]] = field(default_factory=list)
+
+    @property
+    def x0(self) -> float:
+        return min(w.x0 for w in self.words)
+
+    @property
+    def x1(self) -> float:
+        return max(w.x1 for w in self.words)
+
+    @property
+    def top(self) -> float:
+        return min(w.top for w in self.words)
+
+    @property
+    def bottom(self) -> float:
+        return max(w.bottom for w in self.words)
+
+    @property
+    def bbox(self) -> tuple[float, float, float, float]:
+        return (round(self.x0, 1), round(self.top, 1), round(self.x1, 1), round(self.bottom, 1))
+
+
+def word_text(w: Word) -> str:
+    if w.sup:
+        return w.text.translate(_SUPERSCRIPT)
+    if w.sub:
+        return w.text.translate(_SUBSCRIPT)
+    return w.text
+
+
+def join_words(words: list[Word]) -> str:
+    """The words as one string: a space between words, none around a mark or subscript glued to its word."""
+    out: list[str] = []
+    prev: Word | None = None
+    for w in words:
+        glued = (w.sup or w.sub or prev is not None and prev.sub) and prev is not None \
+            and w.x0 - prev.x1 < 0.15 * max(prev.size, w.size)
+        if prev is not None and not glued:
+            out.append(" ")
+        out.append(word_text(w))
+        prev = w
+    return "".join(out)
+
+
+def phrases(words: list[Word], gap: float = 0.9) -> list[list[Word]]:
+    """Runs of words closer than `gap` times the font size: cells of a table, or column parts of a row."""
+    out: list[list[Word]] = []
+    for w in words:
+        if out and w.x0 - out[-1][-1].x1 < gap * max(out[-1][-1].size, w.size) * (1.0 if not w.sup else 2.0):
+            out[-1].append(w)
+        else:
+            out.append([w])
+    return out
+
+
+def _finish(line: Line) -> Line:
+    line.words.sort(key=lambda w: w.x0)
+    sizes: Counter[float] = Counter()
+    for w in line.words:
+        if not w.sup:
+            sizes[round(w.size, 1)] += len(w.text)
+    line.size = sizes.most_common(1)[0][0] if sizes else line.words[0].size
+    body = [w for w in line.words if not w.sup]
+    line.bold = bool(body) and sum(len(w.text) for w in body if w.bold) * 2 > sum(len(w.text) for w in body)
+    line.text = join_words(line.words)
+    line.phrases = phrases(line.words)
+    return line
+
+
+def rows(words: list[Word], page: int) -> list[Line]:
+    """Words grouped into rows (same baseline), top to bottom; footnote marks flagged and kept in their row.
+
+    The bottom of a word's loose box is its baseline plus the font's descent, so words of one printed
+    line share it (within a fraction of the size); a big page number beside two small lines does not
+    join them into one row.
+    """
+    sizes: Counter[float] = Counter()
+    for w in words:
+        sizes[round(w.size, 1)] += len(w.text)
+    dominant = sizes.most_common(1)[0][0] if sizes else 10.0
+    marks = [w for w in words if _is_mark_candidate(w) and w.size < 0.85 * dominant]
+    regular = [w for w in words if not (_is_mark_candidate(w) and w.size < 0.85 * dominant)]
+    merged: list[list[Word]] = []
+    for w in sorted(regular, key=lambda w: (w.bottom, w.x0)):
+        if merged:
+            ref = max(merged[-1], key=lambda x: x.size)
+            if w.bottom - ref.bottom <= 0.3 * min(ref.size, w.size):
+                merged[-1].append(w)
+                continue
+        merged.append([w])
+    for m in marks:
+        # the row with a word right before the mark (`workforce³`), else one whose band holds it
+        near = [r for r in merged if min(x.top for x in r) - 0.3 * m.size <= m.mid_y <= max(x.bottom for x in r)]
+        glued = [r for r in near if any(0 <= m.x0 - x.x1 < 0.6 * m.size for x in r)]
+        hosts = glued or near
+        if hosts:
+            hosts[0].append(m)
+        else:
+            merged.append([m])
+    out: list[Line] = []
+    for ws in merged:
+        _mark_footnotes(ws)
+        out.append(_finish(Line(words=ws, page=page)))
+    out.sort(key=lambda ln: (ln.top, ln.x0))
+    return out
+
+
+def _is_mark_candidate(w: Word) -> bool:
+    return len(w.text) <= 4 and bool(_MARK.match(w.text))
+
+
+def _mark_footnotes(ws: list[Word]) -> None:
+    sizes: Counter[float] = Counter()
+    for w in ws:
+        sizes[round(w.size, 1)] += len(w.text)
+    main = sizes.most_common(1)[0][0]
+    base = max((w.bottom for w in ws if abs(w.size - main) < 0.5), default=0.0)
+    for w in ws:
+        if w.size < 0.85 * main and _is_mark_candidate(w) and w.bottom < base - 0.12 * main:
+            w.sup = True
+        elif w.size < 0.85 * main and w.text.isdigit() and len(w.text) <= 2 and w.bottom > base + 0.05 * main:
+            w.sub = True  # CO₂
+
+
+# ---------------------------------------------------------------------- columns
+_MIN_GUTTER = 9.0
+
+
+def _free(line: Line, lo: float, hi: float) -> list[tuple[float, float]]:
+    out: list[tuple[float, float]] = []
+    x = lo
+    for ph in line.phrases:
+        a, b = ph[0].x0, max(w.x1 for w in ph)
+        if a - x >= _MIN_GUTTER:
+            out.append((x, a))
+        x = max(x, b)
+    if hi - x >= _MIN_GUTTER:
+        out.append((x, hi))
+    return out
+
+
+def _intersect(a: list[tuple[float, float]], b: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    out = []
+    for x0, x1 in a:
+        for y0, y1 in b:
+            lo, hi = max(x0, y0), min(x1, y1)
+            if hi - lo >= _MIN_GUTTER:
+                out.append((lo, hi))
+    return out
+
+
+def _text_like(lines: list[Line]) -> bool:
+    """Prose (or a sidebar of short text lines), not the figures of a table: few lines are mostly figures."""
+    if len(lines) < 2:
+        return False
+    numeric = 0
+    for ln in lines:
+        words = [w for w in ln.words if not w.sup]
+        figures = sum(len(ph) for ph in ln.phrases if is_figure_phrase(ph))
+        if words and figures * 5 >= 2 * len(words):
+            numeric += 1
+    return numeric * 5 <= len(lines)
+
+
+def _split(line: Line, x: float) -> tuple[Line | None, Line | None]:
+    left = [w for w in line.words if (w.x0 + w.x1) / 2 < x]
+    right = [w for w in line.words if (w.x0 + w.x1) / 2 >= x]
+    return (
+        _finish(Line(words=left, page=line.page)) if left else None,
+        _finish(Line(words=right, page=line.page)) if right else None,
+    )
+
+
+def _figures_row(line: Line) -> bool:
+    """A label followed by figures only (a table row or a year header): it is never cut into columns."""
+    rest = line.phrases[1:]
+    return bool(rest) and all(is_figure_phrase(ph) for ph in rest)
+
+
+def reading_order(lines: list[Line], lo: float, hi: float, depth: int = 0) -> list[list[Line]]:
+    """Blocks of lines in reading order; a block is a column run or a single full-width line run."""
+    blocks: list[list[Line]] = []
+    width = hi - lo
+    zone = (lo + 0.15 * width, hi - 0.15 * width)
+    i = 0
+    n = len(lines)
+    run: list[Line] = []
+
+    def flush() -> None:
+        nonlocal run
+        if run:
+            blocks.append(run)
+        run = []
+
+    while i < n:
+        cur = [g for g in _free(lines[i], lo, hi) if g[1] > zone[0] and g[0] < zone[1]]
+        if _figures_row(lines[i]):
+            cur = []
+        j = i + 1
+        while j < n and cur and not _figures_row(lines[j]):
+            nxt = _intersect(cur, _free(lines[j], lo, hi))
+            if not nxt:
+                break
+            cur = nxt
+            j += 1
+        if depth < 2 and j - i >= 3 and cur:
+            gap = max(cur, key=lambda g: g[1] - g[0])
+            x = (gap[0] + gap[1]) / 2
+            parts = [_split(ln, x) for ln in lines[i:j]]
+            left = [p[0] for p in parts if p[0] is not None]
+            right = [p[1] for p in parts if p[1] is not None]
+            if _text_like(left) and _text_like(right):
+                flush()
+                blocks.extend(reading_order(left, lo, x, depth + 1))
+                blocks.extend(reading_order(right, x, hi, depth + 1))
+                i = j
+                continue
+        run.append(lines[i])
+        i += 1
+    flush()
+    return blocks

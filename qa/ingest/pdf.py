@@ -1,0 +1,169 @@
+"""PDF reports: pages → words → lines in reading order → text with tables, headings and noise marked.
+
+The text this builds is the stored text of the report: citations point into it, and it is the same,
+byte for byte, every time the same file is read.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from qa.errors import IngestError
+from qa.ingest.document import Document, HeadingSpan, LineBox, NoiseKind, NoiseSpan, PageSpan
+from qa.ingest.headings import mark_headings, read_outline
+from qa.ingest.items import Item
+from qa.ingest.layout import Line, reading_order, rows
+from qa.ingest.pdf_open import open_pdf
+from qa.ingest.running import running_lines
+from qa.ingest.tables import Table, build_table, find_tables
+from qa.ingest.words import page_words
+
+_INDEX_TITLE = re.compile(r"\b(?:content index|index|inhaltsverzeichnis)\b", re.IGNORECASE)
+_CONTENTS_TITLE = re.compile(r"^(?:table of )?contents$", re.IGNORECASE)
+
+
+def _page_lines(pdf: Any, path: Path) -> list[tuple[float, float, list[Line]]]:
+    import pypdfium2 as pdfium
+
+    out: list[tuple[float, float, list[Line]]] = []
+    try:
+        for i in range(len(pdf)):
+            page = pdf[i]
+            width, height = page.get_size()
+            out.append((width, height, rows(page_words(page, height), i)))
+            page.close()
+    except pdfium.PdfiumError as exc:
+        raise IngestError(
+            f"{path.name}: cannot read the PDF: page {len(out) + 1} is damaged; download the file again."
+        ) from exc
+    return out
+
+
+def _paragraph_break(prev: Line, ln: Line) -> bool:
+    gap = ln.top - prev.bottom
+    if gap > 0.75 * max(prev.size, ln.size) or gap < -0.5 * ln.size:
+        return True
+    if abs(ln.size - prev.size) > 0.15 * prev.size:
+        return True
+    return ln.bold != prev.bold
+
+
+def _page_items(p: int, width: float, lines: list[Line], running: set[int], last_table: list[Table | None]) -> list[Item]:
+    items: list[Item] = []
+    content = [ln for i, ln in enumerate(lines) if i not in running]
+    tops = [ln for i, ln in enumerate(lines) if i in running and ln.top < lines[-1].top / 2 + 1]
+    bottoms = [ln for i, ln in enumerate(lines) if i in running and ln not in tops]
+    for ln in tops:
+        items.append(Item(ln.text, p, ln.bbox, "header", blank_before=True))
+    if content:
+        lo = min(ln.x0 for ln in content) - 1
+        hi = max(ln.x1 for ln in content) + 1
+        for block in reading_order(content, lo, hi):
+            first = True
+            k = 0
+            spans = find_tables(block)
+            prev_line: Line | None = None
+            for s, e in [*spans, (len(block), len(block))]:
+                while k < s:
+                    ln = block[k]
+                    brk = first or prev_line is None or _paragraph_break(prev_line, ln)
+                    items.append(Item(ln.text, p, ln.bbox, "text", blank_before=brk, line=ln))
+                    prev_line, first = ln, False
+                    k += 1
+                if s == e:
+                    break
+                table = build_table(block[s:e], last_table[0])
+                last_table[0] = table
+                for r, row in enumerate(table.rows):
+                    items.append(Item(row.render(), p, row.bbox, "table", blank_before=r == 0))
+                prev_line, first, k = None, False, e
+    for ln in bottoms:
+        items.append(Item(ln.text, p, ln.bbox, "footer", blank_before=True))
+    return items
+
+
+def load_pdf(path: Path) -> Document:
+    pdf = open_pdf(path)
+    try:
+        pages = _page_lines(pdf, path)
+        outline = read_outline(pdf)
+        labels = _page_labels(pdf)
+    finally:
+        pdf.close()
+    if not any(lines for _w, _h, lines in pages):
+        raise IngestError(
+            f"{path.name}: the PDF has no text layer (a scan?); run OCR on it (e.g. ocrmypdf) and add the result."
+        )
+    running = running_lines([(h, lines) for _w, h, lines in pages])
+    items: list[Item] = []
+    last_table: list[Table | None] = [None]
+    for p, (width, _h, lines) in enumerate(pages):
+        page_items = _page_items(p, width, lines, running.get(p, set()), last_table)
+        if page_items:
+            page_items[0].blank_before = True
+        items.extend(page_items)
+    mark_headings(items, outline)
+    return _assemble(path, items, labels)
+
+
+def _page_labels(pdf: Any) -> list[str | None]:
+    out: list[str | None] = []
+    for i in range(len(pdf)):
+        try:
+            label = pdf.get_page_label(i)
+        except Exception:  # noqa: BLE001 - no label
+            label = ""
+        out.append(label or None)
+    return out
+
+
+def _assemble(path: Path, items: list[Item], labels: list[str | None]) -> Document:
+    parts: list[str] = []
+    pos = 0
+    boxes: list[LineBox] = []
+    headings: list[HeadingSpan] = []
+    noise: list[NoiseSpan] = []
+    page_bounds: dict[int, list[int]] = {}
+    index_level: int | None = None
+    index_start: int | None = None
+    open_heading: tuple[int, int, int, int, str] | None = None  # group, start, end, level, title
+    for it in items:
+        if parts:
+            sep = "\n\n" if it.blank_before else "\n"
+            parts.append(sep)
+            pos += len(sep)
+        start, end = pos, pos + len(it.text)
+        parts.append(it.text)
+        pos = end
+        boxes.append(LineBox(start, end, it.page, it.bbox))
+        bounds = page_bounds.setdefault(it.page, [start, end])
+        bounds[1] = end
+        if it.kind in ("header", "footer"):
+            kind: NoiseKind = "header" if it.kind == "header" else "footer"
+            noise.append(NoiseSpan(start, end, kind))
+        if open_heading is not None and (it.level is None or it.heading_group != open_heading[0]):
+            g, s, e, lv, title = open_heading
+            headings.append(HeadingSpan(s, e, lv, title))
+            open_heading = None
+        if it.level is not None:
+            if open_heading is None:
+                open_heading = (it.heading_group, start, end, it.level, it.text)
+                if index_level is not None and it.level <= index_level and not _INDEX_TITLE.search(it.text):
+                    noise.append(NoiseSpan(index_start or 0, start, "index"))
+                    index_level = index_start = None
+                if index_level is None and _INDEX_TITLE.search(it.text) and not _CONTENTS_TITLE.match(it.text):
+                    index_level, index_start = it.level, start
+            else:
+                g, s, _e, lv, title = open_heading
+                open_heading = (g, s, end, lv, f"{title} {it.text}")
+    if open_heading is not None:
+        _g, s, e, lv, title = open_heading
+        headings.append(HeadingSpan(s, e, lv, title))
+    text = "".join(parts) + "\n"
+    if index_level is not None:
+        noise.append(NoiseSpan(index_start or 0, len(text), "index"))
+    spans = [PageSpan(s, e, p + 1, labels[p] if p < len(labels) else None) for p, (s, e) in sorted(page_bounds.items())]
+    noise.sort(key=lambda n: n.start)
+    return Document(path=path, text=text, pages=spans, lines=boxes, headings=headings, noise=noise, structured=True)
