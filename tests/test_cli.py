@@ -16,7 +16,7 @@ from qa.text import collapse_ws
 REPO = Path(__file__).resolve().parent.parent
 runner = CliRunner()
 CHUNK_FIELDS = {"id", "report_id", "source", "start", "end", "section", "page", "kind", "text", "context", "tokens",
-                "tokens_cl100k"}
+                "tokens_cl100k", "page_label"}
 HIT_FIELDS = {"rank", "score", "report_id", "company", "section", "page", "start", "end", "kind", "text"}
 
 

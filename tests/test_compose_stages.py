@@ -111,7 +111,7 @@ def test_tab_table_cell_under_the_asked_year(svc: QAService) -> None:
     best = _ranked(svc, "Acme hazardous waste 2022")[0]
     assert best.chunk.kind == "table_row" and best.column == "2022"
     assert best.answer is not None and best.answer.text == "1.43"
-    ans = svc.ask("What was Acme's hazardous waste in 2022?")
+    ans = svc.ask("What was the hazardous waste of Acme Industries in 2022?")
     assert ans.answer == "1.43" and ans.quotes[0].text.startswith("Hazardous waste")
 
 

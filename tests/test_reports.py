@@ -108,7 +108,7 @@ def test_pdf_without_text_is_refused(tmp_path: Path, make_pdf: Callable[[Path, l
     pdf = make_pdf(tmp_path / "scanned.pdf", [[], []])
     reg = ReportRegistry(s.manifest_path, s.root).load()
     before = snapshot(s)
-    with pytest.raises(IngestError, match="no extractable text"):
+    with pytest.raises(IngestError, match="no text layer"):
         reg.add(pdf, report_id="scanned", title="Scanned", year=2023, company="X")
     assert snapshot(s) == before
 
