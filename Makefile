@@ -9,7 +9,7 @@ export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 export TIKTOKEN_CACHE_DIR := $(CURDIR)/.cache/tiktoken
 
-.PHONY: setup run serve index test lint unit browser-deps bench bench-full bench-api eval eval-corpus clean
+.PHONY: setup run serve index test lint unit browser-deps bench bench-full bench-api eval eval-corpus clean train
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -71,3 +71,8 @@ eval-corpus: setup
 
 clean:
 	rm -rf $(VENV) index/builds index/current .cache
+
+# The learned answer ranker, span picker and confidence model (qa/compose/model/), from the bundled
+# eval set, the multi-company dev set (../shared/corpus) and generated questions; report under eval/reports/
+train: index
+	$(PY) -m qa.training

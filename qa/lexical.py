@@ -7,6 +7,7 @@ yield the bare word.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from pathlib import Path
@@ -43,40 +44,14 @@ def _stem(tok: str) -> str:
     return tok
 
 
-# Analysts' words for what the reports call otherwise (added to queries, never to the index).
-SYNONYMS: dict[str, list[str]] = {
-    "headcount": ["total workforce", "employees"],
-    "staff": ["employees"],
-    "workers": ["employees"],
-    "people": ["employees"],
-    "women": ["female"],
-    "woman": ["female"],
-    "men": ["male"],
-    "freshwater": ["fresh water"],
-    "carbon": ["ghg"],
-    "co2": ["ghg"],
-    "hires": ["hired recruited"],
-    "attrition": ["turnover"],
-    "energy use": ["energy consumption"],
-    "water use": ["water consumption"],
-    "e-waste": ["electronic waste"],
-    "electricity": ["energy"],
-    "un": ["united nations"],
-    "ungc": ["united nations global compact"],
-    "sdgs": ["sustainable development goals"],
-    "r&d": ["research development"],
-    "spend": ["invested investment expenses"],
-    "spending": ["invested investment expenses"],
-    "injuries": ["injury work-related"],
-    "fatalities": ["fatality"],
-    "diversity": ["gender"],
-    "scope 1": ["direct"],
-    "scope 2": ["indirect"],
-    "footprint": ["emissions"],
-    "granted": ["awarded"],
-    "grants": ["awards"],
-    "expenses": ["invested investment"],
-}
+def _load_vocabulary() -> dict[str, list[str]]:
+    """Analysts' words -> the reports' words, from `qa/data/esg_vocabulary.json` (each entry with its source)."""
+    path = Path(__file__).with_name("data") / "esg_vocabulary.json"
+    entries = json.loads(path.read_text(encoding="utf-8"))["entries"]
+    return {str(e["term"]): [str(w) for w in e["report_words"]] for e in entries}
+
+
+SYNONYMS: dict[str, list[str]] = _load_vocabulary()
 _SYN_PATTERNS = [
     (k, re.compile(rf"(?<![\w-]){re.escape(k)}(?![\w-])", re.IGNORECASE), " ".join(v)) for k, v in SYNONYMS.items()
 ]

@@ -18,7 +18,7 @@ from qa.compose.spanpick import SpanPicker
 from qa.config import Settings
 from qa.conversation import resolve
 from qa.embedding import Embedder, SentenceTransformerEmbedder
-from qa.errors import BadQuestion, QAError, QuestionTooLong
+from qa.errors import BadQuestion, QAError, QuestionTooLong, UnknownReport
 from qa.ingest import read_source_text
 from qa.models import Answer, Filters, Hit, ReportInfo, SearchMode, Turn
 from qa.reports import ReportRegistry
@@ -135,6 +135,9 @@ class QAService:
         """
         directory = self.retriever.companies
         allowed = [r.id for r in self.index.reports]
+        unknown = [r for r in (filters.report_ids or []) if r not in allowed] if filters else []
+        if unknown:
+            raise UnknownReport(f"Unknown report id {unknown[0]!r}. Known reports: {', '.join(sorted(allowed))}.")
         if filters and filters.report_ids:
             allowed = [r for r in allowed if r in set(filters.report_ids)]
         if filters and filters.companies:

@@ -6,10 +6,11 @@ import re
 from dataclasses import dataclass
 
 _NUM = re.compile(
-    r"(?<![\w.])(?:RMB|HK\$|US\$|USD|\$)?\s?"
+    r"(?<![\w.])(?:RMB|HK\$|US\$|USD|EUR|€|\$|£)?\s?"
     r"(?P<num>\d{1,3}(?:[, ]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     r"(?P<unit>\s?(?:%|per\s?cent\b|(?:million|billion|thousand)(?:\s(?:tons|tonnes|kWh|MWh|RMB|yuan|hours|units))?"
-    r"|MWh(?:/m2|/m²)?|kWh|GWh|TWh|GJ|tCO2e|tCO₂e|t/m2|t/m²|tons?|tonnes?|t(?![a-zA-Z])|m3|m³|kg|hours?|times|km"
+    r"|MWh(?:/m2|/m²)?|kWh|GWh|TWh|GJ|TJ|MJ|tCO2e|tCO₂e|t\sCO2e?|t\sCO₂e?|t/m2|t/m²|tons?|tonnes?|t(?![a-zA-Z])|m3|m³|kg|hours?|times|km"
+    r"|(?:EUR|€)(?:\s(?:million|thousand|billion|k|m|bn))?|FTE"
     r"|(?:Metric\s)?Tons?))?",
 )
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"

@@ -15,12 +15,12 @@ _GENERIC = frozenset(
     ["report", "reported", "reporting", "esg", "company", "group", "corporation", "total", "number", "figure", "value", "data", "amount", "level", "year", "years", "many", "much", "what", "which", "when", "how", "did", "does", "do", "was", "were", "is", "are", "the", "in", "of", "for", "give", "tell", "show", "say", "said", "disclose", "disclosed", "state", "mention", "mentioned", "list", "name", "named", "describe", "according", "overall", "annual", "fy", "please", "latest", "current", "one"]
 )
 _UNIT_HINTS: list[tuple[re.Pattern[str], set[str]]] = [
-    (re.compile(r"\b(energy|electricity|power)\b", re.I), {"mwh", "kwh", "gwh", "twh", "gj"}),
-    (re.compile(r"\b(emission|emissions|ghg|carbon|co2|scope)\b", re.I), {"t", "tco2e", "tonnes", "tons", "co2e", "co₂e"}),
+    (re.compile(r"\b(energy|electricity|power)\b", re.I), {"mwh", "kwh", "gwh", "twh", "gj", "tj", "mj"}),
+    (re.compile(r"\b(emission|emissions|ghg|carbon|co2|scope)\b", re.I), {"t", "tco2e", "tonnes", "tons", "co2e", "co₂e", "t co2e", "t co₂e", "t co2", "kg"}),
     (re.compile(r"\b(water)\b", re.I), {"t", "m3", "m³", "tonnes", "tons"}),
     (re.compile(r"\b(waste|packaging)\b", re.I), {"t", "tonnes", "tons", "kg"}),
     (re.compile(r"\b(rmb|yuan|invest\w*|spend\w*|spent|donat\w*|revenues?|money|funding|costs?|expenses?|expenditures?|budgets?)\b", re.I),
-     {"rmb", "billion", "million", "yuan", "hk$", "us$", "usd"}),
+     {"rmb", "billion", "million", "yuan", "hk$", "us$", "usd", "eur", "€", "eur million", "€ million", "eur thousand"}),
     (re.compile(r"\b(hours?)\b", re.I), {"hours", "hour"}),
 ]
 
