@@ -55,7 +55,7 @@ class Retriever:
         self._chunk_year = np.array([report_year.get(c.report_id, 0) for c in chunks], dtype=np.int32)
         self._chunk_covers = [self._report_years.get(c.report_id, set()) for c in chunks]
         self._chunk_header_years = [
-            {int(h) for h in c.header if h.isdigit()} if c.header else set() for c in chunks
+            {int(h) for h in c.header if h.isascii() and h.isdigit()} if c.header else set() for c in chunks
         ]
         self._mentions: dict[int, np.ndarray] = {}  # year -> chunks whose text names it (filled lazily)
 

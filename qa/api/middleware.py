@@ -114,7 +114,7 @@ class BodyLimitMiddleware:
         too_large = f"The request body is over {self.max_bytes} bytes."
         length = Headers(scope=scope).get("content-length")
         if length is not None:
-            if not length.strip().isdigit():
+            if not (length.strip().isascii() and length.strip().isdigit()):
                 await send_error(send, 400, "bad_request", "Invalid Content-Length header.")
                 return
             if int(length) > self.max_bytes:

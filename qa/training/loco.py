@@ -9,18 +9,22 @@ import numpy as np
 
 from qa.compose.confidence import ConfidenceModel
 from qa.compose.ranker import LearnedRanker, Ranker
+from qa.compose.spanpick import SpanPicker
 from qa.evaluation.metrics import holds
 from qa.service import QAService
 from qa.training.dataset import SPAN_TYPES, QuestionRecord, span_holds
 from qa.training.fit import Outcome, ece, fit_confidence, fit_ranker
+from qa.training.spans import fit_span_picker, span_rows
 
 
-def answer_all(svc: QAService, ranker: Ranker, records: Sequence[QuestionRecord]) -> list[Outcome]:
+def answer_all(
+    svc: QAService, ranker: Ranker, records: Sequence[QuestionRecord], span_picker: SpanPicker | None = None
+) -> list[Outcome]:
     """Compose every record's answer with `ranker` (retrieval reused) and score it. Every answer is
     composed as if answered (threshold 0): the confidence decision is applied afterwards."""
     composer = svc.composer
-    saved = composer.ranker, composer.options.abstain_threshold
-    composer.ranker, composer.options.abstain_threshold = ranker, 0.0
+    saved = composer.ranker, composer.options.abstain_threshold, composer.span_picker
+    composer.ranker, composer.options.abstain_threshold, composer.span_picker = ranker, 0.0, span_picker
     company_of = {r.id: r.company for r in svc.index.reports}
     out: list[Outcome] = []
     try:
@@ -42,7 +46,7 @@ def answer_all(svc: QAService, ranker: Ranker, records: Sequence[QuestionRecord]
                 wrong_company=bool(quotes) and company_of.get(quotes[0].citation.report_id) != rec.company,
             ))
     finally:
-        composer.ranker, composer.options.abstain_threshold = saved
+        composer.ranker, composer.options.abstain_threshold, composer.span_picker = saved
     return out
 
 
@@ -98,10 +102,24 @@ def leave_one_company_out(
     for company in companies:
         train = [r for r in records if r.company != company]
         booster = fit_ranker(train)
+        span_X, span_y = span_rows_by_service(svc_of, train)
+        picker = SpanPicker(fit_span_picker(span_X, span_y))
         held = [r for r in records if r.company == company and r.source == "gold"]
-        out[company] = answer_all(svc_of(company), LearnedRanker.from_booster(booster), held)
+        out[company] = answer_all(svc_of(company), LearnedRanker.from_booster(booster), held, picker)
         log(f"  fold {company}: {len(held)} questions, trained on {len(train)}")
     return out
+
+
+def span_rows_by_service(
+    svc_of: Callable[[str], QAService], records: Sequence[QuestionRecord]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Span-picker training rows for records that may come from several corpora (services)."""
+    by_svc: dict[int, tuple[QAService, list[QuestionRecord]]] = {}
+    for r in records:
+        svc = svc_of(r.company)
+        by_svc.setdefault(id(svc), (svc, []))[1].append(r)
+    parts = [span_rows(svc, recs) for svc, recs in by_svc.values()]
+    return np.vstack([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
 def confidence_per_fold(oof: dict[str, list[Outcome]]) -> dict[str, ConfidenceModel]:

@@ -20,8 +20,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
-import numpy as np
-
 from qa.compose.confidence import load_confidence_model
 from qa.compose.features import FEATURES
 from qa.compose.ranker import MODEL_DIR, RuleRanker
@@ -31,8 +29,15 @@ from qa.evaluation.dataset import EvalItem, load_eval_files
 from qa.service import QAService
 from qa.training.dataset import QuestionRecord, collect
 from qa.training.fit import RANKER_PARAMS, fit_confidence, fit_ranker
-from qa.training.loco import CompanyScore, answer_all, confidence_per_fold, leave_one_company_out, score
-from qa.training.spans import fit_span_picker, span_rows
+from qa.training.loco import (
+    CompanyScore,
+    answer_all,
+    confidence_per_fold,
+    leave_one_company_out,
+    score,
+    span_rows_by_service,
+)
+from qa.training.spans import fit_span_picker
 from qa.training.synth import synth_questions
 
 BUNDLED_SET = REPO_ROOT / "eval" / "questions.jsonl"
@@ -74,11 +79,6 @@ def _table(rows: list[tuple[str, CompanyScore, CompanyScore]]) -> str:
                  f"{pair(old.table_a1, new.table_a1)} | {pair(old.false_abst, new.false_abst)} | "
                  f"{pair(old.abstain, new.abstain)} | {pair(old.ece, new.ece)} | {new.wrong_company} |\n")
     return head + body
-
-
-def span_rows_all(services: dict[str, QAService], records: list[QuestionRecord]) -> tuple[np.ndarray, np.ndarray]:
-    parts = [span_rows(svc, [r for r in records if services[r.company] is svc]) for svc in {id(s): s for s in services.values()}.values()]
-    return np.vstack([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     booster = fit_ranker(records)
     final_conf = fit_confidence([o for v in oof.values() for o in v])
     args.out.mkdir(parents=True, exist_ok=True)
-    span_X, span_y = span_rows_all(services, records)
+    span_X, span_y = span_rows_by_service(svc_of, records)
     span_weights = fit_span_picker(span_X, span_y)
     (args.out / "span.json").write_text(json.dumps(
         {"features": list(SPAN_FEATURES), "weights": span_weights, "rows": int(len(span_y)),
