@@ -82,26 +82,39 @@ class CorpusWords:
     Built lazily from the chunk texts, so a service that never needs it never pays for it.
     """
 
-    def __init__(self, texts: Callable[[], Iterable[str]]) -> None:
-        self._texts = texts
+    def __init__(self, texts: Callable[[], Iterable[tuple[str, str]]]) -> None:
+        self._texts = texts  # (report id, text) pairs
+        self._by_report: dict[str, str] | None = None
         self._text: str | None = None
         self._folded: str | None = None
-        self._ordinary: dict[str, bool] = {}
+        self._ordinary: dict[tuple[str, frozenset[str]], bool] = {}
+
+    @property
+    def by_report(self) -> dict[str, str]:
+        if self._by_report is None:
+            parts: dict[str, list[str]] = {}
+            for rid, text in self._texts():
+                parts.setdefault(rid, []).append(text)
+            self._by_report = {rid: "\n".join(p) for rid, p in parts.items()}
+        return self._by_report
 
     @property
     def text(self) -> str:
         if self._text is None:
-            self._text = "\n".join(self._texts())
+            self._text = "\n".join(self.by_report.values())
         return self._text
 
-    def is_ordinary(self, word: str) -> bool:
-        """A stop word, or a word the reports write in lower case in running text (not in a URL)."""
+    def is_ordinary(self, word: str, own: frozenset[str] = frozenset()) -> bool:
+        """A stop word, or a word the reports write in lower case in running text (not in a URL).
+        `own`: reports left out of the test (a company's own reports may write its name in lower case)."""
         low = word.lower()
         if low in STOPWORDS:
             return True
-        if low not in self._ordinary:
-            self._ordinary[low] = _occurs(self.text, low, "./@&-", "/@&-" + _HYPHENS, dotted_after=True)
-        return self._ordinary[low]
+        key = (low, own)
+        if key not in self._ordinary:
+            text = self.text if not own else "\n".join(t for rid, t in self.by_report.items() if rid not in own)
+            self._ordinary[key] = _occurs(text, low, "./@&-", "/@&-" + _HYPHENS, dotted_after=True)
+        return self._ordinary[key]
 
     def mentions(self, phrase: str) -> bool:
         """Whether the reports contain the phrase as whole words, in any case."""
@@ -111,6 +124,7 @@ class CorpusWords:
         return bool(needle) and _occurs(self._folded, needle, "", "")
 
 
+_HONORIFICS = frozenset({"dr", "mr", "mrs", "ms", "prof", "sir", "dame"})
 _HYPHENS = "\u00ad\ufffe\u2010\u2011"
 
 
@@ -130,7 +144,7 @@ def _occurs(text: str, needle: str, not_before: str, not_after: str, dotted_afte
     return False
 
 
-def _no_words(_word: str) -> bool:
+def _no_words(_word: str, _own: frozenset[str] = frozenset()) -> bool:
     return False
 
 
@@ -150,7 +164,7 @@ def _pattern(name: str, flags: int) -> re.Pattern[str]:
 class CompanyDirectory:
     """The corpus's companies, their aliases and reports; finds the companies a text names."""
 
-    def __init__(self, reports: Iterable[ReportInfo], is_ordinary: Callable[[str], bool] | None = None) -> None:
+    def __init__(self, reports: Iterable[ReportInfo], is_ordinary: Callable[..., bool] | None = None) -> None:
         self._is_ordinary = is_ordinary or _no_words
         self._report_company: dict[str, str] = {}
         self._reports: dict[str, list[str]] = {}
@@ -211,7 +225,10 @@ class CompanyDirectory:
             names: list[_Name] = []
             for key, companies in self._by_name.items():
                 text = self._spelled[key]
-                cased = len(text.split()) == 1 and text.isalpha() and self._is_ordinary(text)
+                # an ordinary word in other companies' reports ("Total"); a company's own reports may
+                # write its name in lower case as a brand style
+                own = frozenset(self.report_ids(companies))
+                cased = len(text.split()) == 1 and text.isalpha() and self._is_ordinary(text, own)
                 names.append(_Name(text, tuple(companies), _pattern(text, 0 if cased else re.IGNORECASE), cased))
             self._names = names
         return self._names
@@ -264,8 +281,10 @@ class CompanyDirectory:
                 name = " ".join(words)
                 if len(words) == 1 and self._is_ordinary(name):
                     continue
-                if mentioned(name) or mentioned(words[-1]):  # "Dr. Lee's": a person the reports name
-                    continue
+                if words[0].rstrip(".").lower() in _HONORIFICS:
+                    continue  # "Dr. Lee's": a person, not a company
+                if mentioned(name) or (len(words) == 1 and mentioned(words[-1])):
+                    continue  # a name the reports use (a customer, a place, a product)
                 full = text[start : m.end()].strip() if keep_form else name
                 if full not in out:
                     out.append(full)

@@ -45,7 +45,7 @@ class Retriever:
         self.embedder = embedder
         self.settings = settings
         self._report_years = {r.id: set(r.years_covered) for r in index.reports}
-        self.words = CorpusWords(lambda: (c.text for c in index.chunks))
+        self.words = CorpusWords(lambda: ((c.report_id, c.text) for c in index.chunks))
         self.companies = CompanyDirectory(index.reports, self.words.is_ordinary)
         chunks = index.chunks
         kinds = np.array([c.kind for c in chunks])

@@ -74,7 +74,7 @@ ORDINARY = {"max", "total", "indus"}  # words a corpus writes in lower case
 
 @pytest.fixture()
 def directory() -> CompanyDirectory:
-    return CompanyDirectory(REPORTS, lambda w: w.lower() in ORDINARY)
+    return CompanyDirectory(REPORTS, lambda w, own=frozenset(): w.lower() in ORDINARY)
 
 
 @pytest.mark.parametrize(
@@ -160,9 +160,19 @@ def test_corpus_words() -> None:
         "We reduced emissions by max. 5% (see www.indus.de, info@kestrel.com, kestrel-group.com).",
         "The indus\ufffetry and the Total figure; vonovia.de; total emissions fell.",
     ]
-    words = CorpusWords(lambda: texts)
+    words = CorpusWords(lambda: [("a", texts[0]), ("b", texts[1])])
     assert words.is_ordinary("max") and words.is_ordinary("Total") and words.is_ordinary("the")
+    # a company's own report may write its name in lower case (a brand style): not an ordinary word then
+    assert words.is_ordinary("total") and not words.is_ordinary("total", frozenset({"b"}))
     assert not words.is_ordinary("indus")  # a URL and a hyphenated word are not the word
     assert not words.is_ordinary("kestrel") and not words.is_ordinary("vonovia")
     assert words.mentions("INDUS") and words.mentions("total figure") and words.mentions("Vonovia")
     assert not words.mentions("Tesla") and not words.mentions("figure total") and not words.mentions("")
+
+
+def test_a_multi_word_absent_company_is_found_even_when_its_last_word_is_common() -> None:
+    d = CompanyDirectory([_report("a", "Merck KGaA")])
+    corpus = "the group reported its scope 1 emissions; bank loans; international sites; dr. lee"
+    found = d.absent_named_in("What were GEA Group's Scope 1 emissions in 2023?", lambda n: n.lower() in corpus)
+    assert found == ["GEA Group"]
+    assert d.absent_named_in("What did Dr. Lee's team report?", lambda n: n.lower() in corpus) == []
