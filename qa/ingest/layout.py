@@ -242,7 +242,8 @@ def reading_order(lines: list[Line], lo: float, hi: float, depth: int = 0) -> li
             parts = [_split(ln, x) for ln in lines[i:j]]
             left = [p[0] for p in parts if p[0] is not None]
             right = [p[1] for p in parts if p[1] is not None]
-            if _text_like(left) and _text_like(right):
+            both = sum(1 for lf, rt in parts if lf is not None and rt is not None)
+            if _text_like(left) and _text_like(right) and both >= 3:
                 flush()
                 blocks.extend(reading_order(left, lo, x, depth + 1))
                 blocks.extend(reading_order(right, x, hi, depth + 1))

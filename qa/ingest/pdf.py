@@ -11,13 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from qa.errors import IngestError
+from qa.ingest.blocks import block_items
 from qa.ingest.document import Document, HeadingSpan, LineBox, NoiseKind, NoiseSpan, PageSpan
 from qa.ingest.headings import mark_headings, read_outline
 from qa.ingest.items import Item
 from qa.ingest.layout import Line, reading_order, rows
 from qa.ingest.pdf_open import open_pdf
 from qa.ingest.running import running_lines
-from qa.ingest.tables import Table, build_table, find_tables
+from qa.ingest.tables import Table
 from qa.ingest.words import page_words
 
 _INDEX_TITLE = re.compile(r"\b(?:content index|index|inhaltsverzeichnis)\b", re.IGNORECASE)
@@ -41,15 +42,6 @@ def _page_lines(pdf: Any, path: Path) -> list[tuple[float, float, list[Line]]]:
     return out
 
 
-def _paragraph_break(prev: Line, ln: Line) -> bool:
-    gap = ln.top - prev.bottom
-    if gap > 0.75 * max(prev.size, ln.size) or gap < -0.5 * ln.size:
-        return True
-    if abs(ln.size - prev.size) > 0.15 * prev.size:
-        return True
-    return ln.bold != prev.bold
-
-
 def _page_items(p: int, width: float, lines: list[Line], running: set[int], last_table: list[Table | None]) -> list[Item]:
     items: list[Item] = []
     content = [ln for i, ln in enumerate(lines) if i not in running]
@@ -61,24 +53,7 @@ def _page_items(p: int, width: float, lines: list[Line], running: set[int], last
         lo = min(ln.x0 for ln in content) - 1
         hi = max(ln.x1 for ln in content) + 1
         for block in reading_order(content, lo, hi):
-            first = True
-            k = 0
-            spans = find_tables(block)
-            prev_line: Line | None = None
-            for s, e in [*spans, (len(block), len(block))]:
-                while k < s:
-                    ln = block[k]
-                    brk = first or prev_line is None or _paragraph_break(prev_line, ln)
-                    items.append(Item(ln.text, p, ln.bbox, "text", blank_before=brk, line=ln))
-                    prev_line, first = ln, False
-                    k += 1
-                if s == e:
-                    break
-                table = build_table(block[s:e], last_table[0])
-                last_table[0] = table
-                for r, row in enumerate(table.rows):
-                    items.append(Item(row.render(), p, row.bbox, "table", blank_before=r == 0))
-                prev_line, first, k = None, False, e
+            items.extend(block_items(block, p, last_table))
     for ln in bottoms:
         items.append(Item(ln.text, p, ln.bbox, "footer", blank_before=True))
     return items
