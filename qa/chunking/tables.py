@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from qa.chunking.lines import Line
 
 _YEAR = re.compile(r"^(?:FY)?(?:19|20)\d\d$")
-_HEADER_MARK = re.compile(r"\s*\(?[*⁰¹²³⁴⁵⁶⁷⁸⁹]+\)?$")
+_HEADER_MARK = re.compile(r"\s*[(⁽]?[*⁰¹²³⁴⁵⁶⁷⁸⁹]+[)⁾]?$")
 _FIGURE = re.compile(r"[-–_\d,.\s%()]+(?:\s?[A-Za-z%]{1,6})?")
 
 

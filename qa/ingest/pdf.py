@@ -69,7 +69,8 @@ def load_pdf(path: Path) -> Document:
         pdf.close()
     if not any(lines for _w, _h, lines in pages):
         raise IngestError(
-            f"{path.name}: the PDF has no text layer (a scan?); run OCR on it (e.g. ocrmypdf) and add the result."
+            f"{path.name}: the PDF has no text layer (no extractable text: a scan?); "
+            "run OCR on it (e.g. ocrmypdf) and add the result."
         )
     running = running_lines([(h, lines) for _w, h, lines in pages])
     items: list[Item] = []
