@@ -130,10 +130,8 @@ def find_tables(lines: list[Line]) -> list[tuple[int, int]]:
                 start = k
                 break
             k -= 1
-        # a header split over two lines: a label line right above the year line, aligned with bands
-        if 0 < start < i and not value[start - 1] and len(lines[start - 1].phrases) >= 2 \
-                and lines[start].top - lines[start - 1].bottom < 0.6 * lines[start].size:
-            start -= 1
+        if start < i:
+            start = _header_above(lines, value, start, i, end)
         if (count >= 2 or (count >= 1 and start < i)) and (not spans or start >= spans[-1][1]):
             spans.append((start, end))
         i = max(end, i + 1)
@@ -149,6 +147,22 @@ def _merge(ivs: list[tuple[float, float]]) -> list[Band]:
         else:
             bands.append(Band(x0, x1, 1))
     return bands
+
+
+def _header_above(lines: list[Line], value: list[bool], start: int, first_row: int, end: int) -> int:
+    """More header lines above the year line: column names printed over the figures (`2023` /
+    `thereof Merck KGaA`), or a label line just above it (`Key figure  Unit`)."""
+    left = min((w.x0 for ln in lines[first_row:end] for w in _value_words(ln)), default=0.0)
+    k = start - 1
+    while k >= 0 and start - k <= 3 and not value[k] and lines[start].top - lines[k].bottom < 1.2 * lines[k].size:
+        phs = lines[k].phrases
+        over_figures = all(ph[0].x0 >= left - 2 for ph in phs)
+        label_line = len(phs) >= 2 and k == start - 1 and lines[start].top - lines[k].bottom < 0.6 * lines[k].size
+        if not (over_figures or label_line):
+            break
+        start = k
+        k -= 1
+    return start
 
 
 def _bands(rows: list[Line], header: list[Line]) -> list[Band]:

@@ -89,7 +89,7 @@ def page_words(page: Any, page_height: float) -> list[Word]:
             gap = x0 - acc.x1
             same_line = abs(bottom - acc.bottom) <= 0.3 * acc.size
             same_size = 0.8 <= size / acc.size <= 1.25
-            if not same_line or not same_size or gap > 0.22 * acc.size or x0 < acc.x0 - 1:
+            if not same_line or not same_size or gap > 0.45 * acc.size or x0 < acc.x0 - 1:
                 flush()
         if acc is None:
             n = raw_api.FPDFText_GetFontInfo(raw, k, name_buf, len(name_buf), ctypes.byref(flags))
