@@ -225,6 +225,8 @@ def _text_like(lines: list[Line]) -> bool:
         figures = sum(len(ph) for ph in ln.phrases if is_figure_phrase(ph))
         if words and figures * 5 >= 2 * len(words):
             numeric += 1
+        elif len(ln.phrases) >= 2 and is_figure_phrase(ln.phrases[-1]):
+            numeric += 1  # a label and its figures: the left part of a table
     return numeric * 5 <= len(lines)
 
 

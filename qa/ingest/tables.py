@@ -248,17 +248,31 @@ def _join_label(parts: list[_Parts], skip_first: bool) -> str:
     return " ".join(texts)
 
 
+def _cells(parts: list[_Parts], n: int) -> list[str]:
+    return [join_words([w for p in parts for w in p.cells[k]]) for k in range(n)]
+
+
+def _line_text(p: _Parts, skip_first: bool) -> str:
+    """Everything a line holds outside a sparse group column: its label, then the words in the bands."""
+    label = _join_label([p], skip_first)
+    rest = join_words([w for c in p.cells for w in c])
+    return " ".join(t for t in (label, rest) if t)
+
+
 def build_table(lines: list[Line], prev: Table | None = None) -> Table:
     """Rows of one table (lines from `find_tables`); `prev` is the table above, whose columns a headerless
     block printed below the same header keeps."""
     first_value = next(k for k, ln in enumerate(lines) if _is_value_row(ln))
-    head_lines = lines[:first_value]
-    body = lines[first_value:]
-    bands = _bands(body, head_lines)
-    has_years = any(is_year(w) for ln in head_lines for w in ln.words)
-    if not has_years and prev is not None and prev.header is not None and _aligned(bands, prev.bands):
+    # the header ends with its last line naming a year; a title line below it belongs to the body
+    year_lines = [k for k in range(first_value) if any(is_year(w) for w in lines[k].words)]
+    head_end = year_lines[-1] + 1 if year_lines else first_value
+    head_lines = lines[:head_end]
+    body = lines[head_end:]
+    bands = _bands([ln for ln in body if _is_value_row(ln)], head_lines)
+    if not year_lines and prev is not None and prev.header is not None and _aligned(bands, prev.bands):
         bands = prev.bands
     table = Table(bands=bands)
+    n = len(bands)
     cols = _label_columns(body, bands[0].x0)
     split = [_split(ln, bands, cols) for ln in body]
     values = [_is_value_row(ln) for ln in body]
@@ -270,8 +284,7 @@ def build_table(lines: list[Line], prev: Table | None = None) -> Table:
         hs = [_split(ln, bands, cols) for ln in head_lines]
         label = " ".join(join_words([w for p in hs for w in p.label[c]]) for c in range(len(cols))
                          if any(p.label[c] for p in hs))
-        cells = [join_words([w for p in hs for w in p.cells[k]]) for k in range(len(bands))]
-        table.rows.append(TableRow(list(head_lines), label, cells, kind="header"))
+        table.rows.append(TableRow(list(head_lines), label, _cells(hs, n), kind="header"))
     pending: list[int] = []
     for idx, ln in enumerate(body):
         p = split[idx]
@@ -281,25 +294,29 @@ def build_table(lines: list[Line], prev: Table | None = None) -> Table:
                 continue
         if values[idx]:
             group = [split[i] for i in [*pending, idx]]
-            table.rows.append(TableRow([body[i] for i in [*pending, idx]], _join_label(group, sparse),
-                                       [join_words(c) for c in p.cells]))
-            table.rows[-1].parts = group
+            row = TableRow([body[i] for i in [*pending, idx]], _join_label(group, sparse), _cells(group, n))
+            row.parts = group
+            table.rows.append(row)
             pending = []
             continue
         nxt = body[idx + 1] if idx + 1 < len(body) else None
         prev_row = table.rows[-1] if table.rows and table.rows[-1].kind == "row" else None
+        in_bands = any(p.cells)
         if _continues_previous(ln, prev_row, nxt, bool(pending)):
             assert prev_row is not None
-            parts = [*prev_row.parts, p]
-            prev_row.parts = parts
-            prev_row.label = _join_label(parts, sparse)
+            prev_row.parts = [*prev_row.parts, p]
+            prev_row.label = _join_label(prev_row.parts, sparse)
+            prev_row.cells = _cells(prev_row.parts, n)
             prev_row.lines.append(ln)
-        elif pending or _continues_into_next(ln, nxt):
+        elif not in_bands and (pending or _continues_into_next(ln, nxt)):
             pending.append(idx)
         else:
-            table.rows.append(TableRow([ln], _join_label([p], sparse) or ln.text, [], kind="group"))
+            for i in pending:
+                table.rows.append(TableRow([body[i]], _line_text(split[i], sparse), [], kind="group"))
+            pending = []
+            table.rows.append(TableRow([ln], _line_text(p, sparse), [], kind="group"))
     for i in pending:
-        table.rows.append(TableRow([body[i]], body[i].text, [], kind="group"))
+        table.rows.append(TableRow([body[i]], _line_text(split[i], sparse), [], kind="group"))
     return table
 
 
