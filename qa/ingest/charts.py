@@ -32,9 +32,24 @@ def _year(ph: list[Word]) -> bool:
     return len(ph) == 1 and bool(_YEAR_LABEL.match(ph[0].text))
 
 
-def _year_row(line: Line) -> bool:
+def _year_at(line: Line) -> int | None:
+    """The index of the phrase that labels a chart row with its year (figures follow it), or None."""
     phs = line.phrases
-    return len(phs) >= 2 and _year(phs[0]) and any(is_figure_phrase(p) and not _year(p) for p in phs[1:])
+    for i, p in enumerate(phs):
+        if _year(p):
+            rest = phs[i + 1:]
+            return i if any(is_figure_phrase(q) and not _year(q) for q in rest) else None
+    return None
+
+
+def _values_right(line: Line) -> float:
+    """Where the figures of a chart row end."""
+    at = _year_at(line) or 0
+    return max((p[-1].x1 for p in line.phrases[at + 1:] if is_figure_phrase(p)), default=line.x1)
+
+
+def _year_row(line: Line) -> bool:
+    return _year_at(line) is not None
 
 
 def _has_figure(line: Line) -> bool:
@@ -61,13 +76,14 @@ def _bar_chart(lines: list[Line], i: int, taken: set[int]) -> Chart | None:
     rows = [i]
     skipped: list[int] = []
     j = i + 1
-    right = max(p[0].x0 for p in lines[i].phrases[1:])
+    right = _values_right(lines[i])
+    year_x0 = lines[i].phrases[_year_at(lines[i]) or 0][0].x0
     while j < len(lines) and j - rows[-1] <= 3:
         ln = lines[j]
         if _year_row(ln):
             rows.append(j)
-            right = max(right, max(p[0].x0 for p in ln.phrases[1:]))
-        elif not _has_figure(ln) and ln.x0 > right:
+            right = max(right, _values_right(ln))
+        elif not _has_figure(ln) and (ln.x0 > right or ln.x1 < year_x0 - 2):
             skipped.append(j)  # a note printed beside the chart
         else:
             break
@@ -75,13 +91,14 @@ def _bar_chart(lines: list[Line], i: int, taken: set[int]) -> Chart | None:
     if len(rows) < 2:
         return None
     first = lines[rows[0]]
-    min_value = min(p[0].x0 for r in rows for p in lines[r].phrases[1:] if not _year(p))
+    min_value = min(p[0].x0 for r in rows for p in lines[r].phrases[(_year_at(lines[r]) or 0) + 1:])
+    year_x = min(lines[r].phrases[_year_at(lines[r]) or 0][0].x0 for r in rows)
     head: int | None = None
     for k in range(rows[0] - 1, max(-1, rows[0] - 7), -1):
         ln = lines[k]
         if k in taken or first.top - ln.bottom > 4 * first.size or _has_figure(ln):
             break
-        if ln.x0 < min_value:
+        if any(min_value > p[0].x0 >= year_x - 2 for p in ln.phrases) or ln.x0 < min_value and ln.x0 >= year_x - 2:
             head = k
             break
         skipped.append(k)
@@ -102,7 +119,7 @@ def _bar_chart(lines: list[Line], i: int, taken: set[int]) -> Chart | None:
     for r in rows:
         ln = lines[r]
         year: str | None = None
-        for p in ln.phrases:
+        for p in ln.phrases[_year_at(ln) or 0:]:
             if _year(p):
                 year = p[0].text.rstrip(":")
                 cell_words.update(id(w) for w in p)
