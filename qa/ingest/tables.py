@@ -170,8 +170,14 @@ def _bands(rows: list[Line], header: list[Line]) -> list[Band]:
     ivs: list[tuple[float, float]] = []
     for ln in rows:
         ivs.extend((w.x0, w.x1) for w in _value_words(ln))
+    values = _merge(ivs)
     for ln in header:
-        ivs.extend((w.x0, w.x1) for w in ln.words if is_year(w))
+        for w in ln.words:
+            # a year over figures widens their band; a year far from every band is a column of its own
+            # (its cells may all be empty); one just beside a band spans several columns (`2020 by region`)
+            gap = min((max(b.x0 - w.x1, w.x0 - b.x1) for b in values), default=99.0)
+            if is_year(w) and (gap < 0 or gap >= 12):
+                ivs.append((w.x0, w.x1))
     numeric = _merge(ivs)  # a figure with its unit (`1,772.6 t`) is one cell
     if not numeric:
         return []
