@@ -50,7 +50,8 @@ def _is_text_header(line: Line) -> bool:
     label, values = cells(line)
     vals = [v for v in values if v]
     return bool(label) and bool(vals) and not any(
-        _FIGURE.fullmatch(v) and not _YEAR.match(_HEADER_MARK.sub("", v)) for v in vals
+        _FIGURE.fullmatch(v) and any(ch.isdigit() for ch in v) and not _YEAR.match(_HEADER_MARK.sub("", v))
+        for v in vals
     )
 
 
