@@ -240,9 +240,11 @@ def _split(line: Line, x: float) -> tuple[Line | None, Line | None]:
 
 
 def _figures_row(line: Line) -> bool:
-    """A label followed by figures only (a table row or a year header): it is never cut into columns."""
+    """A table row (a label followed by figures, or two figures or more) or a year header: it is never
+    cut into columns."""
     rest = line.phrases[1:]
-    return bool(rest) and all(is_figure_phrase(ph) for ph in rest)
+    figures = sum(1 for ph in rest if is_figure_phrase(ph))
+    return bool(rest) and (figures == len(rest) or figures >= 2)
 
 
 def reading_order(lines: list[Line], lo: float, hi: float, depth: int = 0) -> list[list[Line]]:
