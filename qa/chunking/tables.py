@@ -45,6 +45,16 @@ def _is_year_header(line: Line) -> bool:
     return not label and len(vals) >= 1 and all(_YEAR.match(_HEADER_MARK.sub("", v)) for v in vals)
 
 
+def _is_column_header(line: Line) -> bool:
+    """`<TAB>2020<TAB>2021<TAB>2023 Merck Group`: no label, years and column names, no other figure."""
+    label, values = cells(line)
+    vals = [v for v in values if v]
+    return not label and any(_YEAR.match(_HEADER_MARK.sub("", v)) for v in vals) and not any(
+        _FIGURE.fullmatch(v) and any(ch.isdigit() for ch in v) and not _YEAR.match(_HEADER_MARK.sub("", v))
+        for v in vals
+    )
+
+
 def _is_text_header(line: Line) -> bool:
     """`Key figure<TAB>Unit<TAB>2023<TAB>2022`: a label, then column names (text or years, no other figure)."""
     label, values = cells(line)
@@ -69,7 +79,7 @@ def parse_table(lines: list[Line]) -> Table:
     header: list[str] | None = None
     header_line: Line | None = None
     first = lines[0]
-    if _is_year_header(first):
+    if _is_year_header(first) or _is_column_header(first):
         header = _columns(cells(first)[1])
         header_line = first
         body = lines[1:]

@@ -182,9 +182,10 @@ def _bands(rows: list[Line], header: list[Line]) -> list[Band]:
     if not numeric:
         return []
     left = numeric[0].x0
-    text_ivs = [
-        (w.x0, w.x1) for ln in rows for w in ln.words
-        if w.x0 >= left - 1 and not w.sup and not any(min(b.x1, w.x1) - max(b.x0, w.x0) > 0 for b in numeric)
+    text_ivs = [  # text right of the label that stands in no figure column (`KPI`, `PI`): columns too
+        (ph[0].x0, ph[-1].x1) for ln in rows for ph in ln.phrases
+        if ph[0].x0 >= left - 1 and not is_figure_phrase(ph)
+        and not any(min(b.x1, ph[-1].x1) - max(b.x0, ph[0].x0) > 0 for b in numeric)
     ]
     return sorted(numeric + _merge(text_ivs), key=lambda b: b.x0)
 
@@ -227,11 +228,14 @@ def _split(line: Line, bands: list[Band], cols: list[float]) -> _Parts:
     parts = _Parts([[] for _ in cols], [[] for _ in bands])
     last: list[Word] | None = None
     for ph in line.phrases:
+        # a text phrase stays in one cell (`not applicable`); figures close together are cells of their own
+        whole = None if is_figure_phrase(ph) or ph[0].x1 <= left + 1 else _band_of(
+            Word("", ph[0].x0, ph[-1].x1, ph[0].top, ph[0].bottom, ph[0].size, False), bands)
         for w in ph:
             if w.sup and last is not None:
                 last.append(w)
                 continue
-            k = _band_of(w, bands)
+            k = whole if whole is not None else _band_of(w, bands)
             if k is None and w.x1 <= left + 1:
                 col = max((c for c in range(len(cols)) if cols[c] <= ph[0].x0 + 4), default=0)
                 last = parts.label[col]
