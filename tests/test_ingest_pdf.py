@@ -202,3 +202,30 @@ def test_unreadable_pdfs_fail_with_one_line(sample: Path, tmp_path: Path, make: 
         load_document(path)
     text = str(info.value)
     assert "\n" not in text and path.name in text
+
+
+def test_a_pdf_report_is_indexed_and_answered_from_its_table(sample: Path, tmp_path: Path) -> None:
+    """add-report, index (real FAISS and BM25, hashing embedder), ask: the cell under the asked year."""
+    from qa.config import Settings
+    from qa.embedding import HashingEmbedder
+    from qa.reports import ReportRegistry
+    from qa.service import QAService
+    from qa.store import IndexBuilder
+
+    (tmp_path / "seeds").mkdir()
+    (tmp_path / "seeds" / "reports.json").write_text('{"version": 1, "reports": []}\n')
+    s = Settings(root=tmp_path, seeds_dir=tmp_path / "seeds", index_dir=tmp_path / "index")
+    ReportRegistry(s.manifest_path, s.root).load().add(
+        sample, report_id="acme-2023", title="ACME Report 2023", year=2023, company="ACME", years_covered=[2021, 2022, 2023])
+    reg = ReportRegistry(s.manifest_path, s.root).load()
+    emb = HashingEmbedder()
+    IndexBuilder(s, emb, Chunker(lambda t: len(t.split()), max_tokens=240, target_tokens=60)).build(reg)
+    svc = QAService.load(s, embedder=emb)
+    source = read_source_text(s.root / reg.get("acme-2023").source)
+    for question, answer in [("What were Scope 1 emissions in 2022?", "1.150"),
+                             ("What share of electricity was renewable in 2021?", "64,2")]:
+        a = svc.ask(question)
+        assert a.answered and a.answer == answer, (question, a)
+        c = a.quotes[0].citation
+        assert (c.page, c.section) == (2, "Environment > Energy and emissions")
+        assert " ".join(source[c.start:c.end].split()) == " ".join(a.quotes[0].text.split())
