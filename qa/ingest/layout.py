@@ -140,10 +140,10 @@ def rows(words: list[Word], page: int) -> list[Line]:
             host = glued[id(host)]  # a mark after a mark (`CO₂³`)
         if host is not None and id(host) in row_of:
             merged[row_of[id(host)]].append(w)
-            if w.mid_y < host.mid_y - 0.1 * host.size:
-                w.sup = True
-            elif w.mid_y > host.mid_y + 0.05 * host.size and w.text.isdigit():
-                w.sub = True
+            if w.mid_y > host.mid_y + 0.05 * host.size and w.text.isdigit() and host.text[-1:].isupper():
+                w.sub = True  # a chemical formula: CO₂, CH₄, N₂O
+            else:
+                w.sup = True  # a footnote mark, or a unit's power (m²)
         elif host is not None:
             loose.append(w)
     for m in loose:

@@ -17,11 +17,16 @@ from qa.ingest.headings import mark_headings, read_outline
 from qa.ingest.items import Item
 from qa.ingest.layout import Line, reading_order, rows
 from qa.ingest.pdf_open import open_pdf
-from qa.ingest.running import running_lines
+from qa.ingest.running import contents_page, running_lines
 from qa.ingest.tables import Table
 from qa.ingest.words import page_words
 
-_INDEX_TITLE = re.compile(r"\b(?:content index|index|inhaltsverzeichnis)\b", re.IGNORECASE)
+# the disclosure index at the back: "GRI Content Index", "ESRS index", "Index of disclosures"
+_INDEX_TITLE = re.compile(
+    r"\b(?:GRI|ESRS|SASB|TCFD|UNGC|EPRA|HKEX|ESG|content|contents|disclosures?|standards?|reference)"
+    r"[\s-]*(?:content\s+)?index\b|\bindex\s+of\s+(?:disclosures|contents|indicators)",
+    re.IGNORECASE,
+)
 _CONTENTS_TITLE = re.compile(r"^(?:table of )?contents$", re.IGNORECASE)
 
 
@@ -75,12 +80,19 @@ def load_pdf(path: Path) -> Document:
     running = running_lines([(h, lines) for _w, h, lines in pages])
     items: list[Item] = []
     last_table: list[Table | None] = [None]
+    by_page: list[list[Item]] = []
     for p, (width, _h, lines) in enumerate(pages):
         page_items = _page_items(p, width, lines, running.get(p, set()), last_table)
         if page_items:
             page_items[0].blank_before = True
+        by_page.append(page_items)
         items.extend(page_items)
     mark_headings(items, outline)
+    for p, page_items in enumerate(by_page):
+        if contents_page([it.text for it in page_items if it.kind == "text"], p, len(pages)):
+            for it in page_items:  # a contents page is noise; a chapter title the outline names on it stays
+                if it.kind in ("text", "table") and not it.from_outline:
+                    it.kind, it.level = "contents", None
     return _assemble(path, items, labels)
 
 
@@ -116,8 +128,8 @@ def _assemble(path: Path, items: list[Item], labels: list[str | None]) -> Docume
         boxes.append(LineBox(start, end, it.page, it.bbox))
         bounds = page_bounds.setdefault(it.page, [start, end])
         bounds[1] = end
-        if it.kind in ("header", "footer"):
-            kind: NoiseKind = "header" if it.kind == "header" else "footer"
+        if it.kind in ("header", "footer", "contents"):
+            kind: NoiseKind = "header" if it.kind == "header" else "footer" if it.kind == "footer" else "contents"
             noise.append(NoiseSpan(start, end, kind))
         if open_heading is not None and (it.level is None or it.heading_group != open_heading[0]):
             g, s, e, lv, title = open_heading

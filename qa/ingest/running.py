@@ -1,4 +1,5 @@
-"""Running headers and footers: lines at the top or bottom of many pages that repeat, modulo page numbers."""
+"""Noise by page layout: running headers and footers (lines at the top or bottom of many pages that repeat,
+modulo page numbers) and contents pages (most lines a title with its page number)."""
 
 from __future__ import annotations
 
@@ -43,3 +44,16 @@ def running_lines(pages: list[tuple[float, list[Line]]]) -> dict[int, set[int]]:
             if len(seen[(zone, key)]) >= need or page_number:
                 out[p].add(i)
     return out
+
+
+_PAGE_REF = re.compile(r"^\d{1,3}\s+\S|\S[\s.…]+\d{1,3}$")
+_CONTENTS = re.compile(r"\bcontents\b|\binhalt", re.IGNORECASE)
+
+
+def contents_page(texts: list[str], page: int, pages: int) -> bool:
+    """A table of contents: near the front (or titled so), and most of its lines point to a page."""
+    lines = [t for t in texts if t.strip()]
+    refs = sum(1 for t in lines if _PAGE_REF.search(t.strip()))
+    front = page < max(3, pages // 10)
+    titled = any(_CONTENTS.search(t) for t in lines[:5])
+    return (front or titled) and refs >= 6 and refs * (3 if titled else 2) >= len(lines)
