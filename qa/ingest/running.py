@@ -17,9 +17,14 @@ def _key(line: Line) -> str:
     return " ".join(_DIGITS.sub("#", line.text.lower()).split())
 
 
+def _bare(key: str) -> str:
+    return " ".join(t for t in key.split() if t != "#")
+
+
 def running_lines(pages: list[tuple[float, list[Line]]]) -> dict[int, set[int]]:
     """{page index: indexes of its running header/footer lines}; `pages` holds (height, rows) per page."""
     seen: dict[tuple[str, str], set[int]] = defaultdict(set)
+    titled: dict[tuple[str, str], set[int]] = defaultdict(set)  # with its page number on either side
     zones: list[list[tuple[int, str, str]]] = []
     for p, (height, lines) in enumerate(pages):
         here: list[tuple[int, str, str]] = []
@@ -35,13 +40,18 @@ def running_lines(pages: list[tuple[float, list[Line]]]) -> dict[int, set[int]]:
                 continue
             here.append((i, zone, key))
             seen[(zone, key)].add(p)
+            if "#" in key:
+                titled[(zone, _bare(key))].add(p)
         zones.append(here)
     need = max(3, int(_MIN_SHARE * len(pages) + 0.5)) if len(pages) >= 3 else 10**9
     out: dict[int, set[int]] = defaultdict(set)
     for p, here in enumerate(zones):
         for i, zone, key in here:
             page_number = key in ("#", "# | #", "#/#", "- # -", "page #", "seite #")
-            if len(seen[(zone, key)]) >= need or page_number:
+            # a chapter's running head with the page number (`48 Governance und Compliance`) repeats only
+            # over its chapter
+            numbered = "#" in key and len(key) <= 80 and len(titled[(zone, _bare(key))]) >= 3
+            if len(seen[(zone, key)]) >= need or page_number or numbered:
                 out[p].add(i)
     return out
 
