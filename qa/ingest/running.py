@@ -24,7 +24,7 @@ def _bare(key: str) -> str:
 def running_lines(pages: list[tuple[float, list[Line]]]) -> dict[int, set[int]]:
     """{page index: indexes of its running header/footer lines}; `pages` holds (height, rows) per page."""
     seen: dict[tuple[str, str], set[int]] = defaultdict(set)
-    titled: dict[tuple[str, str], set[int]] = defaultdict(set)  # with its page number on either side
+    titled: dict[tuple[str, str], set[str]] = defaultdict(set)  # the numbers printed with a bare title
     zones: list[list[tuple[int, str, str]]] = []
     for p, (height, lines) in enumerate(pages):
         here: list[tuple[int, str, str]] = []
@@ -40,8 +40,8 @@ def running_lines(pages: list[tuple[float, list[Line]]]) -> dict[int, set[int]]:
                 continue
             here.append((i, zone, key))
             seen[(zone, key)].add(p)
-            if "#" in key:
-                titled[(zone, _bare(key))].add(p)
+            if key.count("#") == 1:
+                titled[(zone, _bare(key))].update(_DIGITS.findall(ln.text))
         zones.append(here)
     need = max(3, int(_MIN_SHARE * len(pages) + 0.5)) if len(pages) >= 3 else 10**9
     out: dict[int, set[int]] = defaultdict(set)
@@ -49,8 +49,8 @@ def running_lines(pages: list[tuple[float, list[Line]]]) -> dict[int, set[int]]:
         for i, zone, key in here:
             page_number = key in ("#", "# | #", "#/#", "- # -", "page #", "seite #")
             # a chapter's running head with the page number (`48 Governance und Compliance`) repeats only
-            # over its chapter
-            numbered = "#" in key and len(key) <= 80 and len(titled[(zone, _bare(key))]) >= 3
+            # over its chapter, with a different number each time (`2020 by region` is a table's header)
+            numbered = key.count("#") == 1 and len(key) <= 80 and len(titled[(zone, _bare(key))]) >= 3
             if len(seen[(zone, key)]) >= need or page_number or numbered:
                 out[p].add(i)
     return out

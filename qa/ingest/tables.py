@@ -174,9 +174,10 @@ def _bands(rows: list[Line], header: list[Line]) -> list[Band]:
     for ln in header:
         for w in ln.words:
             # a year over figures widens their band; a year far from every band is a column of its own
-            # (its cells may all be empty); one just beside a band spans several columns (`2020 by region`)
+            # (its cells may all be empty); one just beside a band, or over the gap between two, spans
+            # several columns (`2020 by region`, `2019` over `number | in %`)
             gap = min((max(b.x0 - w.x1, w.x0 - b.x1) for b in values), default=99.0)
-            if is_year(w) and (gap < 0 or gap >= 12):
+            if is_year(w) and (gap < 0 or gap >= 12) and _spanned(w, values) is None:
                 ivs.append((w.x0, w.x1))
     numeric = _merge(ivs)  # a figure with its unit (`1,772.6 t`) is one cell
     if not numeric:
@@ -188,6 +189,24 @@ def _bands(rows: list[Line], header: list[Line]) -> list[Band]:
         and not any(min(b.x1, ph[-1].x1) - max(b.x0, ph[0].x0) > 0 for b in numeric)
     ]
     return sorted(numeric + _merge(text_ivs), key=lambda b: b.x0)
+
+
+def _names_columns(line: Line, bands: list[Band]) -> bool:
+    """A header line of column names: two names or more, each over one column, no figures."""
+    over = [ph for ph in line.phrases if ph[-1].x1 > bands[0].x0]
+    if len(over) < 2 or any(is_figure_phrase(ph) for ph in over):
+        return False
+    return all(sum(1 for b in bands if min(b.x1, ph[-1].x1) - max(b.x0, ph[0].x0) > 0) == 1 for ph in over)
+
+
+def _spanned(w: Word, bands: list[Band]) -> tuple[int, int] | None:
+    """The two neighbouring bands a header word is centred over (its centre in the gap between them)."""
+    mid = (w.x0 + w.x1) / 2
+    for k in range(len(bands) - 1):
+        a, b = bands[k], bands[k + 1]
+        if a.x1 < mid < b.x0 and min(a.x1, w.x1) - max(a.x0, w.x0) < 0.5 * (w.x1 - w.x0):
+            return k, k + 1
+    return None
 
 
 def _band_of(w: Word, bands: list[Band]) -> int | None:
@@ -252,10 +271,25 @@ def _join_label(parts: list[_Parts], skip_first: bool) -> str:
     ncols = len(parts[0].label) if parts else 0
     texts = []
     for c in range(1 if skip_first else 0, ncols):
-        words = [w for p in parts for w in p.label[c]]
-        if words:
-            texts.append(join_words(words))
+        text = ""
+        for p in parts:  # one printed line after the other
+            if p.label[c]:
+                text = _wrap(text, join_words(p.label[c]))
+        if text:
+            texts.append(text)
     return " ".join(texts)
+
+
+_BROKEN = re.compile(r"[a-zäöüß]-$")
+
+
+def _wrap(text: str, more: str) -> str:
+    """A label continued on the next line; a word hyphenated at the line end is joined (`Manage-` `ment`)."""
+    if not text:
+        return more
+    if _BROKEN.search(text) and more[:1].islower():
+        return text[:-1] + more
+    return f"{text} {more}"
 
 
 def _cells(parts: list[_Parts], n: int) -> list[str]:
@@ -276,9 +310,11 @@ def build_table(lines: list[Line], prev: Table | None = None) -> Table:
     # the header ends with its last line naming a year; a title line below it belongs to the body
     year_lines = [k for k in range(first_value) if any(is_year(w) for w in lines[k].words)]
     head_end = year_lines[-1] + 1 if year_lines else first_value
+    bands = _bands([ln for ln in lines[head_end:] if _is_value_row(ln)], lines[:head_end])
+    while head_end < first_value and _names_columns(lines[head_end], bands):
+        head_end += 1  # column names under the years (`number | in %`)
     head_lines = lines[:head_end]
     body = lines[head_end:]
-    bands = _bands([ln for ln in body if _is_value_row(ln)], head_lines)
     if not year_lines and prev is not None and prev.header is not None and _aligned(bands, prev.bands):
         bands = prev.bands
     table = Table(bands=bands)
@@ -292,6 +328,11 @@ def build_table(lines: list[Line], prev: Table | None = None) -> Table:
     ) * 2 < sum(values) and all(w.x1 <= cols[1] for p in split for w in p.label[0])
     if head_lines:
         hs = [_split(ln, bands, cols) for ln in head_lines]
+        for h in hs:  # a year printed once over two columns names both
+            for k in range(len(bands) - 1):
+                for w in [w for w in h.cells[k] if is_year(w) and _spanned(w, bands) == (k, k + 1)]:
+                    if not any(is_year(x) for x in h.cells[k + 1]):
+                        h.cells[k + 1].insert(0, w)
         label = " ".join(join_words([w for p in hs for w in p.label[c]]) for c in range(len(cols))
                          if any(p.label[c] for p in hs))
         table.rows.append(TableRow(list(head_lines), label, _cells(hs, n), kind="header"))
@@ -349,6 +390,8 @@ def _continues_into_next(ln: Line, nxt: Line | None) -> bool:
     if nxt is None or ln.bold and not nxt.bold:
         return False
     gap_next = nxt.top - ln.bottom
+    if gap_next <= 0.25 * ln.size:
+        return True  # set solid with the next line: one cell wrapped
     return gap_next < 0.8 * ln.size and (bool(_CONNECTOR.search(ln.text)) or _is_value_row(nxt) or not ln.bold)
 
 
