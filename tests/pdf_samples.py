@@ -108,12 +108,26 @@ def report_pdf(path: Path, *, outline: bool = True) -> Path:
     c.setFont("Helvetica", 7)
     c.drawString(LEFT, y - 40, "1 Withdrawal from public supply and wells.")
     c.showPage()
-    # page 3: prose under the same section
+    # page 3: prose under the same section, and a table whose years each span two columns
     _frame(c, 3)
     _para(c, LEFT, 760, [
         "We plan to cut energy use by a further ten percent until 2026. The plan covers all",
         "production sites and the vehicle fleet, and it is reviewed by the board every year.",
     ])
+    sub = [(380.0, "number"), (430.0, "in %"), (490.0, "number"), (540.0, "in %")]
+    for x, year in ((395.0, "2023"), (505.0, "2022")):  # centred over its two columns
+        c.setFont("Helvetica-Bold", BODY)
+        c.drawCentredString(x, 690, year)
+    for x, name in sub:
+        _right(c, x, 676, name)
+    c.setFont("Helvetica", BODY)
+    c.drawString(LEFT, 676, "Employees")
+    for label, values in (("Women in management", ["120", "28.2", "110", "26.5"]),
+                          ("Women in the workforce", ["1,870", "41.0", "1,790", "40.2"])):
+        y = 662 if label.endswith("management") else 648
+        c.drawString(LEFT, y, label)
+        for (x, _n), v in zip(sub, values, strict=True):
+            _right(c, x, y, v)
     c.showPage()
     # page 4: the disclosure index
     _frame(c, 4)

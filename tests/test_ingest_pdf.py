@@ -94,6 +94,15 @@ def test_a_footnote_mark_stays_out_of_the_figures(split: tuple[list[Chunk], list
     assert [_cell(unit, chunk, y) for y in ("2023", "2022", "2021")] == ["12.345", "13.001", "14.220"]
 
 
+def test_a_year_printed_over_two_columns_names_both(split: tuple[list[Chunk], list[Unit]]) -> None:
+    chunks, units = split
+    unit, chunk = _row(units, chunks, "Women in management")
+    assert chunk.header == ["2023 number", "2023 in %", "2022 number", "2022 in %"]
+    cells = {c.column: c.span.text for c in row_cells(unit.text, chunk.header)}
+    assert cells["2022 in %"] == "26.5" and cells["2023 number"] == "120"
+    assert chunk.page == 3
+
+
 def test_running_header_and_footer_are_noise(doc: Document, split: tuple[list[Chunk], list[Unit]]) -> None:
     kinds = {doc.text[n.start:n.end]: n.kind for n in doc.noise if n.kind in ("header", "footer")}
     assert kinds["ACME Group"] == "header"
