@@ -139,7 +139,7 @@ def test_search_returns_ranked_hits_with_citations(client: TestClient) -> None:
     assert top["context"] == "Water | 2022 | 2021"
     assert top["citation"] == {"report_id": "acme-2022", "title": "Acme ESG Report 2022", "year": 2022,
                                "section": "2. Water", "page": 3, "source": "seeds/acme-2022.txt",
-                               "start": 10, "end": 40}
+                               "start": 10, "end": 40, "page_label": None}
 
 
 def test_reports_lists_reports_with_chunk_counts(client: TestClient) -> None:

@@ -15,8 +15,8 @@ from qa.text import collapse_ws
 
 REPO = Path(__file__).resolve().parent.parent
 runner = CliRunner()
-CHUNK_FIELDS = {"id", "report_id", "source", "start", "end", "section", "page", "kind", "text", "context", "tokens",
-                "tokens_cl100k"}
+CHUNK_FIELDS = {"id", "report_id", "source", "start", "end", "section", "page", "page_label", "kind", "text", "context",
+                "tokens", "tokens_cl100k"}
 HIT_FIELDS = {"rank", "score", "report_id", "section", "page", "start", "end", "kind", "text"}
 
 
