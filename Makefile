@@ -9,7 +9,7 @@ export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 export TIKTOKEN_CACHE_DIR := $(CURDIR)/.cache/tiktoken
 
-.PHONY: setup run serve index test lint unit browser-deps bench bench-full bench-api eval eval-corpus clean train
+.PHONY: setup run serve index test lint unit browser-deps bench bench-full bench-api bench-ingest eval eval-corpus clean train
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,11 @@ bench-full: index
 
 bench-api: index
 	$(PY) bench/bench_api.py
+
+# PDF ingest on a folder of reports (default ../shared/corpus): s/page, chunks, table rows, table facts
+CORPUS ?= ../shared/corpus
+bench-ingest: setup
+	$(PY) bench/bench_ingest.py $(CORPUS) --facts eval/corpus/table_facts.jsonl
 
 # SPLIT=dev or SPLIT=test restricts either eval to that split
 EVAL_SPLIT := $(if $(SPLIT),--split $(SPLIT),)

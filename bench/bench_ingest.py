@@ -35,8 +35,12 @@ def norm_label(text: str) -> str:
     return " ".join(_NON_WORD.sub(" ", text).split())
 
 
+_VALUE_MARK = re.compile(r"[(⁽]?[⁰¹²³⁴⁵⁶⁷⁸⁹*]+[)⁾]?$")
+
+
 def norm_value(text: str) -> str:
-    return _MARKS.sub("", text).replace(" ", "").replace("−", "-").replace("–", "-").strip()
+    """A cell without its footnote mark (`1.745¹)` -> `1.745`) and spaces."""
+    return _VALUE_MARK.sub("", text.strip()).replace(" ", "").replace("−", "-").replace("–", "-")
 
 
 def label_matches(label: str, row: str) -> bool:

@@ -75,7 +75,7 @@ class Chunker:
         text = doc.text
         lines = split_lines(text)
         st = analyse(lines, _hints(lines, doc) if doc.structured else None)
-        pieces = list(self._pieces(lines, st, text))
+        pieces = list(self._pieces(lines, st, text, doc.page_at if doc.structured else None))
         chunks: list[Chunk] = []
         units: list[Unit] = []
         for group in self._groups(pieces, text, doc.page_at):
@@ -83,7 +83,9 @@ class Chunker:
         return chunks, units
 
     # ------------------------------------------------------------------ pieces
-    def _pieces(self, lines: list[Line], st: Structure, text: str) -> list[Piece]:
+    def _pieces(
+        self, lines: list[Line], st: Structure, text: str, page_at: Callable[[int], int | None] | None = None
+    ) -> list[Piece]:
         out: list[Piece] = []
         wrapped = _hard_wrapped(lines, st)
         n = len(lines)
@@ -104,6 +106,8 @@ class Chunker:
             if role.kind in ("navigation", "contents", "footer"):
                 j, last = i, i
                 while j < n and (lines[j].blank or st.roles[j].kind == role.kind):
+                    if page_at is not None and not lines[j].blank and page_at(lines[j].start) != page_at(ln.start):
+                        break  # a page's footer and the next page's header are two chunks
                     if not lines[j].blank:
                         last = j
                     j += 1

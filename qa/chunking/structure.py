@@ -237,7 +237,7 @@ def _is_titled_heading(line: Line, lines: list[Line], nxt: int | None) -> bool:
 
 def _analyse_hinted(lines: list[Line], hints: Hints) -> Structure:
     st = Structure()
-    stack: list[str] = []
+    stack: list[tuple[int, str]] = []  # (level, title): a heading closes every open one of its level or deeper
     section = ""
     for i, line in enumerate(lines):
         if line.blank:
@@ -254,9 +254,8 @@ def _analyse_hinted(lines: list[Line], hints: Hints) -> Structure:
         if heading is not None:
             level, title, first = heading
             if first:
-                level = max(0, min(level, len(stack)))
-                stack = [*stack[:level], strip_marks(" ".join(title.split()))]
-                section = " > ".join(stack)
+                stack = [*[e for e in stack if e[0] < level], (level, strip_marks(" ".join(title.split())))]
+                section = " > ".join(t for _lv, t in stack)
                 st.headings.append((i, section))
                 if noise == "index" and st.index_from is None:
                     st.index_from = i

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from qa.chunking.lines import Line
 
 _YEAR = re.compile(r"^(?:FY)?(?:19|20)\d\d$")
-_HEADER_MARK = re.compile(r"\s*\(?[*⁰¹²³⁴⁵⁶⁷⁸⁹]+\)?$")
+_HEADER_MARK = re.compile(r"\s*[(⁽]?[*⁰¹²³⁴⁵⁶⁷⁸⁹]+[)⁾]?$")
+_NAMED_YEAR = re.compile(r"^(?:FY)?(?:19|20)\d\d\b.*[A-Za-z%]")  # `2023 number`, `2022 in %`
 _FIGURE = re.compile(r"[-–_\d,.\s%()]+(?:\s?[A-Za-z%]{1,6})?")
 
 
@@ -45,13 +46,25 @@ def _is_year_header(line: Line) -> bool:
     return not label and len(vals) >= 1 and all(_YEAR.match(_HEADER_MARK.sub("", v)) for v in vals)
 
 
+def _is_column_header(line: Line) -> bool:
+    """`<TAB>2020<TAB>2021<TAB>2023 Merck Group`: no label, years and column names, no other figure."""
+    label, values = cells(line)
+    vals = [v for v in values if v]
+    return not label and any(_YEAR.match(_HEADER_MARK.sub("", v)) or _NAMED_YEAR.match(v) for v in vals) \
+        and not any(_is_figure_cell(v) for v in vals)
+
+
 def _is_text_header(line: Line) -> bool:
     """`Key figure<TAB>Unit<TAB>2023<TAB>2022`: a label, then column names (text or years, no other figure)."""
     label, values = cells(line)
     vals = [v for v in values if v]
-    return bool(label) and bool(vals) and not any(
-        _FIGURE.fullmatch(v) and not _YEAR.match(_HEADER_MARK.sub("", v)) for v in vals
-    )
+    return bool(label) and bool(vals) and not any(_is_figure_cell(v) for v in vals)
+
+
+def _is_figure_cell(v: str) -> bool:
+    """A figure, not a column name: digits, and neither a year (`2022³`) nor a year with a name (`2023 in %`)."""
+    return bool(_FIGURE.fullmatch(v)) and any(ch.isdigit() for ch in v) \
+        and not _YEAR.match(_HEADER_MARK.sub("", v)) and not _NAMED_YEAR.match(v)
 
 
 def _columns(values: list[str]) -> list[str]:
@@ -68,7 +81,7 @@ def parse_table(lines: list[Line]) -> Table:
     header: list[str] | None = None
     header_line: Line | None = None
     first = lines[0]
-    if _is_year_header(first):
+    if _is_year_header(first) or _is_column_header(first):
         header = _columns(cells(first)[1])
         header_line = first
         body = lines[1:]

@@ -12,7 +12,9 @@ _NUM = re.compile(
     re.IGNORECASE,
 )
 _YEAR = re.compile(r"^(?:FY\s?)?(?:19|20)\d\d(?:/\d\d)?[*⁰¹²³⁴⁵⁶⁷⁸⁹]*$")
-_UNIT = re.compile(r"^[A-Za-z€$£%‰/²³₂.]{1,6}$")
+_UNIT = re.compile(r"^(?:[A-Za-z.]{1,4}|[A-Za-z€$£%‰/²³₂.]*[/%‰²³₂€$£][A-Za-z€$£%‰/²³₂.]*)$")
+_UNITS = frozenset({"mwh", "kwh", "gwh", "twh", "tonnes", "tons", "liters", "litres", "hours", "days", "tco2e",
+                    "co2e", "co₂e", "million", "billion", "thousand", "mio.", "mn", "bn", "units"})
 
 
 def is_figure(w: Word) -> bool:
@@ -30,4 +32,5 @@ def is_figure_phrase(ph: list[Word]) -> bool:
     if not figures:
         return False
     others = [w for w in body if not is_figure(w)]
-    return len(others) <= 2 and all(_UNIT.match(w.text) for w in others) and len(figures) >= len(others)
+    return len(others) <= 2 and all(_UNIT.match(w.text) or w.text.lower() in _UNITS for w in others) \
+        and len(figures) >= len(others)

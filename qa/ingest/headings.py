@@ -84,13 +84,14 @@ def _match_outline(items: list[Item], outline: list[OutlineEntry]) -> int:
     group = matched = 0
     for entry in outline:
         want = norm(entry.title)
-        if not want:
-            continue
+        if not want or want in ("contents", "table of contents", "content", "inhalt", "inhaltsverzeichnis"):
+            continue  # the contents list is navigation, not a section
         for page in (entry.page, entry.page + 1):
             hit = _find_title(items, by_page.get(page, []), want)
             if hit:
                 for ix in hit:
                     items[ix].level, items[ix].heading_group = entry.level, group
+                    items[ix].from_outline = True
                 group += 1
                 matched += 1
                 break
@@ -117,12 +118,13 @@ def mark_headings(items: list[Item], outline: list[OutlineEntry]) -> None:
     matched = _match_outline(items, outline)
     body = body_size([it.line for it in items if it.kind == "text" and it.line is not None])
     base = max((e.level for e in outline), default=-1) + 1 if matched else 0
+    cover = sum(1 for it in items if it.page == 0 and it.kind == "text") <= 6  # page 1 holds only a title
     found: list[list[int]] = []
     idx = 0
     while idx < len(items):
         it = items[idx]
         if it.kind != "text" or it.level is not None or it.line is None or not it.blank_before \
-                or not heading_candidate(it.line, body):
+                or (it.page == 0 and cover) or not heading_candidate(it.line, body):
             idx += 1
             continue
         span = [idx]

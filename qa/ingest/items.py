@@ -14,8 +14,9 @@ class Item:
     text: str
     page: int
     bbox: tuple[float, float, float, float]
-    kind: str  # text | table | header | footer
+    kind: str  # text | table | header | footer | contents
     blank_before: bool = False
     line: Line | None = None  # the source line of a text item
     level: int | None = None  # set when the line is a heading
     heading_group: int = -1  # lines of one multi-line heading share it
+    from_outline: bool = False  # the heading is an entry of the PDF's outline

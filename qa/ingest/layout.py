@@ -16,7 +16,7 @@ from qa.ingest.words import Word
 
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 _SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-_MARK = re.compile(r"^(?:\d{1,2}|[a-z]|\*{1,3}|[†‡§]|\(\d{1,2}\))(?:,\d{1,2})*\)?$")
+_MARK = re.compile(r"^(?:\d{1,2}|[a-z]|\*{1,3}|[†‡§]|\(\d{1,2}\))(?:,\d{1,2})*[),]?$")
 _ALPHA = re.compile(r"[A-Za-zÀ-ÿ]{2,}")
 
 
@@ -111,23 +111,46 @@ def rows(words: list[Word], page: int) -> list[Line]:
     for w in words:
         sizes[round(w.size, 1)] += len(w.text)
     dominant = sizes.most_common(1)[0][0] if sizes else 10.0
-    marks = [w for w in words if _is_mark_candidate(w) and w.size < 0.85 * dominant]
-    regular = [w for w in words if not (_is_mark_candidate(w) and w.size < 0.85 * dominant)]
+    by_x1: dict[int, list[Word]] = {}
+    for w in words:
+        by_x1.setdefault(int(w.x1), []).append(w)
+    glued: dict[int, Word] = {}  # id(mark) -> the word it is printed after (`CO₂`, `workforce³`)
+    for w in words:
+        if _is_mark_candidate(w):
+            host = _glued_to(w, by_x1)
+            if host is not None:
+                glued[id(w)] = host
+    loose = [w for w in words if id(w) not in glued and _is_mark_candidate(w) and w.size < 0.85 * dominant]
+    loose_ids = {id(w) for w in loose}
+    regular = [w for w in words if id(w) not in glued and id(w) not in loose_ids]
     merged: list[list[Word]] = []
+    row_of: dict[int, int] = {}
     for w in sorted(regular, key=lambda w: (w.bottom, w.x0)):
         if merged:
             ref = max(merged[-1], key=lambda x: x.size)
             if w.bottom - ref.bottom <= 0.3 * min(ref.size, w.size):
                 merged[-1].append(w)
+                row_of[id(w)] = len(merged) - 1
                 continue
         merged.append([w])
-    for m in marks:
-        # the row with a word right before the mark (`workforce³`), else one whose band holds it
+        row_of[id(w)] = len(merged) - 1
+    for w in words:
+        host = glued.get(id(w))
+        while host is not None and id(host) in glued:
+            host = glued[id(host)]  # a mark after a mark (`CO₂³`)
+        if host is not None and id(host) in row_of:
+            merged[row_of[id(host)]].append(w)
+            if w.mid_y > host.mid_y + 0.05 * host.size and w.text.isdigit() and host.text[-1:].isupper():
+                w.sub = True  # a chemical formula: CO₂, CH₄, N₂O
+            else:
+                w.sup = True  # a footnote mark, or a unit's power (m²)
+        elif host is not None:
+            loose.append(w)
+    for m in loose:
+        # a small mark with no word right before it: the row whose band holds it
         near = [r for r in merged if min(x.top for x in r) - 0.3 * m.size <= m.mid_y <= max(x.bottom for x in r)]
-        glued = [r for r in near if any(0 <= m.x0 - x.x1 < 0.6 * m.size for x in r)]
-        hosts = glued or near
-        if hosts:
-            hosts[0].append(m)
+        if near:
+            near[0].append(m)
         else:
             merged.append([m])
     out: list[Line] = []
@@ -136,6 +159,16 @@ def rows(words: list[Word], page: int) -> list[Line]:
         out.append(_finish(Line(words=ws, page=page)))
     out.sort(key=lambda ln: (ln.top, ln.x0))
     return out
+
+
+def _glued_to(m: Word, by_x1: dict[int, list[Word]]) -> Word | None:
+    """The bigger word a small mark is printed right after, on the same line."""
+    for b in range(int(m.x0 - 0.6 * m.size), int(m.x0 + 1) + 1):
+        for x in by_x1.get(b, ()):
+            if x is not m and x.size >= 1.15 * m.size and -1.0 <= m.x0 - x.x1 < 0.6 * m.size \
+                    and x.top - 0.3 * m.size <= m.mid_y <= x.bottom + 0.3 * m.size:
+                return x
+    return None
 
 
 def _is_mark_candidate(w: Word) -> bool:
@@ -149,10 +182,10 @@ def _mark_footnotes(ws: list[Word]) -> None:
     main = sizes.most_common(1)[0][0]
     base = max((w.bottom for w in ws if abs(w.size - main) < 0.5), default=0.0)
     for w in ws:
+        if w.sup or w.sub:
+            continue
         if w.size < 0.85 * main and _is_mark_candidate(w) and w.bottom < base - 0.12 * main:
             w.sup = True
-        elif w.size < 0.85 * main and w.text.isdigit() and len(w.text) <= 2 and w.bottom > base + 0.05 * main:
-            w.sub = True  # CO₂
 
 
 # ---------------------------------------------------------------------- columns
@@ -192,6 +225,8 @@ def _text_like(lines: list[Line]) -> bool:
         figures = sum(len(ph) for ph in ln.phrases if is_figure_phrase(ph))
         if words and figures * 5 >= 2 * len(words):
             numeric += 1
+        elif len(ln.phrases) >= 2 and is_figure_phrase(ln.phrases[-1]):
+            numeric += 1  # a label and its figures: the left part of a table
     return numeric * 5 <= len(lines)
 
 
@@ -205,9 +240,11 @@ def _split(line: Line, x: float) -> tuple[Line | None, Line | None]:
 
 
 def _figures_row(line: Line) -> bool:
-    """A label followed by figures only (a table row or a year header): it is never cut into columns."""
+    """A table row (a label followed by figures, or two figures or more) or a year header: it is never
+    cut into columns."""
     rest = line.phrases[1:]
-    return bool(rest) and all(is_figure_phrase(ph) for ph in rest)
+    figures = sum(1 for ph in rest if is_figure_phrase(ph))
+    return bool(rest) and (figures == len(rest) or figures >= 2)
 
 
 def reading_order(lines: list[Line], lo: float, hi: float, depth: int = 0) -> list[list[Line]]:
@@ -242,7 +279,8 @@ def reading_order(lines: list[Line], lo: float, hi: float, depth: int = 0) -> li
             parts = [_split(ln, x) for ln in lines[i:j]]
             left = [p[0] for p in parts if p[0] is not None]
             right = [p[1] for p in parts if p[1] is not None]
-            if _text_like(left) and _text_like(right):
+            both = sum(1 for lf, rt in parts if lf is not None and rt is not None)
+            if _text_like(left) and _text_like(right) and both >= 3:
                 flush()
                 blocks.extend(reading_order(left, lo, x, depth + 1))
                 blocks.extend(reading_order(right, x, hi, depth + 1))

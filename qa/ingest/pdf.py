@@ -11,16 +11,22 @@ from pathlib import Path
 from typing import Any
 
 from qa.errors import IngestError
+from qa.ingest.blocks import block_items
 from qa.ingest.document import Document, HeadingSpan, LineBox, NoiseKind, NoiseSpan, PageSpan
 from qa.ingest.headings import mark_headings, read_outline
 from qa.ingest.items import Item
 from qa.ingest.layout import Line, reading_order, rows
 from qa.ingest.pdf_open import open_pdf
-from qa.ingest.running import running_lines
-from qa.ingest.tables import Table, build_table, find_tables
+from qa.ingest.running import contents_page, running_lines
+from qa.ingest.tables import Table
 from qa.ingest.words import page_words
 
-_INDEX_TITLE = re.compile(r"\b(?:content index|index|inhaltsverzeichnis)\b", re.IGNORECASE)
+# the disclosure index at the back: "GRI Content Index", "ESRS index", "Index of disclosures"
+_INDEX_TITLE = re.compile(
+    r"\b(?:GRI|ESRS|SASB|TCFD|UNGC|EPRA|HKEX|ESG|content|contents|disclosures?|standards?|reference)"
+    r"[\s-]*(?:content\s+)?index\b|\bindex\s+of\s+(?:disclosures|contents|indicators)",
+    re.IGNORECASE,
+)
 _CONTENTS_TITLE = re.compile(r"^(?:table of )?contents$", re.IGNORECASE)
 
 
@@ -41,15 +47,6 @@ def _page_lines(pdf: Any, path: Path) -> list[tuple[float, float, list[Line]]]:
     return out
 
 
-def _paragraph_break(prev: Line, ln: Line) -> bool:
-    gap = ln.top - prev.bottom
-    if gap > 0.75 * max(prev.size, ln.size) or gap < -0.5 * ln.size:
-        return True
-    if abs(ln.size - prev.size) > 0.15 * prev.size:
-        return True
-    return ln.bold != prev.bold
-
-
 def _page_items(p: int, width: float, lines: list[Line], running: set[int], last_table: list[Table | None]) -> list[Item]:
     items: list[Item] = []
     content = [ln for i, ln in enumerate(lines) if i not in running]
@@ -61,24 +58,7 @@ def _page_items(p: int, width: float, lines: list[Line], running: set[int], last
         lo = min(ln.x0 for ln in content) - 1
         hi = max(ln.x1 for ln in content) + 1
         for block in reading_order(content, lo, hi):
-            first = True
-            k = 0
-            spans = find_tables(block)
-            prev_line: Line | None = None
-            for s, e in [*spans, (len(block), len(block))]:
-                while k < s:
-                    ln = block[k]
-                    brk = first or prev_line is None or _paragraph_break(prev_line, ln)
-                    items.append(Item(ln.text, p, ln.bbox, "text", blank_before=brk, line=ln))
-                    prev_line, first = ln, False
-                    k += 1
-                if s == e:
-                    break
-                table = build_table(block[s:e], last_table[0])
-                last_table[0] = table
-                for r, row in enumerate(table.rows):
-                    items.append(Item(row.render(), p, row.bbox, "table", blank_before=r == 0))
-                prev_line, first, k = None, False, e
+            items.extend(block_items(block, p, last_table))
     for ln in bottoms:
         items.append(Item(ln.text, p, ln.bbox, "footer", blank_before=True))
     return items
@@ -94,17 +74,25 @@ def load_pdf(path: Path) -> Document:
         pdf.close()
     if not any(lines for _w, _h, lines in pages):
         raise IngestError(
-            f"{path.name}: the PDF has no text layer (a scan?); run OCR on it (e.g. ocrmypdf) and add the result."
+            f"{path.name}: the PDF has no text layer (no extractable text: a scan?); "
+            "run OCR on it (e.g. ocrmypdf) and add the result."
         )
     running = running_lines([(h, lines) for _w, h, lines in pages])
     items: list[Item] = []
     last_table: list[Table | None] = [None]
+    by_page: list[list[Item]] = []
     for p, (width, _h, lines) in enumerate(pages):
         page_items = _page_items(p, width, lines, running.get(p, set()), last_table)
         if page_items:
             page_items[0].blank_before = True
+        by_page.append(page_items)
         items.extend(page_items)
     mark_headings(items, outline)
+    for p, page_items in enumerate(by_page):
+        if contents_page([it.text for it in page_items if it.kind == "text"], p, len(pages)):
+            for it in page_items:  # a contents page is noise; a chapter title the outline names on it stays
+                if it.kind in ("text", "table") and not it.from_outline:
+                    it.kind, it.level = "contents", None
     return _assemble(path, items, labels)
 
 
@@ -140,8 +128,8 @@ def _assemble(path: Path, items: list[Item], labels: list[str | None]) -> Docume
         boxes.append(LineBox(start, end, it.page, it.bbox))
         bounds = page_bounds.setdefault(it.page, [start, end])
         bounds[1] = end
-        if it.kind in ("header", "footer"):
-            kind: NoiseKind = "header" if it.kind == "header" else "footer"
+        if it.kind in ("header", "footer", "contents"):
+            kind: NoiseKind = "header" if it.kind == "header" else "footer" if it.kind == "footer" else "contents"
             noise.append(NoiseSpan(start, end, kind))
         if open_heading is not None and (it.level is None or it.heading_group != open_heading[0]):
             g, s, e, lv, title = open_heading

@@ -130,10 +130,8 @@ def find_tables(lines: list[Line]) -> list[tuple[int, int]]:
                 start = k
                 break
             k -= 1
-        # a header split over two lines: a label line right above the year line, aligned with bands
-        if 0 < start < i and not value[start - 1] and len(lines[start - 1].phrases) >= 2 \
-                and lines[start].top - lines[start - 1].bottom < 0.6 * lines[start].size:
-            start -= 1
+        if start < i:
+            start = _header_above(lines, value, start, i, end)
         if (count >= 2 or (count >= 1 and start < i)) and (not spans or start >= spans[-1][1]):
             spans.append((start, end))
         i = max(end, i + 1)
@@ -151,22 +149,64 @@ def _merge(ivs: list[tuple[float, float]]) -> list[Band]:
     return bands
 
 
+def _header_above(lines: list[Line], value: list[bool], start: int, first_row: int, end: int) -> int:
+    """More header lines above the year line: column names printed over the figures (`2023` /
+    `thereof Merck KGaA`), or a label line just above it (`Key figure  Unit`)."""
+    left = min((w.x0 for ln in lines[first_row:end] for w in _value_words(ln)), default=0.0)
+    k = start - 1
+    while k >= 0 and start - k <= 3 and not value[k] and lines[start].top - lines[k].bottom < 1.2 * lines[k].size:
+        phs = lines[k].phrases
+        over_figures = all(ph[0].x0 >= left - 2 for ph in phs)
+        label_line = len(phs) >= 2 and k == start - 1 and lines[start].top - lines[k].bottom < 0.6 * lines[k].size
+        if not (over_figures or label_line):
+            break
+        start = k
+        k -= 1
+    return start
+
+
 def _bands(rows: list[Line], header: list[Line]) -> list[Band]:
     """Column bands: where the figures (and the header's years) sit; then text columns right of them."""
     ivs: list[tuple[float, float]] = []
     for ln in rows:
         ivs.extend((w.x0, w.x1) for w in _value_words(ln))
+    values = _merge(ivs)
     for ln in header:
-        ivs.extend((w.x0, w.x1) for w in ln.words if is_year(w))
+        for w in ln.words:
+            # a year over figures widens their band; a year far from every band is a column of its own
+            # (its cells may all be empty); one just beside a band, or over the gap between two, spans
+            # several columns (`2020 by region`, `2019` over `number | in %`)
+            gap = min((max(b.x0 - w.x1, w.x0 - b.x1) for b in values), default=99.0)
+            if is_year(w) and (gap < 0 or gap >= 12) and _spanned(w, values) is None:
+                ivs.append((w.x0, w.x1))
     numeric = _merge(ivs)  # a figure with its unit (`1,772.6 t`) is one cell
     if not numeric:
         return []
     left = numeric[0].x0
-    text_ivs = [
-        (w.x0, w.x1) for ln in rows for w in ln.words
-        if w.x0 >= left - 1 and not w.sup and not any(min(b.x1, w.x1) - max(b.x0, w.x0) > 0 for b in numeric)
+    text_ivs = [  # text right of the label that stands in no figure column (`KPI`, `PI`): columns too
+        (ph[0].x0, ph[-1].x1) for ln in rows for ph in ln.phrases
+        if ph[0].x0 >= left - 1 and not is_figure_phrase(ph)
+        and not any(min(b.x1, ph[-1].x1) - max(b.x0, ph[0].x0) > 0 for b in numeric)
     ]
     return sorted(numeric + _merge(text_ivs), key=lambda b: b.x0)
+
+
+def _names_columns(line: Line, bands: list[Band]) -> bool:
+    """A header line of column names: two names or more, each over one column, no figures."""
+    over = [ph for ph in line.phrases if ph[-1].x1 > bands[0].x0]
+    if len(over) < 2 or any(is_figure_phrase(ph) for ph in over):
+        return False
+    return all(sum(1 for b in bands if min(b.x1, ph[-1].x1) - max(b.x0, ph[0].x0) > 0) == 1 for ph in over)
+
+
+def _spanned(w: Word, bands: list[Band]) -> tuple[int, int] | None:
+    """The two neighbouring bands a header word is centred over (its centre in the gap between them)."""
+    mid = (w.x0 + w.x1) / 2
+    for k in range(len(bands) - 1):
+        a, b = bands[k], bands[k + 1]
+        if a.x1 < mid < b.x0 and min(a.x1, w.x1) - max(a.x0, w.x0) < 0.5 * (w.x1 - w.x0):
+            return k, k + 1
+    return None
 
 
 def _band_of(w: Word, bands: list[Band]) -> int | None:
@@ -207,11 +247,14 @@ def _split(line: Line, bands: list[Band], cols: list[float]) -> _Parts:
     parts = _Parts([[] for _ in cols], [[] for _ in bands])
     last: list[Word] | None = None
     for ph in line.phrases:
+        # a text phrase stays in one cell (`not applicable`); figures close together are cells of their own
+        whole = None if is_figure_phrase(ph) or ph[0].x1 <= left + 1 else _band_of(
+            Word("", ph[0].x0, ph[-1].x1, ph[0].top, ph[0].bottom, ph[0].size, False), bands)
         for w in ph:
             if w.sup and last is not None:
                 last.append(w)
                 continue
-            k = _band_of(w, bands)
+            k = whole if whole is not None else _band_of(w, bands)
             if k is None and w.x1 <= left + 1:
                 col = max((c for c in range(len(cols)) if cols[c] <= ph[0].x0 + 4), default=0)
                 last = parts.label[col]
@@ -228,23 +271,54 @@ def _join_label(parts: list[_Parts], skip_first: bool) -> str:
     ncols = len(parts[0].label) if parts else 0
     texts = []
     for c in range(1 if skip_first else 0, ncols):
-        words = [w for p in parts for w in p.label[c]]
-        if words:
-            texts.append(join_words(words))
+        text = ""
+        for p in parts:  # one printed line after the other
+            if p.label[c]:
+                text = _wrap(text, join_words(p.label[c]))
+        if text:
+            texts.append(text)
     return " ".join(texts)
+
+
+_BROKEN = re.compile(r"[a-zäöüß]-$")
+
+
+def _wrap(text: str, more: str) -> str:
+    """A label continued on the next line; a word hyphenated at the line end is joined (`Manage-` `ment`)."""
+    if not text:
+        return more
+    if _BROKEN.search(text) and more[:1].islower():
+        return text[:-1] + more
+    return f"{text} {more}"
+
+
+def _cells(parts: list[_Parts], n: int) -> list[str]:
+    return [join_words([w for p in parts for w in p.cells[k]]) for k in range(n)]
+
+
+def _line_text(p: _Parts, skip_first: bool) -> str:
+    """Everything a line holds outside a sparse group column: its label, then the words in the bands."""
+    label = _join_label([p], skip_first)
+    rest = join_words([w for c in p.cells for w in c])
+    return " ".join(t for t in (label, rest) if t)
 
 
 def build_table(lines: list[Line], prev: Table | None = None) -> Table:
     """Rows of one table (lines from `find_tables`); `prev` is the table above, whose columns a headerless
     block printed below the same header keeps."""
     first_value = next(k for k, ln in enumerate(lines) if _is_value_row(ln))
-    head_lines = lines[:first_value]
-    body = lines[first_value:]
-    bands = _bands(body, head_lines)
-    has_years = any(is_year(w) for ln in head_lines for w in ln.words)
-    if not has_years and prev is not None and prev.header is not None and _aligned(bands, prev.bands):
+    # the header ends with its last line naming a year; a title line below it belongs to the body
+    year_lines = [k for k in range(first_value) if any(is_year(w) for w in lines[k].words)]
+    head_end = year_lines[-1] + 1 if year_lines else first_value
+    bands = _bands([ln for ln in lines[head_end:] if _is_value_row(ln)], lines[:head_end])
+    while head_end < first_value and _names_columns(lines[head_end], bands):
+        head_end += 1  # column names under the years (`number | in %`)
+    head_lines = lines[:head_end]
+    body = lines[head_end:]
+    if not year_lines and prev is not None and prev.header is not None and _aligned(bands, prev.bands):
         bands = prev.bands
     table = Table(bands=bands)
+    n = len(bands)
     cols = _label_columns(body, bands[0].x0)
     split = [_split(ln, bands, cols) for ln in body]
     values = [_is_value_row(ln) for ln in body]
@@ -254,10 +328,14 @@ def build_table(lines: list[Line], prev: Table | None = None) -> Table:
     ) * 2 < sum(values) and all(w.x1 <= cols[1] for p in split for w in p.label[0])
     if head_lines:
         hs = [_split(ln, bands, cols) for ln in head_lines]
+        for h in hs:  # a year printed once over two columns names both
+            for k in range(len(bands) - 1):
+                for w in [w for w in h.cells[k] if is_year(w) and _spanned(w, bands) == (k, k + 1)]:
+                    if not any(is_year(x) for x in h.cells[k + 1]):
+                        h.cells[k + 1].insert(0, w)
         label = " ".join(join_words([w for p in hs for w in p.label[c]]) for c in range(len(cols))
                          if any(p.label[c] for p in hs))
-        cells = [join_words([w for p in hs for w in p.cells[k]]) for k in range(len(bands))]
-        table.rows.append(TableRow(list(head_lines), label, cells, kind="header"))
+        table.rows.append(TableRow(list(head_lines), label, _cells(hs, n), kind="header"))
     pending: list[int] = []
     for idx, ln in enumerate(body):
         p = split[idx]
@@ -267,25 +345,29 @@ def build_table(lines: list[Line], prev: Table | None = None) -> Table:
                 continue
         if values[idx]:
             group = [split[i] for i in [*pending, idx]]
-            table.rows.append(TableRow([body[i] for i in [*pending, idx]], _join_label(group, sparse),
-                                       [join_words(c) for c in p.cells]))
-            table.rows[-1].parts = group
+            row = TableRow([body[i] for i in [*pending, idx]], _join_label(group, sparse), _cells(group, n))
+            row.parts = group
+            table.rows.append(row)
             pending = []
             continue
         nxt = body[idx + 1] if idx + 1 < len(body) else None
         prev_row = table.rows[-1] if table.rows and table.rows[-1].kind == "row" else None
+        in_bands = any(p.cells)
         if _continues_previous(ln, prev_row, nxt, bool(pending)):
             assert prev_row is not None
-            parts = [*prev_row.parts, p]
-            prev_row.parts = parts
-            prev_row.label = _join_label(parts, sparse)
+            prev_row.parts = [*prev_row.parts, p]
+            prev_row.label = _join_label(prev_row.parts, sparse)
+            prev_row.cells = _cells(prev_row.parts, n)
             prev_row.lines.append(ln)
-        elif pending or _continues_into_next(ln, nxt):
+        elif not in_bands and (pending or _continues_into_next(ln, nxt)):
             pending.append(idx)
         else:
-            table.rows.append(TableRow([ln], _join_label([p], sparse) or ln.text, [], kind="group"))
+            for i in pending:
+                table.rows.append(TableRow([body[i]], _line_text(split[i], sparse), [], kind="group"))
+            pending = []
+            table.rows.append(TableRow([ln], _line_text(p, sparse), [], kind="group"))
     for i in pending:
-        table.rows.append(TableRow([body[i]], body[i].text, [], kind="group"))
+        table.rows.append(TableRow([body[i]], _line_text(split[i], sparse), [], kind="group"))
     return table
 
 
@@ -308,6 +390,8 @@ def _continues_into_next(ln: Line, nxt: Line | None) -> bool:
     if nxt is None or ln.bold and not nxt.bold:
         return False
     gap_next = nxt.top - ln.bottom
+    if gap_next <= 0.25 * ln.size:
+        return True  # set solid with the next line: one cell wrapped
     return gap_next < 0.8 * ln.size and (bool(_CONNECTOR.search(ln.text)) or _is_value_row(nxt) or not ln.bold)
 
 

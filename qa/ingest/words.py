@@ -66,11 +66,15 @@ def page_words(page: Any, page_height: float) -> list[Word]:
                 words.append(Word(text, acc.x0, acc.x1, acc.top, acc.bottom, acc.size, acc.bold))
         acc = None
 
+    soft_break = False  # a space PDFium inserted itself: a break only where the gap is a real space
     for k in range(count):
         u = raw_api.FPDFText_GetUnicode(raw, k)
         ch = chr(u) if 0 < u < 0x110000 else ""
         if not ch or ch.isspace() or ch == "\x00":
-            flush()
+            if ch == " " and acc is not None and raw_api.FPDFText_IsGenerated(raw, k) == 1:
+                soft_break = True
+            else:
+                flush()
             continue
         if ch in _SOFT_HYPHEN:
             ch = "-"
@@ -89,8 +93,10 @@ def page_words(page: Any, page_height: float) -> list[Word]:
             gap = x0 - acc.x1
             same_line = abs(bottom - acc.bottom) <= 0.3 * acc.size
             same_size = 0.8 <= size / acc.size <= 1.25
-            if not same_line or not same_size or gap > 0.22 * acc.size or x0 < acc.x0 - 1:
-                flush()
+            if not same_line or not same_size or gap > (0.2 if soft_break else 0.45) * acc.size \
+                    or x0 < acc.x0 - 1:
+                flush()  # letter-spaced capitals (`S E PA R AT E`) keep their words
+        soft_break = False
         if acc is None:
             n = raw_api.FPDFText_GetFontInfo(raw, k, name_buf, len(name_buf), ctypes.byref(flags))
             name = name_buf.value if n else b""

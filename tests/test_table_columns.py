@@ -1,0 +1,38 @@
+"""Tab tables whose header has an unnamed column (a unit column) or names its label column: the cells
+stay under the header's columns, so the composer reads the cell under the asked year."""
+
+from __future__ import annotations
+
+from qa.chunking.lines import split_lines
+from qa.chunking.tables import parse_table
+from qa.compose.extract import row_cells
+
+
+def _cell(text: str, row_label: str, year: str) -> str | None:
+    table = parse_table(split_lines(text))
+    row = next(r for r in table.rows if r.lines[0].text.startswith(row_label))
+    raw = "\n".join(ln.raw for ln in row.lines)
+    return next((c.span.text for c in row_cells(raw, table.header) if c.column == year), None)
+
+
+def test_a_year_header_keeps_an_unnamed_unit_column() -> None:
+    text = "\t\t2023\t2022\nScope 1 emissions\tt CO2e\t1,234\t1.150\nWaste recycled\t%\t\t1,48"
+    assert parse_table(split_lines(text)).header == ["", "2023", "2022"]
+    assert _cell(text, "Scope 1", "2023") == "1,234"
+    assert _cell(text, "Scope 1", "2022") == "1.150"
+    assert _cell(text, "Waste", "2023") is None
+    assert _cell(text, "Waste", "2022") == "1,48"
+
+
+def test_a_header_that_names_the_label_and_unit_columns() -> None:
+    text = "Key figure\tUnit\t2023\t2022\nEnergy use\tMWh\t4.660\t5.012"
+    table = parse_table(split_lines(text))
+    assert table.header == ["Unit", "2023", "2022"]
+    assert [ln.text for r in table.rows for ln in r.lines] == ["Energy use\tMWh\t4.660\t5.012"]
+    assert _cell(text, "Energy", "2022") == "5.012"
+
+
+def test_footnote_marks_after_a_year_leave_the_column_name() -> None:
+    text = "\t2023\t2022⁽¹²⁾\t2021*\nScope 1\t1,772.6 t\t1,293.5 t\t1,107.3 t"
+    assert parse_table(split_lines(text)).header == ["2023", "2022", "2021"]
+    assert _cell(text, "Scope 1", "2022") == "1,293.5 t"
