@@ -29,7 +29,24 @@ from qa.models import Chunk, ChunkKind, ReportInfo, Unit
 
 log = logging.getLogger(__name__)
 
-CHUNKER_VERSION = "8"  # bump whenever chunks, units or the BM25 tokenizer change
+_VERSION = "8"  # the format; the code's own hash is added below
+
+
+def _code_hash() -> str:
+    """A hash of the code that turns a report into chunks, units and BM25 tokens (ingest, chunking,
+    tokenizer), so an index built by other code is stale even when nobody bumped the version."""
+    import hashlib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    h = hashlib.sha256()
+    for path in sorted([*root.glob("ingest/*.py"), *root.glob("chunking/*.py"), root / "lexical.py"]):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:10]
+
+
+CHUNKER_VERSION = f"{_VERSION}-{_code_hash()}"
 
 _ABBREV = {"e.g", "i.e", "no", "co", "ltd", "inc", "mr", "mrs", "ms", "dr", "st", "vs", "etc", "approx", "fig", "p", "pp"}
 _BOUNDARY = re.compile(r"[.!?](?:[\"”’)\]])?(?=\s+[\"“(]?[A-Z0-9•·])")
