@@ -1,0 +1,86 @@
+"""The held-out eval sets: the multi-company set (eval/corpus/), its table facts, and the fresh locked
+Xiaomi test set. Schema, mix and locks are checked here; evidence against the PDFs only where the
+shared corpus is present (it never is in CI)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from qa.evaluation.metrics import contains_answer
+from qa.text import collapse_ws
+
+ROOT = Path(__file__).resolve().parent.parent
+TYPES = {"numeric", "table", "entity", "definition", "list", "yes_no", "date", "cross_report", "unanswerable"}
+LOCKED_TEST_REPORTS = ("atoss-2023", "manz-2023")  # ATOSS and Manz: eval/corpus/README.md
+
+
+def _lines(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _check_schema(items: list[dict[str, Any]]) -> None:
+    ids = [q["id"] for q in items]
+    assert len(ids) == len(set(ids))
+    for q in items:
+        assert q["type"] in TYPES and q["question"].strip() and q["split"] in ("dev", "test"), q["id"]
+        if q["type"] == "unanswerable":
+            assert q["answers"] == [] and q["evidence"] == [] and q["report"] is None, q["id"]
+        else:
+            assert q["answers"] and q["evidence"], q["id"]
+            if q["type"] not in ("list", "yes_no", "definition"):
+                assert any(contains_answer(" ".join(q["evidence"]), a) for a in q["answers"]), q["id"]
+
+
+def test_multi_company_set_mix_and_lock() -> None:
+    items = _lines(ROOT / "eval" / "corpus" / "questions.jsonl")
+    manifest = json.loads((ROOT / "eval" / "corpus" / "reports.json").read_text(encoding="utf-8"))
+    companies = {r["company"] for r in manifest["reports"]}
+    _check_schema(items)
+    types = Counter(q["type"] for q in items)
+    assert len(items) >= 200
+    assert types["table"] / len(items) >= 0.30 and types["unanswerable"] / len(items) >= 0.15
+    reports = {q["report"] for q in items if q["report"]}
+    assert len(reports) >= 6 and reports <= {r["id"] for r in manifest["reports"]}
+    for q in items:
+        assert q["company"], q["id"]
+        # every question names its company (an alias or the first word of its name)
+        short = q["company"].split()[0].rstrip(",")
+        assert short.lower() in q["question"].lower() or q["company"] not in companies, q["id"]
+        # the locked test split is exactly the questions written for the two test companies' reports
+        assert (q["split"] == "test") == q["id"].startswith(LOCKED_TEST_REPORTS), q["id"]
+    assert any(q["company"] not in companies for q in items)  # companies that are not in the corpus
+
+
+def test_table_facts() -> None:
+    facts = _lines(ROOT / "eval" / "corpus" / "table_facts.jsonl")
+    assert len(facts) >= 60 and len({f["report"] for f in facts}) >= 6
+    for f in facts:
+        assert f["row"].strip() and f["value"].strip() and f["year"].isdigit() and f["page"] >= 1
+
+
+def test_fresh_xiaomi_set_is_a_locked_test_set_over_the_seeds() -> None:
+    items = _lines(ROOT / "eval" / "xiaomi-fresh.jsonl")
+    _check_schema(items)
+    assert len(items) >= 80 and all(q["split"] == "test" for q in items)
+    texts = {p.stem: collapse_ws(p.read_text(encoding="utf-8")) for p in (ROOT / "seeds").glob("xiaomi-esg-*.txt")}
+    for q in items:
+        for ev in q["evidence"]:
+            holders = [rid for rid, t in texts.items() if collapse_ws(ev) in t]
+            assert holders, (q["id"], ev)
+            if q["report"] in texts:
+                assert q["report"] in holders, q["id"]
+
+
+@pytest.mark.skipif(not (ROOT.parent / "shared" / "corpus").is_dir(), reason="the shared corpus is not here")
+def test_table_fact_values_are_printed_in_their_report() -> None:
+    from qa.ingest import read_source_text
+
+    manifest = json.loads((ROOT / "eval" / "corpus" / "reports.json").read_text(encoding="utf-8"))
+    text = {r["id"]: read_source_text(ROOT.parent / "shared" / "corpus" / r["source"]) for r in manifest["reports"]}
+    missing = [f for f in _lines(ROOT / "eval" / "corpus" / "table_facts.jsonl") if f["value"] not in text[f["report"]]]
+    assert len(missing) <= 3, missing
