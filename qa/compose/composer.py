@@ -157,6 +157,7 @@ class Composer:
             context=c.chunk.context or None,
             citation=Citation(
                 report_id=report.id, title=report.title, year=report.year, section=c.chunk.section,
-                page=c.chunk.page, source=c.chunk.source, start=c.unit.start, end=c.unit.end,
+                page=c.chunk.page, page_label=c.chunk.page_label, source=c.chunk.source,
+                start=c.unit.start, end=c.unit.end,
             ),
         )

@@ -127,6 +127,18 @@ def parse_number(text: str) -> float | None:
         return None
 
 
+_COLUMN_YEAR = re.compile(r"^\s*(?:FY\s?)?((?:19|20)\d\d)(?![\d/–-])")
+
+
+def column_year(header: str) -> str | None:
+    """The year a table column is for: `2023`, `FY2022`, `2023 Merck Group`, `2019 in %`, `2018 (Base year)`;
+    None for a column that names no year or two (`2020-2022`)."""
+    m = _COLUMN_YEAR.match(header)
+    if m is None or len(re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", header)) != 1:
+        return None
+    return m.group(1)
+
+
 @dataclass(frozen=True)
 class Cell:
     column: str

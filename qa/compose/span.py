@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from qa.compose.candidate import Candidate, digits, map_span
-from qa.compose.extract import Span, codes, dates, names, numbers, parse_number, row_cells
+from qa.compose.extract import Span, codes, column_year, dates, names, numbers, parse_number, row_cells
 from qa.compose.question import QuestionInfo
 from qa.lexical import tokenize
 from qa.models import ReportInfo
@@ -167,7 +167,8 @@ class SpanExtractor:
         if not cells:
             c.type_fit = -0.3 if info.wants_number else 0.0
             return
-        year_cols = [h for h in header if re.fullmatch(r"(?:FY)?(19|20)\d\d", h)]
+        year_of = {h: y for h in header if (y := column_year(h)) is not None}
+        year_cols = list(year_of)
         target: str | None = None
         if not year_cols:
             # a text header (e.g. `Above 4° C scenario | Below 2° C scenario`): the column the question names
@@ -179,7 +180,8 @@ class SpanExtractor:
                 c.type_fit = 0.3
                 return
         if year_cols:
-            asked = [str(y) for y in info.years if str(y) in year_cols]
+            # the first column of an asked year (`2023` before `2023 in %` or `2023 thereof …`)
+            asked = [h for y in info.years for h in year_cols if year_of[h] == str(y)]
             if asked:
                 target = asked[0]
                 c.year_fit = max(c.year_fit, 1.0)
@@ -187,7 +189,10 @@ class SpanExtractor:
                 c.year_fit = min(c.year_fit, 0.0)
                 c.type_fit = -0.5  # the table has no column for the asked year
             else:
-                target = max(year_cols)
+                # the latest reported year, not a target year after the report (`2025 (Target year)`)
+                reported = [y for y in year_of.values() if report is None or int(y) <= report.year]
+                latest = max(reported or year_of.values())
+                target = next(h for h in year_cols if year_of[h] == latest)
         cell = next((x for x in cells if x.column == target), None) if target else cells[0]
         if cell is None and target:
             c.type_fit = -0.3 if info.wants_number else 0.0

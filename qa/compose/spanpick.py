@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.compose.candidate import Candidate, map_span
-from qa.compose.extract import Span, codes, dates, names, numbers, parse_number, row_cells
+from qa.compose.extract import Span, codes, column_year, dates, names, numbers, parse_number, row_cells
 from qa.compose.question import QuestionInfo
 from qa.lexical import tokenize
 
@@ -85,9 +85,10 @@ def option_features(info: QuestionInfo, c: Candidate, opt: SpanOption) -> list[f
     f[f"is_{opt.kind}"] = 1.0
     if opt.kind == "cell" and opt.column is not None:
         years = [str(y) for y in info.years]
-        f["cell_asked_year"] = float(opt.column in years)
-        header_years = [h for h in (c.chunk.header or []) if _YEARISH.match(h)]
-        f["cell_latest"] = float(bool(header_years) and opt.column == max(header_years))
+        year = column_year(opt.column)
+        f["cell_asked_year"] = float(year is not None and year in years)
+        header_years = [y for h in (c.chunk.header or []) if (y := column_year(h)) is not None]
+        f["cell_latest"] = float(bool(header_years) and year == max(header_years))
     unit = opt.unit or ""
     if opt.kind in ("number", "cell"):
         tail = low[s.end : s.end + 12]

@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from qa.compose.candidate import kpi_label
-from qa.compose.extract import numbers, row_cells
+from qa.compose.extract import column_year, numbers, row_cells
 from qa.evaluation.dataset import EvalItem
 from qa.lexical import STOPWORDS
 from qa.models import Chunk, ReportInfo, Unit
@@ -64,11 +64,11 @@ def synth_questions(
             if len(label.split()) < 2 or len(label) > 90:
                 continue
             for cell in row_cells(u.text, chunk.header):
-                m = _YEAR.match(cell.column)
+                year = column_year(cell.column)
                 value = cell.span.text.strip()
-                if m and _distinctive(value, cnt):
+                if year and _distinctive(value, cnt):
                     tpl = rng.choice(_TEMPLATES_YEAR)
-                    q = tpl.format(label=label, year=m.group(1), company=rng.choice(names))
+                    q = tpl.format(label=label, year=year, company=rng.choice(names))
                     pools[report.id].append((q, [value], "table"))
         elif chunk.kind == "kpi":
             nums = numbers(u.text)
