@@ -12,10 +12,11 @@ from typing import Any
 
 from qa.errors import IngestError
 from qa.ingest.blocks import block_items
+from qa.ingest.columns import reading_order
 from qa.ingest.document import Document, HeadingSpan, LineBox, NoiseKind, NoiseSpan, PageSpan
 from qa.ingest.headings import mark_headings, read_outline
 from qa.ingest.items import Item
-from qa.ingest.layout import Line, reading_order, rows
+from qa.ingest.layout import Line, rows
 from qa.ingest.pdf_open import open_pdf
 from qa.ingest.running import contents_page, running_lines
 from qa.ingest.tables import Table
