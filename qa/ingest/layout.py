@@ -26,6 +26,7 @@ class Line:
     size: float = 0.0
     bold: bool = False
     phrases: list[list[Word]] = field(default_factory=list)
+    rotated: bool = False  # the page's text printed at an angle, gathered in one line
 
     @property
     def x0(self) -> float:
