@@ -49,6 +49,13 @@ def block_items(block: list[Line], page: int, last_table: list[Table | None]) ->
         if isinstance(what, tuple):
             s, e = what
             table = build_table(sub[s:e], last_table[0])
+            rows = [r for r in table.rows if r.kind == "row"]
+            if sum(1 for r in rows if not r.label) * 2 > len(rows):
+                # figures without labels (a stacked chart's numbers): no table anyone can address by row
+                for n, ln in enumerate(sub[s:e]):
+                    items.append(Item(ln.text, page, ln.bbox, "text", blank_before=n == 0, line=ln))
+                prev = None
+                continue
             last_table[0] = table
             items.extend(_table_items(table.rows, page))
         else:

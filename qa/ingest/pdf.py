@@ -7,19 +7,21 @@ byte for byte, every time the same file is read.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from qa.errors import IngestError
 from qa.ingest.blocks import block_items
+from qa.ingest.columns import reading_order
 from qa.ingest.document import Document, HeadingSpan, LineBox, NoiseKind, NoiseSpan, PageSpan
 from qa.ingest.headings import mark_headings, read_outline
 from qa.ingest.items import Item
-from qa.ingest.layout import Line, reading_order, rows
+from qa.ingest.layout import Line, finish, rows
 from qa.ingest.pdf_open import open_pdf
 from qa.ingest.running import contents_page, running_lines
 from qa.ingest.tables import Table
-from qa.ingest.words import page_words
+from qa.ingest.words import Word, page_words
 
 # the disclosure index at the back: "GRI Content Index", "ESRS index", "Index of disclosures"
 _INDEX_TITLE = re.compile(
@@ -30,6 +32,16 @@ _INDEX_TITLE = re.compile(
 _CONTENTS_TITLE = re.compile(r"^(?:table of )?contents$", re.IGNORECASE)
 
 
+def _landscape(words: list[Word]) -> int:
+    """The reading direction of a page printed sideways (most of its text runs up or down), else 0."""
+    turned = Counter(w.frame for w in words if w.rotated and w.frame in (90, 270))
+    if not turned:
+        return 0
+    frame, chars = max(((f, sum(len(w.text) for w in words if w.rotated and w.frame == f)) for f in turned),
+                       key=lambda fc: fc[1])
+    return frame if chars * 2 > sum(len(w.text) for w in words) else 0
+
+
 def _page_lines(pdf: Any, path: Path) -> list[tuple[float, float, list[Line]]]:
     import pypdfium2 as pdfium
 
@@ -38,7 +50,16 @@ def _page_lines(pdf: Any, path: Path) -> list[tuple[float, float, list[Line]]]:
         for i in range(len(pdf)):
             page = pdf[i]
             width, height = page.get_size()
-            out.append((width, height, rows(page_words(page, height), i)))
+            words = page_words(page)
+            turned = _landscape(words)
+            if turned:  # a page printed sideways: read it turned
+                words = page_words(page, turned)
+                width, height = height, width
+            lines = rows([w for w in words if not w.rotated], i)
+            rotated = [w for w in words if w.rotated]
+            if rotated:  # text printed at an angle: one line after the page's text, out of every table
+                lines.append(finish(Line(words=rotated, page=i, rotated=True)))
+            out.append((width, height, lines))
             page.close()
     except pdfium.PdfiumError as exc:
         raise IngestError(
@@ -47,11 +68,12 @@ def _page_lines(pdf: Any, path: Path) -> list[tuple[float, float, list[Line]]]:
     return out
 
 
-def _page_items(p: int, width: float, lines: list[Line], running: set[int], last_table: list[Table | None]) -> list[Item]:
+def _page_items(p: int, lines: list[Line], running: dict[int, str], last_table: list[Table | None]) -> list[Item]:
     items: list[Item] = []
-    content = [ln for i, ln in enumerate(lines) if i not in running]
-    tops = [ln for i, ln in enumerate(lines) if i in running and ln.top < lines[-1].top / 2 + 1]
-    bottoms = [ln for i, ln in enumerate(lines) if i in running and ln not in tops]
+    content = [ln for i, ln in enumerate(lines) if i not in running and not ln.rotated]
+    rotated = [ln for ln in lines if ln.rotated]
+    tops = [ln for i, ln in enumerate(lines) if running.get(i) == "header"]
+    bottoms = [ln for i, ln in enumerate(lines) if running.get(i) == "footer"]
     for ln in tops:
         items.append(Item(ln.text, p, ln.bbox, "header", blank_before=True))
     if content:
@@ -59,6 +81,8 @@ def _page_items(p: int, width: float, lines: list[Line], running: set[int], last
         hi = max(ln.x1 for ln in content) + 1
         for block in reading_order(content, lo, hi):
             items.extend(block_items(block, p, last_table))
+    for ln in rotated:
+        items.append(Item(ln.text, p, ln.bbox, "text", blank_before=True, line=ln))
     for ln in bottoms:
         items.append(Item(ln.text, p, ln.bbox, "footer", blank_before=True))
     return items
@@ -81,8 +105,8 @@ def load_pdf(path: Path) -> Document:
     items: list[Item] = []
     last_table: list[Table | None] = [None]
     by_page: list[list[Item]] = []
-    for p, (width, _h, lines) in enumerate(pages):
-        page_items = _page_items(p, width, lines, running.get(p, set()), last_table)
+    for p, (_w, _h, lines) in enumerate(pages):
+        page_items = _page_items(p, lines, running.get(p, {}), last_table)
         if page_items:
             page_items[0].blank_before = True
         by_page.append(page_items)

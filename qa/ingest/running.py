@@ -21,14 +21,16 @@ def _bare(key: str) -> str:
     return " ".join(t for t in key.split() if t != "#")
 
 
-def running_lines(pages: list[tuple[float, list[Line]]]) -> dict[int, set[int]]:
-    """{page index: indexes of its running header/footer lines}; `pages` holds (height, rows) per page."""
+def running_lines(pages: list[tuple[float, list[Line]]]) -> dict[int, dict[int, str]]:
+    """{page index: {line index: "header" | "footer"}}; `pages` holds (height, rows) per page."""
     seen: dict[tuple[str, str], set[int]] = defaultdict(set)
     titled: dict[tuple[str, str], set[str]] = defaultdict(set)  # the numbers printed with a bare title
     zones: list[list[tuple[int, str, str]]] = []
     for p, (height, lines) in enumerate(pages):
         here: list[tuple[int, str, str]] = []
         for i, ln in enumerate(lines):
+            if ln.rotated:
+                continue
             if ln.bottom <= _ZONE * height:
                 zone = "top"
             elif ln.top >= (1 - _ZONE) * height:
@@ -44,7 +46,7 @@ def running_lines(pages: list[tuple[float, list[Line]]]) -> dict[int, set[int]]:
                 titled[(zone, _bare(key))].update(_DIGITS.findall(ln.text))
         zones.append(here)
     need = max(3, int(_MIN_SHARE * len(pages) + 0.5)) if len(pages) >= 3 else 10**9
-    out: dict[int, set[int]] = defaultdict(set)
+    out: dict[int, dict[int, str]] = defaultdict(dict)
     for p, here in enumerate(zones):
         for i, zone, key in here:
             page_number = key in ("#", "# | #", "#/#", "- # -", "page #", "seite #")
@@ -52,7 +54,7 @@ def running_lines(pages: list[tuple[float, list[Line]]]) -> dict[int, set[int]]:
             # over its chapter, with a different number each time (`2020 by region` is a table's header)
             numbered = key.count("#") == 1 and len(key) <= 80 and len(titled[(zone, _bare(key))]) >= 3
             if len(seen[(zone, key)]) >= need or page_number or numbered:
-                out[p].add(i)
+                out[p][i] = "header" if zone == "top" else "footer"
     return out
 
 

@@ -25,6 +25,8 @@ class Word:
     bottom: float
     size: float
     bold: bool
+    rotated: bool = False  # printed at an angle (a vertical column heading): kept apart from the rows
+    frame: int = 0  # a rotated word's reading direction (see `page_words`)
     sup: bool = False  # a footnote mark (small, raised), set by the layout
     sub: bool = False  # a subscript digit (CO₂), set by the layout
 
@@ -44,8 +46,24 @@ class _Acc:
     bold: bool
 
 
-def page_words(page: Any, page_height: float) -> list[Word]:
-    """The words of one page, in PDFium's character order."""
+def _frame_of(angle: float) -> int:
+    """The direction of a character (PDFium's angle, clockwise): 0 (left to right), 90 (downwards),
+    270 (upwards), -1 any other."""
+    if angle < 0.05 or angle > 6.23:
+        return 0
+    if abs(angle - 1.5708) < 0.05:
+        return 90
+    if abs(angle - 4.7124) < 0.05:
+        return 270
+    return -1
+
+
+def page_words(page: Any, frame: int = 0) -> list[Word]:
+    """The words of one page, in PDFium's character order, in the coordinates of a reader who turned
+    the page so that text of reading direction `frame` runs left to right (0 for an upright page, 90
+    or 270 for a landscape page printed sideways). Text in any other direction comes as `rotated`
+    words."""
+    width, page_height = page.get_size()
     import pypdfium2.raw as raw_api
 
     textpage = page.get_textpage()
@@ -66,6 +84,17 @@ def page_words(page: Any, page_height: float) -> list[Word]:
                 words.append(Word(text, acc.x0, acc.x1, acc.top, acc.bottom, acc.size, acc.bold))
         acc = None
 
+    rot: list[tuple[str, float, float, float, float, int]] = []  # the current word in another direction
+
+    def flush_rotated() -> None:
+        if rot:
+            text = "".join(c for c, *_ in rot)
+            x0, x1 = min(r[1] for r in rot), max(r[2] for r in rot)
+            top, bottom = min(r[3] for r in rot), max(r[4] for r in rot)
+            words.append(Word(text, x0, x1, top, bottom, min(x1 - x0, bottom - top), False, rotated=True,
+                              frame=rot[0][5]))
+            rot.clear()
+
     soft_break = False  # a space PDFium inserted itself: a break only where the gap is a real space
     for k in range(count):
         u = raw_api.FPDFText_GetUnicode(raw, k)
@@ -75,6 +104,7 @@ def page_words(page: Any, page_height: float) -> list[Word]:
                 soft_break = True
             else:
                 flush()
+            flush_rotated()
             continue
         if ch in _SOFT_HYPHEN:
             ch = "-"
@@ -83,8 +113,19 @@ def page_words(page: Any, page_height: float) -> list[Word]:
         elif ord(ch) < 32:
             continue
         raw_api.FPDFText_GetLooseCharBox(raw, k, rect)
-        x0, x1 = rect.left, rect.right
-        top, bottom = page_height - rect.top, page_height - rect.bottom
+        if frame == 270:  # PDFium's angle runs clockwise: 270 reads upwards, the next line to the right
+            x0, x1, top, bottom = rect.bottom, rect.top, rect.left, rect.right
+        elif frame == 90:  # reads downwards, the next line to the left
+            x0, x1, top, bottom = page_height - rect.top, page_height - rect.bottom, width - rect.right, width - rect.left
+        else:
+            x0, x1 = rect.left, rect.right
+            top, bottom = page_height - rect.top, page_height - rect.bottom
+        angle = _frame_of(raw_api.FPDFText_GetCharAngle(raw, k))
+        if angle != frame:
+            flush()
+            rot.append((ch, x0, x1, top, bottom, angle))
+            continue
+        flush_rotated()
         size = bottom - top
         if size <= 0.5:
             continue
@@ -112,5 +153,6 @@ def page_words(page: Any, page_height: float) -> list[Word]:
             acc.top = min(acc.top, top)
             acc.bottom = max(acc.bottom, bottom)
     flush()
+    flush_rotated()
     textpage.close()
     return words

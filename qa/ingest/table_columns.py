@@ -1,0 +1,179 @@
+"""Table geometry: the column bands where figures stand, the text columns of the label, and a line's words
+sorted into label columns and cells."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from qa.ingest.figures import is_figure_phrase, is_year
+from qa.ingest.layout import Line, join_words
+from qa.ingest.words import Word
+
+
+def value_words(line: Line) -> list[Word]:
+    """The figures of a line that stand apart from its label (not inside a sentence)."""
+    phs = line.phrases
+    if len(phs) < 2:
+        return []
+    out: list[Word] = []
+    for ph in phs[1:]:
+        if is_figure_phrase(ph):
+            out.extend(w for w in ph if not w.sup)
+    return out
+
+
+@dataclass
+class Band:
+    x0: float
+    x1: float
+    support: int = 0
+
+
+def _merge(ivs: list[tuple[float, float]]) -> list[Band]:
+    bands: list[Band] = []
+    for x0, x1 in sorted(ivs):
+        if bands and x0 < bands[-1].x1 - 0.5:
+            bands[-1].x1 = max(bands[-1].x1, x1)
+            bands[-1].support += 1
+        else:
+            bands.append(Band(x0, x1, 1))
+    return bands
+
+
+def bands_of(rows: list[Line], header: list[Line]) -> list[Band]:
+    """Column bands: where the figures (and the header's years) sit; then text columns right of them."""
+    ivs: list[tuple[float, float]] = []
+    for ln in rows:
+        ivs.extend((w.x0, w.x1) for w in value_words(ln))
+    values = _merge(ivs)
+    for ln in header:
+        for w in ln.words:
+            # a year over figures widens their band; a year far from every band is a column of its own
+            # (its cells may all be empty); one just beside a band, or over the gap between two, spans
+            # several columns (`2020 by region`, `2019` over `number | in %`)
+            gap = min((max(b.x0 - w.x1, w.x0 - b.x1) for b in values), default=99.0)
+            if is_year(w) and (gap < 0 or gap >= 12) and spanned(w, values) is None:
+                ivs.append((w.x0, w.x1))
+    numeric = _merge(ivs)  # a figure with its unit (`1,772.6 t`) is one cell
+    if not numeric:
+        return []
+    left = numeric[0].x0
+    text_ivs = [  # text right of the label that stands in no figure column (`KPI`, `PI`): columns too
+        (ph[0].x0, ph[-1].x1) for ln in rows for ph in ln.phrases
+        if ph[0].x0 >= left - 1 and not is_figure_phrase(ph)
+        and not any(min(b.x1, ph[-1].x1) - max(b.x0, ph[0].x0) > 0 for b in numeric)
+    ]
+    return sorted(numeric + _merge(text_ivs), key=lambda b: b.x0)
+
+
+def names_columns(line: Line, bands: list[Band]) -> bool:
+    """A header line of column names: two names or more, each over one column, no figures."""
+    over = [ph for ph in line.phrases if ph[-1].x1 > bands[0].x0]
+    if len(over) < 2 or any(is_figure_phrase(ph) for ph in over):
+        return False
+    return all(sum(1 for b in bands if min(b.x1, ph[-1].x1) - max(b.x0, ph[0].x0) > 0) == 1 for ph in over)
+
+
+def spanned(w: Word, bands: list[Band]) -> tuple[int, int] | None:
+    """The two neighbouring bands a header word is centred over (its centre in the gap between them)."""
+    mid = (w.x0 + w.x1) / 2
+    for k in range(len(bands) - 1):
+        a, b = bands[k], bands[k + 1]
+        if a.x1 < mid < b.x0 and min(a.x1, w.x1) - max(a.x0, w.x0) < 0.5 * (w.x1 - w.x0):
+            return k, k + 1
+    return None
+
+
+def band_of(w: Word, bands: list[Band]) -> int | None:
+    best, best_ov = None, 0.0
+    for k, b in enumerate(bands):
+        ov = min(b.x1, w.x1) - max(b.x0, w.x0)
+        if ov > best_ov:
+            best, best_ov = k, ov
+    return best
+
+
+def label_columns(lines: list[Line], left: float) -> list[float]:
+    """Left edges of the text columns inside the label area (label, code, unit …)."""
+    starts: list[float] = []
+    for ln in lines:
+        for ph in ln.phrases:
+            if ph[0].x1 <= left + 1 and not ph[0].sup:
+                starts.append(ph[0].x0)
+    starts.sort()
+    clusters: list[list[float]] = []
+    for x in starts:
+        if clusters and x - clusters[-1][-1] <= 4:
+            clusters[-1].append(x)
+        else:
+            clusters.append([x])
+    cols = [c[0] for c in clusters if len(c) >= 2]
+    return cols or [min(starts, default=0.0)]
+
+
+@dataclass
+class Parts:
+    label: list[list[Word]]  # words per label column
+    cells: list[list[Word]]  # words per band
+
+
+def split_line(line: Line, bands: list[Band], cols: list[float]) -> Parts:
+    left = bands[0].x0
+    parts = Parts([[] for _ in cols], [[] for _ in bands])
+    last: list[Word] | None = None
+    for ph in line.phrases:
+        # a text phrase stays in one cell (`not applicable`); figures close together are cells of their own
+        whole = None if is_figure_phrase(ph) or ph[0].x1 <= left + 1 else band_of(
+            Word("", ph[0].x0, ph[-1].x1, ph[0].top, ph[0].bottom, ph[0].size, False), bands)
+        for w in ph:
+            if w.sup and last is not None:
+                last.append(w)
+                continue
+            k = whole if whole is not None else band_of(w, bands)
+            if k is None and w.x1 <= left + 1:
+                col = max((c for c in range(len(cols)) if cols[c] <= ph[0].x0 + 4), default=0)
+                last = parts.label[col]
+            elif k is None:
+                near = min(range(len(bands)), key=lambda b: min(abs(w.x0 - bands[b].x1), abs(w.x1 - bands[b].x0)))
+                last = parts.cells[near]
+            else:
+                last = parts.cells[k]
+            last.append(w)
+    return parts
+
+
+def join_label(parts: list[Parts], skip_first: bool) -> str:
+    ncols = len(parts[0].label) if parts else 0
+    texts = []
+    for c in range(1 if skip_first else 0, ncols):
+        text = ""
+        for p in parts:  # one printed line after the other
+            if p.label[c]:
+                text = _wrap(text, join_words(p.label[c]))
+        if text:
+            texts.append(text)
+    return " ".join(texts)
+
+
+_BROKEN = re.compile(r"[a-zäöüß]-$")
+
+
+def _wrap(text: str, more: str) -> str:
+    """A label continued on the next line; a word hyphenated at the line end is joined (`Manage-` `ment`)."""
+    if not text:
+        return more
+    if _BROKEN.search(text) and more[:1].islower():
+        return text[:-1] + more
+    return f"{text} {more}"
+
+
+def cells_of(parts: list[Parts], n: int) -> list[str]:
+    return [join_words([w for p in parts for w in p.cells[k]]) for k in range(n)]
+
+
+def line_text(p: Parts, skip_first: bool) -> str:
+    """Everything a line holds outside a sparse group column: its label, then the words in the bands."""
+    label = join_label([p], skip_first)
+    rest = join_words([w for c in p.cells for w in c])
+    return " ".join(t for t in (label, rest) if t)
