@@ -21,6 +21,7 @@ from qa.compose.reconcile import Reconciler
 from qa.compose.signals import TermSignals, idf_table
 from qa.compose.span import SpanExtractor
 from qa.compose.spanpick import SpanPicker
+from qa.lexical import tokenize
 from qa.models import Answer, Citation, Hit, Quote
 from qa.store import LoadedIndex
 
@@ -39,6 +40,15 @@ class ComposerOptions:
 class Composed:
     answer: Answer
     features: dict[str, float]  # the confidence model's inputs for this answer
+
+
+def company_vocabulary(index: LoadedIndex) -> dict[str, frozenset[str]]:
+    """Every BM25 token each company's reports use (with section and table context)."""
+    company = {r.id: r.company for r in index.reports}
+    vocab: dict[str, set[str]] = {}
+    for c in index.chunks:
+        vocab.setdefault(company.get(c.report_id, ""), set()).update(tokenize(f"{c.section} {c.context} {c.text}"))
+    return {k: frozenset(v) for k, v in vocab.items()}
 
 
 class Composer:
@@ -61,7 +71,7 @@ class Composer:
         self.extractor = SpanExtractor(self.reports)
         self.generator = CandidateGenerator(index, self.signals, self.extractor, self.options.candidate_chunks, source_text)
         self.reconciler = Reconciler(self.reports, self.extractor)
-        self.evidence = Evidence(self.signals, self.extractor, self.reports)
+        self.evidence = Evidence(self.signals, self.extractor, self.reports, company_vocabulary(index))
         self.ranker: Ranker = ranker or RuleRanker()
         self.confidence = confidence or load_confidence_model("confidence-rules.json")
         self.ignore_words = ignore_words  # company names: never "unknown proper names"

@@ -68,10 +68,14 @@ def load_confidence_model(name: str = "confidence.json", model_dir: Path = MODEL
 class Evidence:
     """`features(info, best, scores) -> dict`: what speaks for and against quotes[0] answering."""
 
-    def __init__(self, signals: TermSignals, extractor: SpanExtractor, reports: dict[str, ReportInfo]) -> None:
+    def __init__(
+        self, signals: TermSignals, extractor: SpanExtractor, reports: dict[str, ReportInfo],
+        company_vocabulary: dict[str, frozenset[str]] | None = None,
+    ) -> None:
         self.signals = signals
         self.extractor = extractor
         self.reports = reports
+        self.vocabulary = company_vocabulary or {}  # company -> every token its reports use
 
     def features(
         self, info: QuestionInfo, best: Candidate, scores: Sequence[float] = (), ignore: frozenset[str] = frozenset()
@@ -97,6 +101,12 @@ class Evidence:
         company = report.company if report else None
         covered = {y for r in self.reports.values() if r.company == company for y in r.years_covered}
         year_uncovered = 1.0 if years and not set(years) & covered and not any(str(y) in best.quote_text for y in years) else 0.0
+        # key terms the answering company's own reports never use (another company's may)
+        vocab = self.vocabulary.get(company or "", frozenset())
+        weights = {t: tw(info, t) for t in known}
+        total = sum(weights.values())
+        absent = sum(w for t, w in weights.items() if t not in vocab and not (info.alts.get(t, frozenset()) & vocab))
+        company_unknown = absent / total if (total and vocab) else 0.0
         ordered = sorted(scores, reverse=True)
         margin = ordered[0] - ordered[1] if len(ordered) > 1 else 1.0
         return {
@@ -116,6 +126,7 @@ class Evidence:
             "hit_score": best.hit_score,
             "label_precision": best.label_precision,
             "no_extract": 1.0 if info.wants_number and best.answer is None else 0.0,
+            "company_unknown": company_unknown,
             "rank_score": ordered[0] if ordered else 0.0,
             "rank_margin": min(margin, 5.0),
         }

@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--manifest", type=Path, default=CORPUS_MANIFEST)
     ap.add_argument("--out", type=Path, default=MODEL_DIR)
     ap.add_argument("--report", type=Path, default=REPO_ROOT / "eval" / "reports" / "ranker-loco.md")
-    ap.add_argument("--per-report", type=int, default=80, help="generated questions per report")
+    ap.add_argument("--per-report", type=int, default=160, help="generated questions per report (at most)")
     args = ap.parse_args(argv)
     t0 = time.time()
 
@@ -167,6 +167,17 @@ def main(argv: list[str] | None = None) -> int:
               "the other companies' held-out answers. Rules = the hand-set baseline ranker and its confidence.", "",
               _table(rows), "", "Feature importance (gain, top 15):", ""]
     report += [f"- {k}: {v:.0f}" for k, v in list(manifest["feature_importance_gain"].items())[:15]]  # type: ignore[attr-defined]
+    report += ["", "Abstention trade-off, all held-out answers pooled (threshold on the final confidence model):", "",
+               "| threshold | answered | false_abst | abstain |", "|---:|---:|---:|---:|"]
+    pooled = [o for v in oof.values() for o in v]
+    for t in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, final_conf.threshold):
+        confs = [final_conf.confidence(o.features) for o in pooled]
+        ans = [c >= t for c in confs]
+        fa = sum(1 for o, a in zip(pooled, ans, strict=True) if o.answerable and not a)
+        ab = sum(1 for o, a in zip(pooled, ans, strict=True) if not o.answerable and not a)
+        n_a = sum(o.answerable for o in pooled) or 1
+        n_u = sum(not o.answerable for o in pooled) or 1
+        report.append(f"| {t:.3f} | {sum(ans)} | {100 * fa / n_a:.1f} | {100 * ab / n_u:.1f} |")
     args.report.parent.mkdir(parents=True, exist_ok=True)
     args.report.write_text("\n".join(report) + "\n", encoding="utf-8")
     sys.stdout.write("\n".join(report) + "\n")
