@@ -87,7 +87,7 @@ def test_add_report_refuses_an_unreadable_pdf(pdfs: dict[str, Path], home: dict[
     ["reports", "--json"],
     ["chunks"],
     ["index"],
-    ["add-report", "x.txt", "--id", "x-1", "--title", "X", "--year", "2023"],
+    ["add-report", "x.txt", "--id", "x-1", "--title", "X", "--year", "2023", "--company", "X AG"],
 ])
 def test_a_malformed_manifest_is_a_clear_error(broken_home: dict[str, str], args: list[str]) -> None:
     assert "malformed" in _fails_cleanly(args, broken_home)
@@ -95,8 +95,9 @@ def test_a_malformed_manifest_is_a_clear_error(broken_home: dict[str, str], args
 
 @pytest.mark.parametrize("args", [
     ["chunks", "--report", "no-such-report"],
-    ["add-report", "seeds/xiaomi-esg-2020.txt", "--id", "Bad Id!", "--title", "X", "--year", "2023"],
-    ["add-report", "seeds/xiaomi-esg-2020.txt", "--id", "x-2", "--title", "X", "--year", "2023", "--covers", "20x1"],
+    ["add-report", "seeds/xiaomi-esg-2020.txt", "--id", "Bad Id!", "--title", "X", "--year", "2023", "--company", "X AG"],
+    ["add-report", "seeds/xiaomi-esg-2020.txt", "--id", "x-2", "--title", "X", "--year", "2023", "--covers", "20x1", "--company", "X AG"],
+    ["add-report", "seeds/xiaomi-esg-2020.txt", "--id", "x-3", "--title", "X", "--year", "2023"],  # no --company
     ["search", "energy", "--mode", "magic"],
     ["search"],
     ["eval", "no-such-questions.jsonl"],

@@ -92,7 +92,7 @@ class Composer:
             if notes:
                 seen = {c.unit_index for c in notes}
                 cands = notes + [c for c in cands if c.unit_index not in seen or c.origin != "unit"]
-                self._score(info, cands, lift_footnotes=isinstance(self.ranker, RuleRanker))
+                self._score(info, cands, lift_footnotes=True)
         return cands
 
     def _score(self, info: QuestionInfo, cands: list[Candidate], lift_footnotes: bool = False) -> None:
@@ -100,10 +100,13 @@ class Composer:
         for c, s in zip(cands, scores, strict=True):
             c.score = float(s)
         if lift_footnotes:
-            # the rule baseline: a footnote goes just above the unit that cites it, never above a better unit
+            # a footnote that explains the question's words its mark follows ("base year⁷" → "⁷ Base year:
+            # 2021") goes just above the unit that cites it, never above a better unit; with the rule
+            # ranker every cited footnote does
+            rules = isinstance(self.ranker, RuleRanker)
             units = sorted((c for c in cands if c.origin != "footnote"), key=lambda c: -c.score)
             for c in cands:
-                if c.origin == "footnote":
+                if c.origin == "footnote" and (rules or c.explains):
                     cited = c.extra.get("cited_by_coverage", 0.0)
                     ref = next((u for u in units[:3] if u.coverage == cited), units[0] if units else None)
                     if ref is not None:
