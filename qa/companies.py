@@ -258,9 +258,10 @@ class CompanyDirectory:
     def absent_named_in(self, text: str, mentioned: Callable[[str], bool]) -> list[str]:
         """Companies `text` names that are not in the corpus.
 
-        A capitalised name before a legal form ("Siemens AG"), or a capitalised possessive
-        ("Tesla's") that is no known company, no ordinary word and appears nowhere in the reports
-        (`mentioned`), so "Germany's", "the Group's" or a customer a report names are not taken.
+        A capitalised name before a legal form ("Siemens AG": a company, even one the reports name as a
+        customer or partner), or a capitalised possessive ("Tesla's") that is no known company, no
+        ordinary word and appears nowhere in the reports (`mentioned`), so "Germany's" or "the Group's"
+        are not taken.
         """
         taken = [(s, e) for s, e, _c in self.mentions(text)]
         out: list[str] = []
@@ -283,8 +284,8 @@ class CompanyDirectory:
                     continue
                 if words[0].rstrip(".").lower() in _HONORIFICS:
                     continue  # "Dr. Lee's": a person, not a company
-                if mentioned(name) or (len(words) == 1 and mentioned(words[-1])):
-                    continue  # a name the reports use (a customer, a place, a product)
+                if not keep_form and (mentioned(name) or (len(words) == 1 and mentioned(words[-1]))):
+                    continue  # a possessive name the reports use (a place, a product, a person)
                 full = text[start : m.end()].strip() if keep_form else name
                 if full not in out:
                     out.append(full)

@@ -176,3 +176,11 @@ def test_a_multi_word_absent_company_is_found_even_when_its_last_word_is_common(
     found = d.absent_named_in("What were GEA Group's Scope 1 emissions in 2023?", lambda n: n.lower() in corpus)
     assert found == ["GEA Group"]
     assert d.absent_named_in("What did Dr. Lee's team report?", lambda n: n.lower() in corpus) == []
+
+
+def test_a_company_with_a_legal_form_is_absent_even_when_the_reports_name_it() -> None:
+    d = CompanyDirectory([_report("a", "Merck KGaA")])
+    corpus = "our customer kestrel ag ordered two lines"  # a customer the reports name
+    assert d.absent_named_in("What were Kestrel AG's Scope 1 emissions?", lambda n: n.lower() in corpus) == ["Kestrel AG"]
+    # a possessive name the reports use (a place, a product) is not taken for an absent company
+    assert d.absent_named_in("What were Kestrel's orders?", lambda n: n.lower() in corpus) == []
