@@ -56,6 +56,14 @@ def test_multi_company_set_mix_and_lock() -> None:
     assert any(q["company"] not in companies for q in items)  # companies that are not in the corpus
 
 
+def test_second_locked_split() -> None:
+    items = _lines(ROOT / "eval" / "corpus" / "questions-test2.jsonl")
+    first = {q["question"].lower() for q in _lines(ROOT / "eval" / "corpus" / "questions.jsonl")}
+    _check_schema(items)
+    assert len(items) >= 40 and all(q["split"] == "test" and q["id"].startswith(LOCKED_TEST_REPORTS) for q in items)
+    assert not any(q["question"].lower() in first for q in items)
+
+
 def test_table_facts() -> None:
     facts = _lines(ROOT / "eval" / "corpus" / "table_facts.jsonl")
     assert len(facts) >= 60 and len({f["report"] for f in facts}) >= 6
