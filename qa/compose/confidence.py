@@ -12,7 +12,7 @@ from pathlib import Path
 
 from qa.compose.candidate import Candidate
 from qa.compose.question import QuestionInfo
-from qa.compose.signals import TermSignals
+from qa.compose.signals import TermSignals, token_set
 from qa.compose.span import SpanExtractor
 from qa.lexical import tokenize
 from qa.models import ReportInfo
@@ -84,7 +84,7 @@ class Evidence:
         tw = self.signals.term_weight
         known = [t for t in info.terms if tw(info, t) > 0]
         unknown_frac = (len(info.terms) - len(known)) / len(info.terms) if info.terms else 1.0
-        body = set(tokenize(best.quote_text)) | set(tokenize(f"{best.chunk.section} {best.chunk.context}"))
+        body = token_set(best.quote_text) | token_set(f"{best.chunk.section} {best.chunk.context}")
         key_missing = 0.0
         if known:
             key = max(known, key=lambda t: idf.get(t, 0.0))

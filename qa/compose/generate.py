@@ -12,7 +12,7 @@ import numpy as np
 
 from qa.compose.candidate import MAX_PAIR_WORDS, MAX_QUOTE_WORDS, Candidate, quote_text
 from qa.compose.question import QuestionInfo
-from qa.compose.signals import TermSignals
+from qa.compose.signals import TermSignals, token_set
 from qa.compose.span import SpanExtractor
 from qa.lexical import tokenize
 from qa.models import Chunk, Hit, Unit
@@ -170,7 +170,7 @@ class CandidateGenerator:
                         continue
                     # the footnote explains the words its mark follows ("base year⁷" -> "⁷ Base year: 2021.")
                     marked = set(tokenize(" ".join(c.quote_text[: m.start() + 1].split()[-2:]))) & set(info.terms)
-                    fc.explains = bool(marked & set(tokenize(unit.text)))
+                    fc.explains = bool(marked & token_set(unit.text))
                     fc.extra["cited_by_coverage"] = c.coverage
                     if (fc.coverage >= 0.5 * c.coverage or fc.explains) and (info.qtype != "date" or fc.answer is not None):
                         out.append(fc)

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 
 from qa.compose.candidate import Candidate, label_of
 from qa.compose.question import QuestionInfo
 from qa.lexical import tokenize
 from qa.models import Chunk
+
+
+@lru_cache(maxsize=200_000)
+def token_set(text: str) -> frozenset[str]:
+    """`set(tokenize(text))`, cached: units, labels and section paths are tokenized once per process."""
+    return frozenset(tokenize(text))
+
 
 _NEGATIONS = frozenset({"non", "not", "no", "without", "excluding", "excl", "other"})
 
@@ -37,8 +45,8 @@ class TermSignals:
         """(share of the key terms in the unit or, at 0.7, its context; share in the unit alone)."""
         if not info.terms:
             return 0.0, 0.0
-        body = set(tokenize(text))
-        ctx = set(tokenize(context)) | set(tokenize(section.split(" > ")[-1] if section else ""))
+        body = token_set(text)
+        ctx = token_set(context) | token_set(section.split(" > ")[-1] if section else "")
         total = got = got_body = 0.0
         for t in info.terms:
             alts = info.alts.get(t, frozenset())
@@ -97,9 +105,9 @@ class TermSignals:
         if c.chunk.kind != "table_row" or precision <= 0.0 or not info.terms:
             return precision
         toks = (
-            set(tokenize(label_of(c)))
-            | set(tokenize(c.chunk.table_title or ""))
-            | set(tokenize(c.chunk.context.split("| columns")[0]))
+            token_set(label_of(c))
+            | token_set(c.chunk.table_title or "")
+            | token_set(c.chunk.context.split("| columns")[0])
         )
         total = got = 0.0
         for t in info.terms:
