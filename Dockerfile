@@ -49,7 +49,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     ESGQA_LOG_JSON=true \
     OMP_NUM_THREADS=1 \
     MKL_NUM_THREADS=1
-RUN useradd --system --create-home --uid 10001 --shell /usr/sbin/nologin esgqa
+# libgomp: OpenMP for the LightGBM answer ranker
+RUN apt-get update && apt-get install -y --no-install-recommends libgomp1 && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --create-home --uid 10001 --shell /usr/sbin/nologin esgqa
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /app/seeds /app/seeds
 COPY --from=build /app/index /app/index

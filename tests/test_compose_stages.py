@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -174,3 +175,15 @@ def test_cross_report_note_only_within_one_company(tmp_path: Path) -> None:
                               ("beta-2023", "Beta Holding SE", other, 2023)])
     ans = svc.ask("hazardous waste 2022", top_k=5)
     assert not any("differ" in n for n in ans.notes)
+
+
+def test_a_missing_or_broken_model_falls_back_to_the_rule_ranker(tmp_path: Path) -> None:
+    from qa.compose.ranker import load_ranker
+
+    assert load_ranker("learned", tmp_path).name == "rules"  # no model files
+    (tmp_path / "ranker.json").write_text('{"features": ["not", "these"]}', encoding="utf-8")
+    (tmp_path / "ranker.txt").write_text("garbage", encoding="utf-8")
+    assert load_ranker("learned", tmp_path).name == "rules"
+    (tmp_path / "ranker.json").write_text(json.dumps({"features": list(FEATURES)}), encoding="utf-8")
+    assert load_ranker("learned", tmp_path).name == "rules"  # right features, unreadable model
+    assert load_ranker("rules").name == "rules"

@@ -55,6 +55,8 @@ class LearnedRanker:
         import lightgbm as lgb
 
         manifest = json.loads((model_dir / "ranker.json").read_text(encoding="utf-8"))
+        if tuple(manifest.get("features", ())) != FEATURES:
+            raise ValueError("the ranker model was trained on other features; run `make train`")
         booster = lgb.Booster(model_str=(model_dir / "ranker.txt").read_text(encoding="utf-8"))
         return cls(booster, manifest)
 
@@ -75,6 +77,6 @@ def load_ranker(kind: str = "learned", model_dir: Path = MODEL_DIR) -> Ranker:
         return RuleRanker()
     try:
         return LearnedRanker.load(model_dir)
-    except (OSError, ValueError, KeyError) as exc:
+    except Exception as exc:  # noqa: BLE001 - any unreadable model file: serve with the baseline, loudly
         log.warning("learned ranker unavailable (%s); using the rule ranker", exc)
         return RuleRanker()
