@@ -37,7 +37,9 @@ class Settings(BaseSettings):
     # answering
     ranker: Literal["learned", "rules"] = "learned"  # `rules`: the hand-set baseline ranker
     abstain_threshold: float | None = None  # None: the threshold fitted on the dev split
-    max_question_chars: int = 1000
+    max_question_chars: int = 1000  # also each history field, feedback text and search query
+    history_max_turns: int = 20
+    history_max_chars: int = 8000  # all history fields together
     default_top_k: int = 5
 
     # HTTP service

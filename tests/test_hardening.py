@@ -1,0 +1,119 @@
+"""Issue 15 (hardening): each finding as the request that broke it, against the real app over HTTP.
+
+The service is the fake of tests/api_fakes.py, made as strict as the real pipeline where a finding
+needs it (the tokenizer encodes every text it gets as UTF-8: a lone surrogate raises there).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from qa.api.app import create_app
+from qa.config import Settings
+from qa.models import Answer, Filters, Turn
+from tests.api_fakes import FakeLoader, FakeService, running_server
+
+
+class StrictService(FakeService):
+    """Encodes the question and every history field as UTF-8, as the tokenizer does."""
+
+    def ask(self, question: str, history: list[Turn] | None = None, filters: Filters | None = None,
+            top_k: int = 5) -> Answer:
+        for text in [question] + [f or "" for t in history or [] for f in (t.question, t.answer, t.resolved_question)]:
+            text.encode("utf-8")
+        return super().ask(question, history, filters, top_k)
+
+
+class StrictLoader(FakeLoader):
+    def __call__(self, settings: Settings) -> FakeService:
+        service = StrictService(build_id="build-a")
+        self.services.append(service)
+        return service
+
+
+def _settings(tmp_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {"api_keys": "", "cors_origins": "", "rate_limit_per_minute": 0,
+                              "feedback_path": tmp_path / "feedback.jsonl", "log_json": False}
+    values.update(overrides)
+    return Settings(**values)
+
+
+def _wait_ready(http: httpx.Client) -> None:
+    deadline = time.monotonic() + 10
+    while http.get("/readyz").status_code != 200:
+        assert time.monotonic() < deadline, "not ready"
+        time.sleep(0.01)
+
+
+@pytest.fixture
+def http(tmp_path: Path) -> Iterator[httpx.Client]:
+    with running_server(create_app(_settings(tmp_path), StrictLoader())) as base, \
+            httpx.Client(base_url=base, timeout=10) as client:
+        _wait_ready(client)
+        yield client
+
+
+def _post(http: httpx.Client, path: str, payload: Any) -> httpx.Response:
+    """`payload` as JSON with \\u escapes (so lone surrogates go over the wire as JSON allows)."""
+    body = json.dumps(payload, ensure_ascii=True)
+    return http.post(path, content=body, headers={"content-type": "application/json"})
+
+
+def _assert_error(r: httpx.Response, statuses: tuple[int, ...]) -> dict[str, Any]:
+    assert r.status_code in statuses, r.text
+    error = r.json()["error"]
+    assert set(error) >= {"code", "message", "request_id"}
+    return error  # type: ignore[no-any-return]
+
+
+# Finding 1: a lone surrogate in a history field reached the tokenizer -> 500.
+def test_finding1_lone_surrogate_in_history_is_cleaned_not_500(http: httpx.Client) -> None:
+    payload = {"question": "and in 2021?",
+               "history": [{"question": "x", "resolved_question": "water \ud800 2020?"}]}
+    r = _post(http, "/v1/ask", payload)
+    assert r.status_code == 200, r.text
+    for field in ("question", "answer", "resolved_question"):
+        turn = {"question": "x", field: "a \ud800\x00\x07 b"}
+        r = _post(http, "/v1/ask", {"question": "emissions?", "history": [turn]})
+        assert r.status_code == 200, (field, r.text)
+
+
+# Finding 2: a 53 KB history field was accepted, composed for seconds and echoed back.
+def test_finding2_oversized_history_is_refused_quickly_without_echo(http: httpx.Client) -> None:
+    marker = "waterwithdrawal"
+    big = (marker + " ") * (53_000 // (len(marker) + 1))
+    t0 = time.perf_counter()
+    r = _post(http, "/v1/ask", {"question": "and in 2021?", "history": [{"question": "x", "resolved_question": big}]})
+    elapsed = time.perf_counter() - t0
+    error = _assert_error(r, (413, 422))
+    assert elapsed < 1.0
+    assert marker not in r.text and len(r.content) < 1000, error
+    # many small turns: over the total size, and over the turn count
+    turns = [{"question": "q" * 900, "answer": "a" * 900} for _ in range(10)]
+    _assert_error(_post(http, "/v1/ask", {"question": "emissions?", "history": turns}), (413, 422))
+    turns = [{"question": "q"} for _ in range(21)]
+    _assert_error(_post(http, "/v1/ask", {"question": "emissions?", "history": turns}), (413, 422))
+    # within the limits: answered
+    r = _post(http, "/v1/ask", {"question": "emissions?", "history": [{"question": "q" * 1000}] * 5})
+    assert r.status_code == 200, r.text
+
+
+# Finding 9 (part): whitespace-only or NUL feedback fields were stored as "".
+def test_finding9_blank_or_nul_feedback_fields_are_422(http: httpx.Client, tmp_path: Path) -> None:
+    for field in ("question", "answer_id"):
+        for blank in ("   ", "\x00", "\x00 \t\x01"):
+            payload = {"question": "q?", "answer_id": "a1", "helpful": True, field: blank}
+            _assert_error(_post(http, "/v1/feedback", payload), (422,))
+    r = _post(http, "/v1/feedback", {"question": "q \ud800?", "answer_id": "a1", "helpful": True, "comment": "\x00 "})
+    assert r.status_code == 202, r.text
+    lines = (tmp_path / "feedback.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 1
+    entry = json.loads(lines[0])
+    assert entry["question"] == "q \ufffd?" and not entry.get("comment")
