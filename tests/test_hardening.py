@@ -117,3 +117,30 @@ def test_finding9_blank_or_nul_feedback_fields_are_422(http: httpx.Client, tmp_p
     assert len(lines) == 1
     entry = json.loads(lines[0])
     assert entry["question"] == "q \ufffd?" and not entry.get("comment")
+
+
+# Finding 4: any HTTP method string became a metric label value (/metrics grew without bound).
+def test_finding4_random_methods_add_no_metric_label_values(http: httpx.Client) -> None:
+    import random
+    import re
+    import string
+
+    def series(text: str) -> set[str]:
+        return {line.rsplit(" ", 1)[0] for line in text.splitlines() if line and not line.startswith("#")}
+
+    rng = random.Random(15)
+    paths = ["/healthz", "/v1/ask", "/nope"]
+    for path in paths:
+        http.request("FIRST", path)
+    http.get("/metrics")
+    before = series(http.get("/metrics").text)
+    for _ in range(60):
+        method = "".join(rng.choices(string.ascii_uppercase, k=12))
+        r = http.request(method, rng.choice(paths))
+        assert r.status_code < 500
+    text = http.get("/metrics").text
+    assert series(text) == before, series(text) - before
+    methods = set(re.findall(r'method="([^"]*)"', text))
+    assert methods <= {"GET", "POST", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH", "other"}, methods
+    statuses = set(re.findall(r'status="([^"]*)"', text))
+    assert all(re.fullmatch(r"\d{3}|\dxx", s) for s in statuses), statuses
