@@ -144,3 +144,16 @@ def test_finding4_random_methods_add_no_metric_label_values(http: httpx.Client) 
     assert methods <= {"GET", "POST", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH", "other"}, methods
     statuses = set(re.findall(r'status="([^"]*)"', text))
     assert all(re.fullmatch(r"\d{3}|\dxx", s) for s in statuses), statuses
+
+
+# Finding 9 (rest): HEAD /healthz was 405; a 404 echoed the whole request path.
+def test_finding9_head_probes_and_404_without_long_echo(http: httpx.Client) -> None:
+    for path in ("/healthz", "/readyz"):
+        r = http.head(path)
+        assert r.status_code == 200, (path, r.status_code)
+    long_path = "/" + "x" * 20_000
+    r = http.get(long_path)
+    error = _assert_error(r, (404,))
+    assert len(r.content) < 500 and "x" * 200 not in error["message"]
+    r = http.request("FOO" * 50, "/healthz")
+    assert r.status_code in (404, 405) and len(r.content) < 500

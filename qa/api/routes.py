@@ -199,12 +199,12 @@ async def admin_reload(request: Request, rt: Runtime) -> Response:
                                 seconds=round(result.seconds, 3)))
 
 
-@probes.get("/healthz", response_model=Health, summary="The process is alive")
+@probes.api_route("/healthz", methods=["GET", "HEAD"], response_model=Health, summary="The process is alive")
 async def healthz() -> Health:
     return Health()
 
 
-@probes.get("/readyz", response_model=Ready, summary="A service is loaded and answering",
+@probes.api_route("/readyz", methods=["GET", "HEAD"], response_model=Ready, summary="A service is loaded and answering",
             responses=_errors(503))
 async def readyz(rt: Runtime) -> Response:
     holder = rt.holder
