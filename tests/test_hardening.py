@@ -157,3 +157,71 @@ def test_finding9_head_probes_and_404_without_long_echo(http: httpx.Client) -> N
     assert len(r.content) < 500 and "x" * 200 not in error["message"]
     r = http.request("FOO" * 50, "/healthz")
     assert r.status_code in (404, 405) and len(r.content) < 500
+
+
+def _serve(tmp_path: Path, **env_extra: str) -> tuple[Any, str]:
+    """`qa.api.server.serve` (the real uvicorn set-up) in a process, over the fake service."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.api_fakes import free_port
+
+    port = free_port()
+    code = ("from qa.api.server import serve; from qa.config import Settings; "
+            f"serve(Settings(), '127.0.0.1', {port}, 1, app='tests.api_fakes:fake_app_factory')")
+    env = {**os.environ, "ESGQA_FEEDBACK_PATH": str(tmp_path / "fb.jsonl"), "ESGQA_API_KEYS": "",
+           "ESGQA_TRUSTED_PROXIES": "", **env_extra}
+    env.pop("FORWARDED_ALLOW_IPS", None)
+    log = open(tmp_path / f"server-{port}.log", "wb")  # noqa: SIM115 - closed with the process
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent, env=env,
+                            stdout=log, stderr=log)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        assert proc.poll() is None, (tmp_path / f"server-{port}.log").read_text()
+        try:
+            if httpx.get(base + "/readyz", timeout=2).status_code == 200:
+                return proc, base
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, "server not ready"
+        time.sleep(0.1)
+
+
+def _stop(proc: Any) -> None:
+    import signal
+    import subprocess
+
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def _served_with_rotating_xff(base: str, n: int) -> int:
+    served = 0
+    with httpx.Client(base_url=base, timeout=10) as client:
+        for i in range(n):
+            r = client.get("/v1/reports", headers={"X-Forwarded-For": f"203.0.113.{i % 250 + 1}"})
+            assert r.status_code in (200, 429), r.text
+            served += r.status_code == 200
+    return served
+
+
+# Finding 5: X-Forwarded-For was trusted from 127.0.0.1, so rotating it dodged the rate limit.
+def test_finding5_forwarded_for_does_not_dodge_the_rate_limit(tmp_path: Path) -> None:
+    limits = {"ESGQA_RATE_LIMIT_PER_MINUTE": "6", "ESGQA_RATE_LIMIT_BURST": "3"}
+    proc, base = _serve(tmp_path, **limits)
+    try:
+        assert _served_with_rotating_xff(base, 12) <= 4
+    finally:
+        _stop(proc)
+    # a configured proxy is believed: each forwarded client has its own bucket
+    proc, base = _serve(tmp_path, ESGQA_TRUSTED_PROXIES="127.0.0.1", **limits)
+    try:
+        assert _served_with_rotating_xff(base, 12) == 12
+    finally:
+        _stop(proc)
