@@ -69,3 +69,21 @@ def check_history(history: Sequence[Turn], max_chars: int, max_turns: int, max_t
     if total > max_total:
         raise HistoryTooLarge(f"The history has {total} characters in all; the limit is {max_total}.")
     return turns
+
+
+def fit_history(history: Sequence[Turn], max_chars: int, max_turns: int, max_total: int) -> list[Turn]:
+    """The history cleaned and cut to the limits instead of refused (for adapters that build it
+    themselves, e.g. a Slack thread): each field cut to `max_chars`, then the newest turns that fit."""
+    kept: list[Turn] = []
+    total = 0
+    for turn in reversed(list(history)[-max_turns:] if max_turns > 0 else []):
+        turn = clean_turn(turn)
+        turn = Turn(question=turn.question[:max_chars],
+                    answer=None if turn.answer is None else turn.answer[:max_chars],
+                    resolved_question=None if turn.resolved_question is None else turn.resolved_question[:max_chars])
+        size = len(turn.question) + len(turn.answer or "") + len(turn.resolved_question or "")
+        if total + size > max_total:
+            break
+        kept.append(turn)
+        total += size
+    return kept[::-1]

@@ -20,7 +20,7 @@ from qa.conversation import resolve
 from qa.embedding import Embedder, SentenceTransformerEmbedder
 from qa.errors import BadQuestion, QAError, QuestionTooLong, UnknownReport
 from qa.ingest import read_source_text
-from qa.inputs import check_history, clean_text
+from qa.inputs import clean_text, fit_history
 from qa.models import Answer, Filters, Hit, ReportInfo, SearchMode, Turn
 from qa.reports import ReportRegistry
 from qa.retrieval import QueryScores, Retriever
@@ -211,8 +211,8 @@ class QAService:
         t0 = time.perf_counter()
         question = self.validate(question)
         top_k = max(1, min(int(top_k), 20))
-        turns = check_history(history or [], self.settings.max_question_chars, self.settings.history_max_turns,
-                              self.settings.history_max_chars)
+        turns = fit_history(history or [], self.settings.max_question_chars, self.settings.history_max_turns,
+                           self.settings.history_max_chars)
         resolved = resolve(question, turns[-_MAX_HISTORY:])
         info = analyse(resolved, self.composer.ignore_words)
         t1 = time.perf_counter()

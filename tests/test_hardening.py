@@ -225,3 +225,16 @@ def test_finding5_forwarded_for_does_not_dodge_the_rate_limit(tmp_path: Path) ->
         assert _served_with_rotating_xff(base, 12) == 12
     finally:
         _stop(proc)
+
+
+def test_service_history_is_cleaned_and_fitted_not_refused() -> None:
+    """QAService (every adapter, e.g. a long Slack thread) cuts the history to the limits: the newest
+    turns that fit, each field at most the question limit, all of it cleaned."""
+    from qa.inputs import fit_history
+
+    turns = [Turn(question=f"q{i} \ud800", answer="a" * 5000, resolved_question=None) for i in range(30)]
+    fitted = fit_history(turns, max_chars=1000, max_turns=20, max_total=8000)
+    assert fitted and fitted[-1].question == "q29 \ufffd"
+    assert all(len(t.answer or "") <= 1000 for t in fitted)
+    assert sum(len(t.question) + len(t.answer or "") for t in fitted) <= 8000
+    assert fit_history([], 1000, 20, 8000) == []
