@@ -37,7 +37,9 @@ class Settings(BaseSettings):
     # answering
     ranker: Literal["learned", "rules"] = "learned"  # `rules`: the hand-set baseline ranker
     abstain_threshold: float | None = None  # None: the threshold fitted on the dev split
-    max_question_chars: int = 1000
+    max_question_chars: int = 1000  # also each history field, feedback text and search query
+    history_max_turns: int = 20
+    history_max_chars: int = 8000  # all history fields together
     default_top_k: int = 5
 
     # HTTP service
@@ -48,6 +50,9 @@ class Settings(BaseSettings):
     cors_origins: str = ""  # comma-separated widget origins
     rate_limit_per_minute: int = 600
     rate_limit_burst: int = 60
+    # comma-separated proxy addresses/networks whose X-Forwarded-For / X-Forwarded-Proto are believed
+    # (the client address for rate limits and logs); empty: never (a client could pick its own address)
+    trusted_proxies: str = ""
     max_body_bytes: int = 64 * 1024
     feedback_path: Path = REPO_ROOT / "var" / "feedback.jsonl"
     feedback_max_bytes: int = 5 * 1024 * 1024
@@ -73,6 +78,10 @@ class Settings(BaseSettings):
     @property
     def api_key_set(self) -> frozenset[str]:
         return frozenset(k.strip() for k in self.api_keys.split(",") if k.strip())
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
 
     @property
     def cors_origin_list(self) -> list[str]:

@@ -20,6 +20,7 @@ from qa.conversation import resolve
 from qa.embedding import Embedder, SentenceTransformerEmbedder
 from qa.errors import BadQuestion, QAError, QuestionTooLong, UnknownReport
 from qa.ingest import read_source_text
+from qa.inputs import clean_text, fit_history
 from qa.models import Answer, Filters, Hit, ReportInfo, SearchMode, Turn
 from qa.reports import ReportRegistry
 from qa.retrieval import QueryScores, Retriever
@@ -103,13 +104,15 @@ class QAService:
         return counts
 
     def validate(self, question: str) -> str:
-        if not isinstance(question, str) or not question.strip():
+        if isinstance(question, str):
+            question = clean_text(question)  # the input policy (qa.inputs): surrogates, NUL, controls
+        if not isinstance(question, str) or not question:
             raise BadQuestion("The question is empty. Ask something like 'What were Scope 2 emissions in 2021?'.")
         if len(question) > self.settings.max_question_chars:
             raise QuestionTooLong(
                 f"The question is {len(question)} characters long; the limit is {self.settings.max_question_chars}."
             )
-        return question.strip()
+        return question
 
     def _with_every_report(self, hits: list[Hit], scores: QueryScores, filters: Filters | None) -> list[Hit]:
         """Add each other report's best passages, so a figure both reports give is always considered."""
@@ -208,7 +211,9 @@ class QAService:
         t0 = time.perf_counter()
         question = self.validate(question)
         top_k = max(1, min(int(top_k), 20))
-        resolved = resolve(question, (history or [])[-_MAX_HISTORY:])
+        turns = fit_history(history or [], self.settings.max_question_chars, self.settings.history_max_turns,
+                           self.settings.history_max_chars)
+        resolved = resolve(question, turns[-_MAX_HISTORY:])
         info = analyse(resolved, self.composer.ignore_words)
         t1 = time.perf_counter()
         qvec = self.retriever.embed_query(resolved)

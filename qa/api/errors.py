@@ -106,14 +106,19 @@ async def _api_error(request: Request, exc: Exception) -> Response:
     return error_response(exc.status, exc.code, exc.message, headers=exc.headers)
 
 
+def _short(text: str, limit: int = 80) -> str:
+    """A client-chosen string (path, method) quoted in a message: capped, never echoed whole."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     detail = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
     if exc.status_code == 404 and detail == "Not Found":
-        detail = f"No route {request.method} {request.url.path}. See /docs for the API."
+        detail = f"No route {_short(request.method, 16)} {_short(request.url.path)}. See /docs for the API."
     elif exc.status_code == 405:
-        detail = f"Method {request.method} is not allowed on {request.url.path}."
+        detail = f"Method {_short(request.method, 16)} is not allowed on {_short(request.url.path)}."
     return error_response(exc.status_code, code, detail, headers=getattr(exc, "headers", None))
 
 

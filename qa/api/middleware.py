@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .context import reset_request_id, set_request_id
 from .errors import GENERIC_500, error_bytes, error_payload
+from .logs import truncate
 from .metrics import Metrics
 from .ratelimit import RateLimiter
 
@@ -47,6 +48,20 @@ def route_label(scope: Scope, known_paths: Collection[str]) -> str:
     if isinstance(path, str):
         return path
     return scope["path"] if scope.get("path") in known_paths else "<unmatched>"
+
+
+METHODS = frozenset({"GET", "POST", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"})
+STATUSES = frozenset({200, 202, 204, 304, 400, 401, 403, 404, 405, 406, 409, 413, 415, 422, 429, 500, 503})
+
+
+def method_label(method: object) -> str:
+    """The HTTP method for metrics and logs, from a closed set (any other string: "other")."""
+    return method if isinstance(method, str) and method in METHODS else "other"
+
+
+def status_label(status: int) -> str:
+    """The status code when it is one the service answers with, else its class ("5xx")."""
+    return str(status) if status in STATUSES else f"{max(1, min(5, status // 100))}xx"
 
 
 class RequestContextMiddleware:
@@ -88,11 +103,12 @@ class RequestContextMiddleware:
             elapsed = time.perf_counter() - t0
             self.metrics.in_flight.dec()
             route = route_label(scope, self.known_paths)
-            method = str(scope.get("method", ""))
-            self.metrics.requests.labels(route=route, method=method, status=str(status)).inc()
+            method = method_label(scope.get("method"))
+            self.metrics.requests.labels(route=route, method=method, status=status_label(status)).inc()
             self.metrics.latency.labels(route=route).observe(elapsed)
             level = logging.INFO if str(scope.get("path", "")).startswith(PROTECTED_PREFIX) else logging.DEBUG
-            access_logger.log(level, "%s %s %d %.1fms", method, scope.get("path"), status, elapsed * 1000)
+            access_logger.log(level, "%s %s %d %.1fms", method, truncate(str(scope.get("path", ""))), status,
+                              elapsed * 1000)
             reset_request_id(token)
 
 

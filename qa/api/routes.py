@@ -12,8 +12,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from qa.companies import CompanyDirectory
-from qa.errors import QuestionTooLong, UnknownReport
+from qa.errors import UnknownReport
 from qa.feedback import FeedbackEntry
+from qa.inputs import check_history, check_length
 from qa.models import Answer, Citation, Filters, Hit, ReportInfo
 
 from .errors import APIError, error_response
@@ -54,11 +55,6 @@ def _json(model: Any, status: int = 200) -> Response:
     return Response(model.model_dump_json(), status_code=status, media_type="application/json")
 
 
-def _check_length(text: str, limit: int, what: str) -> None:
-    if len(text) > limit:
-        raise QuestionTooLong(f"The {what} has {len(text)} characters; the limit is {limit}. Shorten it.")
-
-
 def _filters(api: ApiFilters | None, service: ServiceLike) -> Filters | None:
     if api is None or (not api.report_ids and not api.years and not api.companies):
         return None
@@ -89,13 +85,16 @@ def _accepts_mode(service: ServiceLike) -> bool:
     responses=_errors(401, 404, 413, 422, 429, 503),
 )
 async def ask(body: AskRequest, rt: Runtime) -> Response:
-    _check_length(body.question, rt.settings.max_question_chars, "question")
+    settings = rt.settings
+    check_length(body.question, settings.max_question_chars, "question")
+    history = check_history(body.history, settings.max_question_chars, settings.history_max_turns,
+                            settings.history_max_chars)
     service = rt.holder.get()  # this request keeps this service even if a reload swaps it
     filters = _filters(body.filters, service)
     top_k = body.top_k or rt.settings.default_top_k
     logger.info("ask question=%r top_k=%d filters=%s history=%d", truncate(body.question), top_k,
-                filters.model_dump(exclude_defaults=True) if filters else None, len(body.history))
-    kwargs: dict[str, Any] = {"history": body.history or None, "filters": filters, "top_k": top_k}
+                filters.model_dump(exclude_defaults=True) if filters else None, len(history))
+    kwargs: dict[str, Any] = {"history": history or None, "filters": filters, "top_k": top_k}
     if body.mode != "hybrid" and _accepts_mode(service):
         kwargs["mode"] = body.mode
     answer: Answer = await rt.run(partial(service.ask, body.question, **kwargs))
@@ -129,7 +128,7 @@ def _citation(hit: Hit, reports: dict[str, ReportInfo]) -> Citation:
     responses=_errors(401, 404, 413, 422, 429, 503),
 )
 async def search(body: SearchRequest, rt: Runtime) -> Response:
-    _check_length(body.query, rt.settings.max_question_chars, "query")
+    check_length(body.query, rt.settings.max_question_chars, "query")
     service = rt.holder.get()
     filters = _filters(body.filters, service)
     logger.info("search query=%r k=%d mode=%s", truncate(body.query), body.k, body.mode)
@@ -200,12 +199,12 @@ async def admin_reload(request: Request, rt: Runtime) -> Response:
                                 seconds=round(result.seconds, 3)))
 
 
-@probes.get("/healthz", response_model=Health, summary="The process is alive")
+@probes.api_route("/healthz", methods=["GET", "HEAD"], response_model=Health, summary="The process is alive")
 async def healthz() -> Health:
     return Health()
 
 
-@probes.get("/readyz", response_model=Ready, summary="A service is loaded and answering",
+@probes.api_route("/readyz", methods=["GET", "HEAD"], response_model=Ready, summary="A service is loaded and answering",
             responses=_errors(503))
 async def readyz(rt: Runtime) -> Response:
     holder = rt.holder

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
+from qa.inputs import clean_text
 from qa.models import ChunkKind, Citation, SearchMode, Turn
 
 Year = Annotated[int, Field(ge=1900, le=2200)]
@@ -14,9 +15,8 @@ CompanyName = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 def _clean(value: str) -> str:
-    """Strips, and replaces characters that cannot be encoded (lone surrogates) or NULs."""
-    value = value.encode("utf-8", "replace").decode("utf-8").replace("\x00", " ")
-    return value.strip()
+    """The input policy's cleaning (qa.inputs): surrogates, NUL and controls out, ends stripped."""
+    return clean_text(value)
 
 
 class ApiFilters(BaseModel):
@@ -34,7 +34,11 @@ class AskRequest(BaseModel):
         description="The question (1 to 1,000 characters after trimming; longer gives 413).",
         examples=["What were total GHG emissions in 2020?"],
     )
-    history: list[Turn] = Field(default_factory=list, max_length=20, description="Earlier turns, oldest first.")
+    history: list[Turn] = Field(
+        default_factory=list,
+        description="Earlier turns, oldest first: at most 20 turns (ESGQA_HISTORY_MAX_TURNS), each field at most "
+        "the question limit, 8,000 characters in all (ESGQA_HISTORY_MAX_CHARS); more gives 413.",
+    )
     filters: ApiFilters | None = None
     top_k: int | None = Field(default=None, ge=1, le=20, description="Quotes to return (1..20).")
     mode: SearchMode = "hybrid"
@@ -95,10 +99,22 @@ class FeedbackRequest(BaseModel):
     comment: str | None = Field(default=None, max_length=2000)
     source: Literal["api", "widget"] = "api"
 
-    @field_validator("question", "answer_id", "comment")
+    @field_validator("question", "answer_id", mode="before")
     @classmethod
-    def _text(cls, value: str | None) -> str | None:
-        return None if value is None else _clean(value)
+    def _text(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value  # pydantic's own type error
+        value = _clean(value)
+        if not value:
+            raise ValueError("is empty (after removing whitespace and control characters)")
+        return value
+
+    @field_validator("comment", mode="before")
+    @classmethod
+    def _comment(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        return _clean(value) or None
 
 
 class Accepted(BaseModel):

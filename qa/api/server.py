@@ -88,7 +88,9 @@ def serve(settings: Settings, host: str, port: int, workers: int = 1, app: str =
         log_config=log_config(settings),
         log_level=settings.log_level.lower(),
         access_log=False,  # the app logs each request with its request id
-        proxy_headers=True,
+        # X-Forwarded-For only from ESGQA_TRUSTED_PROXIES; with none, never (uvicorn would trust 127.0.0.1)
+        proxy_headers=bool(settings.trusted_proxy_list),
+        forwarded_allow_ips=settings.trusted_proxy_list or None,
         timeout_graceful_shutdown=30,
         timeout_keep_alive=10,
     )

@@ -22,7 +22,21 @@
   if (list(conf.companies).length) filters.companies = list(conf.companies);
   const TIMEOUT_MS = 45000;
   const MAX_TURNS = 6;
+  const MAX_HISTORY_CHARS = 8000; // the server's ESGQA_HISTORY_MAX_CHARS default; more is a 413
   let history = [];
+
+  // The newest turns whose text fits the server's history limits.
+  function recentHistory() {
+    const out = [];
+    let total = 0;
+    for (const turn of history.slice(-MAX_TURNS).reverse()) {
+      const size = turn.question.length + (turn.answer || "").length + (turn.resolved_question || "").length;
+      if (total + size > MAX_HISTORY_CHARS) break;
+      out.unshift(turn);
+      total += size;
+    }
+    return out;
+  }
   let busy = false;
 
   // DOM helper: text only, never HTML.
@@ -254,7 +268,7 @@
     const mine = say("esgqa-user", question);
     const pending = say("esgqa-bot esgqa-loading", "Searching the reports\u2026");
     log.scrollTop = mine.offsetTop;
-    const body = { question, history: history.slice(-MAX_TURNS) };
+    const body = { question, history: recentHistory() };
     if (Object.keys(filters).length) body.filters = filters;
     let reply;
     try {
