@@ -101,8 +101,8 @@ class Composer:
             c.score = float(s)
         if lift_footnotes:
             # a footnote that explains the question's words its mark follows ("base year⁷" → "⁷ Base year:
-            # 2021") goes just above the unit that cites it, never above a better unit; with the rule
-            # ranker every cited footnote does
+            # 2021") goes just above the unit that cites it (found by its coverage among the top three);
+            # with the rule ranker every cited footnote does. No ceiling: it may pass a better unit.
             rules = isinstance(self.ranker, RuleRanker)
             units = sorted((c for c in cands if c.origin != "footnote"), key=lambda c: -c.score)
             for c in cands:
