@@ -7,8 +7,9 @@ Surfaces:
   thread; follow-ups in that thread carry the thread's earlier questions and answers as history.
 - Buttons: Helpful / Not helpful (feedback store) and Share in channel.
 
-Bolt verifies every request's signature (v0, refusing timestamps older than 5 minutes) before any
-listener runs, and acknowledges before the answering starts (listeners run on a small thread pool).
+The router verifies every request's signature on the raw body (v0, refusing timestamps outside 5
+minutes), refuses malformed bodies and replays before bolt parses anything (`qa.slack.verify`);
+bolt verifies again, and acknowledges before the answering starts (listeners run on a small pool).
 Nothing here calls Slack at start-up: authorization is a local function; the bot's own user id
 comes from settings or, once, from `auth.test` on the first request.
 """
@@ -43,6 +44,7 @@ from qa.slack.render import (
     parse_button_value,
     render_answer_blocks,
 )
+from qa.slack.verify import ReplayGuard
 
 logger = logging.getLogger(__name__)
 
@@ -161,6 +163,7 @@ class SlackBot:
         self.seen_events = SeenIds()
         self.seen_messages = SeenIds()
         self.seen_votes = SeenIds()
+        self.seen_requests = ReplayGuard()  # signed (timestamp, signature) pairs: replays
         self.identity = BotIdentity(settings.slack_bot_token, settings.slack_bot_user_id)
         self.listener_pool = TrackedExecutor(max_workers=8, thread_name_prefix="esgqa-slack-ack")
         self.answer_pool = TrackedExecutor(max_workers=workers, thread_name_prefix="esgqa-slack-answer")
