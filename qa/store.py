@@ -244,9 +244,9 @@ class IndexBuilder:
             idx.add(chunk_vecs)
         faiss.write_index(idx, str(tmp / "chunks.faiss"))
         BM25Index().build([bm25_text(c) for c in chunks]).save(tmp / "bm25")
-        files = {
-            str(p.relative_to(tmp)): _sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()
-        }
+        written = [p for p in sorted(tmp.rglob("*")) if p.is_file()]
+        files = {str(p.relative_to(tmp)): _sha256(p) for p in written}
+        sizes = {str(p.relative_to(tmp)): p.stat().st_size for p in written}
         manifest = {
             "format": FORMAT_VERSION,
             "build_id": build_id,
@@ -266,6 +266,7 @@ class IndexBuilder:
             "chunk_count": len(chunks),
             "unit_count": len(units),
             "files": files,
+            "sizes": sizes,
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
 
@@ -336,6 +337,39 @@ def check_manifest(
         raise StaleIndex("The index is stale: " + "; ".join(problems) + f". {_RUN_HINT}")
 
 
+_REQUIRED_FILES = ("chunks.jsonl", "units.jsonl", "chunk_vectors.npy", "unit_vectors.npy", "chunks.faiss")
+
+
+def verify_build(path: Path) -> dict[str, Any]:
+    """The build's manifest, after checking every file it lists (size, then sha256) and that it lists
+    every file the loader reads. Nothing is opened or memory-mapped before this passes, so a truncated
+    or altered file is a `CorruptIndex`, never a crash on a mapped page."""
+    build = path.name
+    try:
+        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        log.error("index build %s: manifest %s unreadable: %s", build, path / "manifest.json", exc)
+        raise CorruptIndex(f"The manifest of index build {build} is unreadable. {_RUN_HINT}") from exc
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    sizes = manifest.get("sizes", {}) if isinstance(manifest, dict) else {}
+    if not isinstance(files, dict) or not isinstance(sizes, dict) or not all(n in files for n in _REQUIRED_FILES):
+        log.error("index build %s: manifest %s is malformed", build, path / "manifest.json")
+        raise CorruptIndex(f"The manifest of index build {build} is malformed. {_RUN_HINT}")
+    for name, digest in files.items():
+        f = path / name
+        if not f.is_file():
+            log.error("index build %s: file %s is missing", build, f)
+            raise CorruptIndex(f"The index file {name} is missing from build {build}. {_RUN_HINT}")
+        size = f.stat().st_size
+        if name in sizes and sizes[name] != size:
+            log.error("index build %s: file %s has %d bytes, the manifest says %s", build, f, size, sizes[name])
+            raise CorruptIndex(f"The index file {name} of build {build} is corrupt (size mismatch). {_RUN_HINT}")
+        if _sha256(f) != digest:
+            log.error("index build %s: file %s fails its sha256 check", build, f)
+            raise CorruptIndex(f"The index file {name} of build {build} is corrupt (checksum mismatch). {_RUN_HINT}")
+    return manifest
+
+
 def load_index(
     settings: Settings,
     reports: list[ReportInfo] | None,
@@ -346,18 +380,7 @@ def load_index(
     import faiss
 
     path = build_dir or current_build_dir(settings.index_dir)
-    try:
-        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise CorruptIndex(f"The index manifest in {path} is unreadable ({exc}). {_RUN_HINT}") from exc
-    if not isinstance(manifest, dict) or "files" not in manifest:
-        raise CorruptIndex(f"The index manifest in {path} is malformed. {_RUN_HINT}")
-    for name, digest in manifest["files"].items():
-        f = path / name
-        if not f.is_file():
-            raise CorruptIndex(f"The index file {name} is missing from {path}. {_RUN_HINT}")
-        if _sha256(f) != digest:
-            raise CorruptIndex(f"The index file {name} in {path} is corrupt (checksum mismatch). {_RUN_HINT}")
+    manifest = verify_build(path)
     if reports is not None:
         check_manifest(manifest, settings, reports, model_fingerprint)
     try:

@@ -265,3 +265,60 @@ def test_cli_index_if_stale_is_up_to_date_on_the_second_run(tmp_path: Path) -> N
     (s.seeds_dir / "alpha-2021.txt").write_text(REPORT_A + "\nMore.\n", encoding="utf-8")
     res = runner.invoke(app, ["index", "--if-stale", "--quiet"], env=env)
     assert res.exit_code == 2 and "has changed" in res.stderr and "Traceback" not in res.output
+
+
+# ---------------------------------------------------------------- bad files on disk (issue 15, finding 7)
+
+
+def _truncate(f: Path, keep: float = 0.5) -> None:
+    data = f.read_bytes()
+    f.write_bytes(data[: int(len(data) * keep)])
+
+
+def test_truncated_vectors_are_corrupt_before_anything_is_mapped(one_report: tuple[Settings, ReportRegistry]) -> None:
+    s, reg = one_report
+    summary = _builder(s).build(reg)
+    manifest = json.loads((summary.path / "manifest.json").read_text())
+    assert manifest["sizes"]["unit_vectors.npy"] == (summary.path / "unit_vectors.npy").stat().st_size
+    _truncate(summary.path / "unit_vectors.npy")
+    with pytest.raises(CorruptIndex, match=r"unit_vectors.npy.*corrupt \(size mismatch\).*esgqa index"):
+        load_index(s, reg.reports, "hashing-384")
+    # same size, other bytes: the checksum catches it
+    f = summary.path / "chunk_vectors.npy"
+    data = bytearray(f.read_bytes())
+    data[-1] ^= 0xFF
+    f.write_bytes(bytes(data))
+    manifest["sizes"].pop("unit_vectors.npy")
+    manifest["files"]["unit_vectors.npy"] = qa.store._sha256(summary.path / "unit_vectors.npy")
+    (summary.path / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(CorruptIndex, match=r"chunk_vectors.npy.*checksum mismatch"):
+        load_index(s, reg.reports, "hashing-384")
+    # a manifest that leaves out a file the loader reads is refused too (it would go unverified)
+    manifest["files"].pop("chunk_vectors.npy")
+    (summary.path / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(CorruptIndex, match="malformed"):
+        load_index(s, reg.reports, "hashing-384")
+
+
+def test_reload_refuses_a_corrupt_build_and_the_previous_keeps_answering(
+    one_report: tuple[Settings, ReportRegistry],
+) -> None:
+    from qa.api.holder import ReloadFailed, ServiceHolder
+
+    s, reg = one_report
+    emb = HashingEmbedder()
+    first = _builder(s, emb).build(reg)
+    holder = ServiceHolder(s, lambda st: load_index(st, reg.reports, emb.fingerprint))
+    assert holder.load().build_id == first.build_id
+    second = _builder(s, emb).build(reg)
+    assert second.build_id != first.build_id
+    _truncate(second.path / "unit_vectors.npy", keep=0.3)
+    with pytest.raises(ReloadFailed) as exc:
+        holder.load()
+    assert "CorruptIndex" in exc.value.reason and "unit_vectors.npy" in exc.value.reason
+    assert exc.value.still_serving == first.build_id and holder.build_id == first.build_id
+    assert holder.state == "ready" and holder.last_reload_error
+    served = holder.get()
+    assert isinstance(served, qa.store.LoadedIndex)
+    hits = Retriever(served, emb, s).search("ISO14001 certification", k=1, mode="hybrid")
+    assert "ISO14001" in hits[0].chunk.text
