@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     index_type: Literal["flat", "hnsw"] = "flat"
     embed_batch_size: int = 64
     mmap_index: bool = True
+    # CURRENT names a corrupt build: load the newest intact, up-to-date build instead (logged). The
+    # server sets it for its first load only; a reload while serving refuses and keeps the old build.
+    index_fallback: bool = False
     fusion: Literal["rrf", "weighted"] = "weighted"
     dense_weight: float = 0.3  # chosen on the dev split (bench: README, closing note)
     rrf_k: int = 60

@@ -370,6 +370,35 @@ def verify_build(path: Path) -> dict[str, Any]:
     return manifest
 
 
+def build_dirs(index_dir: Path) -> list[Path]:
+    """Finished build directories, oldest first (by mtime, then id)."""
+    builds = index_dir / "builds"
+    if not builds.is_dir():
+        return []
+    return sorted(
+        (d for d in builds.iterdir() if d.is_dir() and not d.name.startswith(".")),
+        key=lambda d: (d.stat().st_mtime, d.name),
+    )
+
+
+def _newest_usable_build(
+    settings: Settings, reports: list[ReportInfo] | None, model_fingerprint: str | None, exclude: str
+) -> tuple[Path, dict[str, Any]] | None:
+    """The newest build other than `exclude` whose files are intact and that is not stale."""
+    for d in reversed(build_dirs(settings.index_dir)):
+        if d.name == exclude:
+            continue
+        try:
+            manifest = verify_build(d)
+            if reports is not None:
+                check_manifest(manifest, settings, reports, model_fingerprint)
+        except (CorruptIndex, StaleIndex) as exc:
+            log.info("index build %s is not usable as a fallback: %s", d.name, exc)
+            continue
+        return d, manifest
+    return None
+
+
 def load_index(
     settings: Settings,
     reports: list[ReportInfo] | None,
@@ -380,9 +409,19 @@ def load_index(
     import faiss
 
     path = build_dir or current_build_dir(settings.index_dir)
-    manifest = verify_build(path)
-    if reports is not None:
-        check_manifest(manifest, settings, reports, model_fingerprint)
+    try:
+        manifest = verify_build(path)
+        if reports is not None:
+            check_manifest(manifest, settings, reports, model_fingerprint)
+    except CorruptIndex:
+        if build_dir is not None or not settings.index_fallback:
+            raise
+        found = _newest_usable_build(settings, reports, model_fingerprint, exclude=path.name)
+        if found is None:
+            raise
+        log.warning("index build %s named by CURRENT is corrupt; loading the newest intact build %s instead",
+                    path.name, found[0].name)
+        path, manifest = found
     try:
         chunks = [Chunk.model_validate_json(line) for line in (path / "chunks.jsonl").read_text("utf-8").splitlines()]
         units: list[Unit] = []

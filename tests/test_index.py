@@ -322,3 +322,37 @@ def test_reload_refuses_a_corrupt_build_and_the_previous_keeps_answering(
     assert isinstance(served, qa.store.LoadedIndex)
     hits = Retriever(served, emb, s).search("ISO14001 certification", k=1, mode="hybrid")
     assert "ISO14001" in hits[0].chunk.text
+
+
+def test_start_up_falls_back_to_the_newest_intact_build(
+    one_report: tuple[Settings, ReportRegistry], caplog: pytest.LogCaptureFixture
+) -> None:
+    import os
+
+    from qa.api.holder import ServiceHolder
+
+    s, reg = one_report
+    emb = HashingEmbedder()
+    oldest = _builder(s, emb).build(reg)
+    middle = _builder(s, emb).build(reg)
+    live = _builder(s, emb).build(reg)
+    for i, b in enumerate((oldest, middle, live)):  # distinct ages, whatever the clock's resolution
+        os.utime(b.path, (1_000_000 + i, 1_000_000 + i))
+    _truncate(live.path / "chunks.faiss")
+    # plain loading (and a reload while serving) refuses; the start-up load falls back, and says so
+    with pytest.raises(CorruptIndex):
+        load_index(s, reg.reports, emb.fingerprint)
+    fallback = s.model_copy(update={"index_fallback": True})
+    with caplog.at_level("WARNING", logger="qa.store"):
+        assert load_index(fallback, reg.reports, emb.fingerprint).build_id == middle.build_id
+    assert live.build_id in caplog.text and middle.build_id in caplog.text
+    _truncate(middle.path / "units.jsonl")
+    assert load_index(fallback, reg.reports, emb.fingerprint).build_id == oldest.build_id
+    # the server's first load uses the fallback; CURRENT is left as it is
+    holder = ServiceHolder(s, lambda st: load_index(st, reg.reports, emb.fingerprint))
+    assert holder.load().build_id == oldest.build_id and holder.state == "ready"
+    assert (s.index_dir / "CURRENT").read_text().strip() == live.build_id
+    # a stale build is no fallback; with no usable build left the start-up refuses cleanly
+    reg2 = _add(s, "beta-2023", REPORT_B, 2023, [2021, 2022, 2023])
+    with pytest.raises(CorruptIndex):
+        load_index(fallback, reg2.reports, emb.fingerprint)

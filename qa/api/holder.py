@@ -126,7 +126,11 @@ class ServiceHolder:
             previous = self.build_id
             started = time.perf_counter()
             try:
-                service = self._loader(self.settings)
+                # nothing serving yet (start-up): a corrupt live build falls back to the newest intact one
+                settings = self.settings
+                if self._service is None:
+                    settings = settings.model_copy(update={"index_fallback": True})
+                service = self._loader(settings)
             except Exception as exc:  # any failure: keep serving the old service
                 reason = describe(exc)
                 logger.error("service load failed (still serving %s): %s", previous or "nothing", reason)
