@@ -137,7 +137,7 @@ class IndexBuilder:
         by_id = {r.id: r for r in reports}
         chunk_texts = [chunk_embed_text(c, by_id[c.report_id]) for c in chunks]
         unit_texts = [unit_embed_text(u, chunks[u.chunk_index]) for u in units]
-        cache = self._cache()
+        cache = self._cache({_key(t) for t in chunk_texts} | {_key(t) for t in unit_texts})
         chunk_vecs, c_new = self._embed(chunk_texts, cache, "embedding chunks")
         unit_vecs, u_new = self._embed(unit_texts, cache, "embedding units")
 
@@ -174,22 +174,26 @@ class IndexBuilder:
 
         return tqdm(items, **kw)
 
-    def _cache(self) -> dict[str, np.ndarray]:
-        """Vectors of the live build, by embed-text hash, if it was made with the same model."""
-        try:
-            current = current_build_dir(self.settings.index_dir)
-            manifest = json.loads((current / "manifest.json").read_text())
-            if manifest.get("model_fingerprint") != self.embedder.fingerprint:
-                return {}
-            keys = json.loads((current / "embed_keys.json").read_text())
-            out: dict[str, np.ndarray] = {}
-            for name, vec_file in (("chunks", "chunk_vectors.npy"), ("units", "unit_vectors.npy")):
-                vecs = np.load(current / vec_file)
-                for k, v in zip(keys[name], vecs, strict=True):
-                    out[k] = v
-            return out
-        except (IndexNotFound, OSError, ValueError, KeyError):
-            return {}
+    def _cache(self, needed: set[str]) -> dict[str, np.ndarray]:
+        """Vectors for `needed` embed-text hashes from every intact build made with the same model,
+        newest first (a corrupt live build does not cost a full re-embedding)."""
+        out: dict[str, np.ndarray] = {}
+        for build in reversed(build_dirs(self.settings.index_dir)):
+            if len(out) == len(needed):
+                break
+            try:
+                manifest = verify_build(build)
+                if manifest.get("model_fingerprint") != self.embedder.fingerprint:
+                    continue
+                keys = json.loads((build / "embed_keys.json").read_text())
+                for name, vec_file in (("chunks", "chunk_vectors.npy"), ("units", "unit_vectors.npy")):
+                    vecs = np.load(build / vec_file)
+                    for k, v in zip(keys[name], vecs, strict=True):
+                        if k in needed and k not in out:
+                            out[k] = np.array(v)
+            except (CorruptIndex, OSError, ValueError, KeyError, TypeError) as exc:
+                log.info("index build %s: embeddings not reused (%s)", build.name, exc)
+        return out
 
     def _embed(self, texts: list[str], cache: dict[str, np.ndarray], desc: str) -> tuple[np.ndarray, int]:
         keys = [_key(t) for t in texts]
@@ -337,7 +341,7 @@ def check_manifest(
         raise StaleIndex("The index is stale: " + "; ".join(problems) + f". {_RUN_HINT}")
 
 
-_REQUIRED_FILES = ("chunks.jsonl", "units.jsonl", "chunk_vectors.npy", "unit_vectors.npy", "chunks.faiss")
+_REQUIRED_FILES = ("chunks.jsonl", "units.jsonl", "chunk_vectors.npy", "unit_vectors.npy", "embed_keys.json", "chunks.faiss")
 
 
 def verify_build(path: Path) -> dict[str, Any]:

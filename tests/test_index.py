@@ -356,3 +356,31 @@ def test_start_up_falls_back_to_the_newest_intact_build(
     reg2 = _add(s, "beta-2023", REPORT_B, 2023, [2021, 2022, 2023])
     with pytest.raises(CorruptIndex):
         load_index(fallback, reg2.reports, emb.fingerprint)
+
+
+def test_rebuild_after_a_corrupt_live_build_reuses_embeddings_from_intact_builds(
+    one_report: tuple[Settings, ReportRegistry],
+) -> None:
+    s, reg = one_report
+    emb = HashingEmbedder()
+    first = _builder(s, emb).build(reg)
+    live = _builder(s, emb).build(reg)
+    assert live.reused == live.chunks + live.units
+    _truncate(live.path / "unit_vectors.npy")
+    before = emb.calls
+    rebuilt = _builder(s, emb).build(reg)
+    assert rebuilt.reused > 0 and rebuilt.reused == first.chunks + first.units
+    assert rebuilt.embedded == 0 and emb.calls == before
+    assert load_index(s, reg.reports, emb.fingerprint).build_id == rebuilt.build_id
+
+
+def test_a_corrupt_build_lends_no_embeddings(one_report: tuple[Settings, ReportRegistry]) -> None:
+    s, reg = one_report
+    emb = HashingEmbedder()
+    only = _builder(s, emb).build(reg)
+    f = only.path / "chunk_vectors.npy"
+    data = bytearray(f.read_bytes())
+    data[-4:] = b"\x00\x00\xc0\x7f"  # a NaN in the last vector, same size
+    f.write_bytes(bytes(data))
+    rebuilt = _builder(s, emb).build(reg)
+    assert rebuilt.reused == 0 and rebuilt.embedded == only.chunks + only.units
