@@ -275,13 +275,20 @@ class IndexBuilder:
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
 
     def _prune(self, builds: Path, keep: str) -> None:
-        dirs = sorted(
-            (d for d in builds.iterdir() if d.is_dir() and not d.name.startswith(".")),
-            key=lambda d: (d.stat().st_mtime, d.name),
-        )
-        for old in dirs[:-_KEEP_BUILDS]:
-            if old.name != keep:
-                shutil.rmtree(old, ignore_errors=True)
+        """Keeps `keep` and the newest intact builds (_KEEP_BUILDS in all); corrupt builds go first."""
+        intact: list[Path] = []
+        corrupt: list[Path] = []
+        for d in reversed(build_dirs(builds.parent)):
+            if d.name == keep:
+                continue
+            try:
+                verify_build(d)
+                intact.append(d)
+            except CorruptIndex:
+                corrupt.append(d)
+        for old in (intact + corrupt)[_KEEP_BUILDS - 1 :]:
+            log.info("pruning index build %s (%s)", old.name, "corrupt" if old in corrupt else "old")
+            shutil.rmtree(old, ignore_errors=True)
         for stale_tmp in builds.glob(".build-*"):
             if time.time() - stale_tmp.stat().st_mtime > 3600:
                 shutil.rmtree(stale_tmp, ignore_errors=True)

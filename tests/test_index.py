@@ -384,3 +384,30 @@ def test_a_corrupt_build_lends_no_embeddings(one_report: tuple[Settings, ReportR
     f.write_bytes(bytes(data))
     rebuilt = _builder(s, emb).build(reg)
     assert rebuilt.reused == 0 and rebuilt.embedded == only.chunks + only.units
+
+
+def test_pruning_keeps_the_newest_intact_builds_and_drops_corrupt_ones(
+    one_report: tuple[Settings, ReportRegistry],
+) -> None:
+    import os
+
+    s, reg = one_report
+    emb = HashingEmbedder()
+
+    def builds() -> set[str]:
+        return {d.name for d in (s.index_dir / "builds").iterdir()}
+
+    old, mid, new = (_builder(s, emb).build(reg) for _ in range(3))
+    for i, b in enumerate((old, mid, new)):
+        os.utime(b.path, (1_000_000 + i, 1_000_000 + i))
+    _truncate(new.path / "chunk_vectors.npy")
+    fourth = _builder(s, emb).build(reg)
+    assert builds() == {old.build_id, mid.build_id, fourth.build_id}  # the corrupt one went, not the oldest
+    # only old intact builds left besides corrupt newer ones: the newest intact one survives
+    _truncate(fourth.path / "units.jsonl")
+    _truncate(mid.path / "unit_vectors.npy")
+    for i, name in enumerate((mid.build_id, fourth.build_id)):
+        os.utime(s.index_dir / "builds" / name, (2_000_000 + i, 2_000_000 + i))
+    fifth = _builder(s, emb).build(reg)
+    assert builds() == {old.build_id, fourth.build_id, fifth.build_id}
+    assert fifth.reused == fifth.chunks + fifth.units  # embeddings came from the intact old build
