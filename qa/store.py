@@ -310,13 +310,16 @@ def _write_atomic(path: Path, content: str) -> None:
 
 
 def current_build_dir(index_dir: Path) -> Path:
+    """The live build's directory. Errors name no paths (they reach API clients); the log has them."""
     pointer = index_dir / "CURRENT"
     if not pointer.is_file():
-        raise IndexNotFound(f"No index found in {index_dir}. {_RUN_HINT}")
+        log.error("no index: %s does not exist", pointer)
+        raise IndexNotFound(f"No index found. {_RUN_HINT}")
     build_id = pointer.read_text().strip()
     path = index_dir / "builds" / build_id
     if not build_id or not path.is_dir():
-        raise IndexNotFound(f"The index named in {pointer} ({build_id!r}) is missing. {_RUN_HINT}")
+        log.error("the build %r named in %s is missing (%s)", build_id, pointer, path)
+        raise IndexNotFound(f"The index build named by CURRENT ({build_id[:80]!r}) is missing. {_RUN_HINT}")
     return path
 
 
@@ -451,9 +454,13 @@ def load_index(
         bm25 = BM25Index.load(path / "bm25", size=len(chunks))
         report_info = [ReportInfo.model_validate(r) for r in manifest["report_info"]]
     except (OSError, ValueError, KeyError, IndexError, RuntimeError) as exc:
-        raise CorruptIndex(f"The index in {path} could not be read ({exc}). {_RUN_HINT}") from exc
+        log.error("index build %s at %s could not be read: %s", path.name, path, exc)
+        raise CorruptIndex(
+            f"The index build {path.name} could not be read ({type(exc).__name__}). {_RUN_HINT}"
+        ) from exc
     if fidx.ntotal != len(chunks) or len(unit_vecs) != len(units) or len(chunk_vecs) != len(chunks):
-        raise CorruptIndex(f"The index in {path} is inconsistent (vector and chunk counts differ). {_RUN_HINT}")
+        log.error("index build %s at %s: vector and chunk counts differ", path.name, path)
+        raise CorruptIndex(f"The index build {path.name} is inconsistent (vector and chunk counts differ). {_RUN_HINT}")
     by_chunk: list[list[int]] = [[] for _ in chunks]
     for i, u in enumerate(units):
         by_chunk[u.chunk_index].append(i)

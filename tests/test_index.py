@@ -411,3 +411,63 @@ def test_pruning_keeps_the_newest_intact_builds_and_drops_corrupt_ones(
     fifth = _builder(s, emb).build(reg)
     assert builds() == {old.build_id, fourth.build_id, fifth.build_id}
     assert fifth.reused == fifth.chunks + fifth.units  # embeddings came from the intact old build
+
+
+def test_public_index_errors_name_no_paths(
+    one_report: tuple[Settings, ReportRegistry], caplog: pytest.LogCaptureFixture
+) -> None:
+    s, reg = one_report
+    secret = str(s.root)  # an absolute path: in the log, never in a message a client sees
+    messages: list[str] = []
+
+    def refused(exc_type: type[Exception], settings: Settings = s, reports: list | None = None) -> None:  # type: ignore[type-arg]
+        with pytest.raises(exc_type) as exc:
+            load_index(settings, reg.reports if reports is None else reports, "hashing-384")
+        messages.append(str(exc.value))
+
+    with caplog.at_level("ERROR", logger="qa.store"):
+        refused(IndexNotFound)
+        summary = _builder(s).build(reg)
+        refused(StaleIndex, reports=[])
+        current = (s.index_dir / "CURRENT").read_text()
+        (s.index_dir / "CURRENT").write_text("gone\n")
+        refused(IndexNotFound)
+        (s.index_dir / "CURRENT").write_text(current)
+        manifest_text = (summary.path / "manifest.json").read_text()
+        _truncate(summary.path / "chunks.faiss")
+        refused(CorruptIndex)
+        manifest = json.loads(manifest_text)  # checksums that match a truncated FAISS file: unreadable
+        manifest["files"]["chunks.faiss"] = qa.store._sha256(summary.path / "chunks.faiss")
+        manifest["sizes"].pop("chunks.faiss")
+        (summary.path / "manifest.json").write_text(json.dumps(manifest))
+        refused(CorruptIndex)
+        (summary.path / "manifest.json").write_text("{")
+        refused(CorruptIndex)
+        (summary.path / "units.jsonl").unlink()
+        (summary.path / "manifest.json").write_text(manifest_text)
+        refused(CorruptIndex)
+    assert len(messages) == 7 and all("esgqa index" in m for m in messages)
+    for m in messages:
+        assert secret not in m and "/builds" not in m, m
+    assert secret in caplog.text  # the operator's log keeps the paths
+
+    # as served: /readyz and /v1/ask while the only build is corrupt
+    from fastapi.testclient import TestClient
+
+    from qa.api.app import create_app
+
+    app = create_app(s.model_copy(update={"feedback_path": s.root / "fb.jsonl"}),
+                     lambda st: load_index(st, reg.reports, "hashing-384"), handle_sighup=False)
+    with TestClient(app, raise_server_exceptions=False) as http:
+        for _ in range(200):
+            ready = http.get("/readyz")
+            if ready.json()["error"].get("state") != "loading":
+                break
+            import time
+
+            time.sleep(0.02)
+        assert ready.status_code == 503 and "CorruptIndex" in ready.text
+        ask = http.post("/v1/ask", json={"question": "What is the GHG total?"})
+        assert ask.status_code == 503 and "corrupt" in ask.text.lower()
+        for r in (ready, ask):
+            assert secret not in r.text and "/builds" not in r.text and "Traceback" not in r.text, r.text

@@ -8,6 +8,7 @@ old service is freed when its last request finishes.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -70,9 +71,15 @@ def build_id_of(service: Any) -> str:
     return str(getattr(service, "build_id", "") or "unknown")
 
 
+# an absolute path (two or more segments) not inside a word or URL: replaced in public reasons
+_PATH = re.compile(r"(?<![\w:/.])/(?:[^\s/'\"]+/)+[^\s'\"),;]*")
+
+
 def describe(exc: BaseException) -> str:
-    """A one-line reason for a failed load, safe to show to an operator."""
+    """A one-line reason for a failed load, safe to show to any client: no file paths (the log has
+    the full error)."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    text = _PATH.sub("<path>", text)
     return f"{type(exc).__name__}: {text[:500]}" if text else type(exc).__name__
 
 
@@ -133,7 +140,7 @@ class ServiceHolder:
                 service = self._loader(settings)
             except Exception as exc:  # any failure: keep serving the old service
                 reason = describe(exc)
-                logger.error("service load failed (still serving %s): %s", previous or "nothing", reason)
+                logger.error("service load failed (still serving %s): %s", previous or "nothing", exc)
                 if self._service is None:
                     self.state = "failed"
                     self.reason = f"load failed: {reason}"
