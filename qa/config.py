@@ -29,7 +29,10 @@ class Settings(BaseSettings):
     # index and retrieval
     index_type: Literal["flat", "hnsw"] = "flat"
     embed_batch_size: int = 64
-    mmap_index: bool = True
+    # Off: the verified files are read into memory (the index is a few MB), so a file truncated or
+    # rewritten under a running server cannot crash it. On: FAISS and the vectors are memory-mapped
+    # (less memory for a huge index), and a file truncated while mapped kills the process (SIGBUS).
+    mmap_index: bool = False
     # CURRENT names a corrupt build: load the newest intact, up-to-date build instead (logged). The
     # server sets it for its first load only; a reload while serving refuses and keeps the old build.
     index_fallback: bool = False

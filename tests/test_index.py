@@ -471,3 +471,20 @@ def test_public_index_errors_name_no_paths(
         assert ask.status_code == 503 and "corrupt" in ask.text.lower()
         for r in (ready, ask):
             assert secret not in r.text and "/builds" not in r.text and "Traceback" not in r.text, r.text
+
+
+def test_files_truncated_under_a_loaded_index_do_not_crash_it(one_report: tuple[Settings, ReportRegistry]) -> None:
+    """By default nothing is memory-mapped: truncating the live build's files while it serves (what
+    killed the server with SIGBUS) leaves the loaded index answering."""
+    s, reg = one_report
+    assert Settings().mmap_index is False
+    emb = HashingEmbedder()
+    summary = _builder(s, emb).build(reg)
+    idx = load_index(s, reg.reports, emb.fingerprint)
+    for name in ("chunk_vectors.npy", "unit_vectors.npy", "chunks.faiss"):
+        (summary.path / name).write_bytes(b"")
+    assert float(abs(idx.unit_vectors).sum()) > 0 and float(abs(idx.chunk_vectors).sum()) > 0
+    hits = Retriever(idx, emb, s).search("ISO14001 certification", k=1, mode="dense")
+    assert "ISO14001" in hits[0].chunk.text
+    with pytest.raises(CorruptIndex):  # and the next load refuses the build
+        load_index(s, reg.reports, emb.fingerprint)
