@@ -131,6 +131,22 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def wait_ready(proc: Any, base: str, log_path: Any, timeout: float = 60.0) -> None:
+    """Wait until a server process started by a test answers `/readyz` with 200 (its log on failure)."""
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while True:
+        assert proc.poll() is None, log_path.read_text()
+        try:
+            if httpx.get(base + "/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, "server not ready"
+        time.sleep(0.1)
+
+
 @contextlib.contextmanager
 def running_server(app: Any) -> Iterator[str]:
     """Serves `app` with uvicorn on a free loopback port in a thread; yields the base URL."""

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.api_fakes import free_port
+from tests.api_fakes import free_port, wait_ready
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,16 +40,7 @@ def start_server(tmp_path: Path) -> Iterator[object]:
         proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=log, stderr=log)
         procs.append(proc)
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, (tmp_path / f"server-{port}.log").read_text()
-            try:
-                if httpx.get(base + "/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "server not ready"
-            time.sleep(0.1)
+        wait_ready(proc, base, tmp_path / f"server-{port}.log")
         proc.log_path = tmp_path / f"server-{port}.log"  # type: ignore[attr-defined]
         return proc, base
 

@@ -165,7 +165,7 @@ def _serve(tmp_path: Path, **env_extra: str) -> tuple[Any, str]:
     import subprocess
     import sys
 
-    from tests.api_fakes import free_port
+    from tests.api_fakes import free_port, wait_ready
 
     port = free_port()
     code = ("from qa.api.server import serve; from qa.config import Settings; "
@@ -177,16 +177,8 @@ def _serve(tmp_path: Path, **env_extra: str) -> tuple[Any, str]:
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent, env=env,
                             stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        assert proc.poll() is None, (tmp_path / f"server-{port}.log").read_text()
-        try:
-            if httpx.get(base + "/readyz", timeout=2).status_code == 200:
-                return proc, base
-        except httpx.TransportError:
-            pass
-        assert time.monotonic() < deadline, "server not ready"
-        time.sleep(0.1)
+    wait_ready(proc, base, tmp_path / f"server-{port}.log")
+    return proc, base
 
 
 def _stop(proc: Any) -> None:

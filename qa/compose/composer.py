@@ -18,10 +18,9 @@ from qa.compose.generate import CandidateGenerator
 from qa.compose.question import QuestionInfo
 from qa.compose.ranker import Ranker, RuleRanker
 from qa.compose.reconcile import Reconciler
-from qa.compose.signals import TermSignals, idf_table
+from qa.compose.signals import TermSignals, chunk_tokens, idf_table
 from qa.compose.span import SpanExtractor
 from qa.compose.spanpick import SpanPicker
-from qa.lexical import tokenize
 from qa.models import Answer, Citation, Hit, Quote
 from qa.store import LoadedIndex
 
@@ -47,7 +46,7 @@ def company_vocabulary(index: LoadedIndex) -> dict[str, frozenset[str]]:
     company = {r.id: r.company for r in index.reports}
     vocab: dict[str, set[str]] = {}
     for c in index.chunks:
-        vocab.setdefault(company.get(c.report_id, ""), set()).update(tokenize(f"{c.section} {c.context} {c.text}"))
+        vocab.setdefault(company.get(c.report_id, ""), set()).update(chunk_tokens(c))
     return {k: frozenset(v) for k, v in vocab.items()}
 
 

@@ -21,11 +21,17 @@ def token_set(text: str) -> frozenset[str]:
 _NEGATIONS = frozenset({"non", "not", "no", "without", "excluding", "excl", "other"})
 
 
+def chunk_tokens(c: Chunk) -> frozenset[str]:
+    """The tokens of a chunk with its section path and table context (cached: read by the IDF table and
+    the company vocabulary at load)."""
+    return token_set(f"{c.section} {c.context} {c.text}")
+
+
 def idf_table(chunks: list[Chunk]) -> dict[str, float]:
     """Inverse document frequency of every token over the chunk texts (with their context)."""
     df: dict[str, int] = {}
     for c in chunks:
-        for t in set(tokenize(f"{c.section} {c.context} {c.text}")):
+        for t in chunk_tokens(c):
             df[t] = df.get(t, 0) + 1
     n = len(chunks) or 1
     return {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
