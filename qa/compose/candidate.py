@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from qa.compose.extract import Span, numbers
 from qa.models import Chunk, Unit
@@ -45,6 +46,7 @@ class Candidate:
         return len(self.quote_text.split())
 
 
+@lru_cache(maxsize=32768)
 def quote_text(raw: str) -> str:
     """A unit as shown: line breaks (and the blank lines of hard-wrapped text) become single spaces."""
     return re.sub(r"[ \t]*\n\s*", " ", raw).strip()

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+
+# The extractors are pure functions of a unit's text, and the same units come back question after
+# question: their results are cached (Span is frozen; callers get a fresh list).
+_CACHE = 32768
 
 _NUM = re.compile(
     r"(?<![\w.])(?:RMB|HK\$|US\$|USD|EUR|€|\$|£)?\s?"
@@ -31,6 +36,11 @@ class Span:
 
 def numbers(text: str, skip_years: bool = True) -> list[tuple[Span, str]]:
     """Figures in `text`, each with its unit (may be empty)."""
+    return list(_numbers(text, skip_years))
+
+
+@lru_cache(maxsize=_CACHE)
+def _numbers(text: str, skip_years: bool) -> tuple[tuple[Span, str], ...]:
     out: list[tuple[Span, str]] = []
     for m in _NUM.finditer(text):
         num = m.group("num")
@@ -48,19 +58,29 @@ def numbers(text: str, skip_years: bool = True) -> list[tuple[Span, str]]:
         if _MONTH_BEFORE.search(text[max(0, m.start("num") - 12) : m.start("num")]) and not unit:
             continue  # the day of a date ("March 24"), not a figure
         out.append((Span(s, e, text[s:e]), unit.lower()))
-    return out
+    return tuple(out)
 
 
 def dates(text: str) -> list[Span]:
     """Dates and years, not the year inside a code (`IWA 42:2022`, `ISO 14064-1:2018`)."""
-    return [
+    return list(_dates(text))
+
+
+@lru_cache(maxsize=_CACHE)
+def _dates(text: str) -> tuple[Span, ...]:
+    return tuple([
         Span(m.start(), m.end(), m.group(0)) for m in _DATE.finditer(text)
         if not re.search(r"\d[:/\-]$", text[max(0, m.start() - 2) : m.start()])
-    ]
+    ])
 
 
 def codes(text: str) -> list[Span]:
-    return [Span(m.start(), m.end(), m.group(0).strip()) for m in _CODE.finditer(text)]
+    return list(_codes(text))
+
+
+@lru_cache(maxsize=_CACHE)
+def _codes(text: str) -> tuple[Span, ...]:
+    return tuple(Span(m.start(), m.end(), m.group(0).strip()) for m in _CODE.finditer(text))
 
 
 _WORD = re.compile(r"\(?[A-Za-z0-9][\w’'®&./+\-]*\)?")
@@ -79,6 +99,11 @@ def _is_acronym(word: str) -> bool:
 
 
 def names(text: str, known: frozenset[str] = frozenset()) -> list[Span]:
+    return list(_names(text, known))
+
+
+@lru_cache(maxsize=_CACHE)
+def _names(text: str, known: frozenset[str]) -> tuple[Span, ...]:
     """Proper names: runs of capitalised words (with `of`, `and`… between them), a bracketed acronym and
     a version number after an acronym (`Leadership in Energy and Environmental Design (LEED) Platinum®`,
     `RCP 8.5`, `IEA STEPs`). A run needs two capitalised words or an acronym; runs whose words are all
@@ -113,7 +138,7 @@ def names(text: str, known: frozenset[str] = frozenset()) -> list[Span]:
         if (len(caps) >= 2 or any(_is_acronym(w) for w in caps)) and not content <= known:
             out.append(Span(start, start + len(span_text), span_text))
         i = j + 1
-    return out
+    return tuple(out)
 
 
 def parse_number(text: str) -> float | None:
