@@ -89,7 +89,9 @@ def add_report(
     alias: Annotated[
         list[str] | None, typer.Option("--alias", help="another name of the company (repeatable); short name is derived")
     ] = None,
-    covers: Annotated[str, typer.Option("--covers", help="years its tables cover, e.g. 2021,2022,2023")] = "",
+    covers: Annotated[
+        str, typer.Option("--covers", help="years its tables cover, e.g. 2021,2022,2023; default: read off its tables")
+    ] = "",
 ) -> None:
     """Copy a report (.txt or .pdf) into seeds/ and add it to the manifest. Run `esgqa index` next."""
     from qa.reports import ReportRegistry
@@ -99,14 +101,31 @@ def add_report(
         reg = ReportRegistry(s.manifest_path, s.root).load()
         years = [int(y) for y in covers.split(",") if y.strip()] if covers else None
         info = reg.add(
-            file, report_id=report_id, title=title, year=year, company=company, aliases=alias, years_covered=years
+            file, report_id=report_id, title=title, year=year, company=company, aliases=alias, years_covered=years,
+            derive_years=lambda doc, y: _table_years(s, report_id, doc, y),
         )
     except QAError as exc:
         _fail(exc)
     except ValueError:
         _fail(QAError("--covers takes years separated by commas, e.g. 2021,2022"))
     also = f", also called {', '.join(info.aliases)}" if info.aliases else ""
-    typer.echo(f"added {info.id} ({info.company}{also}; {info.source}); run `esgqa index` to index it")
+    derived = "" if years else " (read off its tables; --covers overrides)"
+    covered = ", ".join(map(str, info.years_covered))
+    typer.echo(f"added {info.id} ({info.company}{also}; {info.source}; covers {covered}{derived}); run `esgqa index` to index it")
+
+
+def _table_years(s: Settings, report_id: str, doc: Any, year: int) -> list[int]:
+    """The years the tables of a new report give figures for (chunked once, as the index will)."""
+    from qa.chunking.chunker import Chunker
+    from qa.models import ReportInfo
+    from qa.reports import table_years
+
+    counter = _counter(s)
+    chunker = Chunker(counter.model, counter.cl100k, s.chunk_max_tokens, s.chunk_target_tokens)
+    probe = ReportInfo(id=report_id, company="-", title="-", year=year, years_covered=[year], source="-",
+                       original_name="-", sha256="-")
+    chunks, _units = chunker.split(probe, doc)
+    return table_years(chunks, year)
 
 
 @app.command("chunks")

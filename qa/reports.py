@@ -9,17 +9,41 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from qa.companies import derive_aliases, merge_aliases
 from qa.errors import ManifestError, ReportChanged, UnknownReport
-from qa.models import ReportInfo
+from qa.models import Chunk, ReportInfo
+
+if TYPE_CHECKING:
+    from qa.ingest.document import Document
 
 log = logging.getLogger(__name__)
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+
+
+# how far back a report's tables may restate figures (a base year, a five-year series)
+TABLE_YEARS_BACK = 10
+
+
+def table_years(chunks: Iterable[Chunk], year: int) -> list[int]:
+    """The years a report's tables give figures for: the report's own year, and every year a table column
+    is for (`2021`, `FY2022`, `2019 in %`) from `year - TABLE_YEARS_BACK` to `year`; target years later
+    than the report are not figures it reports."""
+    from qa.compose.extract import column_year
+
+    found = {year}
+    for c in chunks:
+        for h in c.header or ():
+            y = column_year(h)
+            if y is not None and year - TABLE_YEARS_BACK <= int(y) <= year:
+                found.add(int(y))
+    return sorted(found)
 
 
 def sha256_file(path: Path) -> str:
@@ -98,6 +122,7 @@ class ReportRegistry:
         company: str,
         aliases: list[str] | None = None,
         years_covered: list[int] | None = None,
+        derive_years: Callable[[Document, int], list[int]] | None = None,
     ) -> ReportInfo:
         """Copy `file` into the seeds folder and record it; the manifest is replaced atomically.
 
@@ -114,7 +139,9 @@ class ReportRegistry:
             raise ManifestError(f"A report with id {report_id!r} is already in the manifest.")
         if not file.is_file():
             raise ManifestError(f"No such file: {file}")
-        load_document(file)  # raises IngestError on an unreadable file, before anything is written
+        doc = load_document(file)  # raises IngestError on an unreadable file, before anything is written
+        if not years_covered and derive_years is not None:
+            years_covered = derive_years(doc, year)
         seeds_dir = self.manifest_path.parent
         target = seeds_dir / f"{report_id}{file.suffix.lower()}"
         if target.exists():

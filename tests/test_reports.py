@@ -249,3 +249,32 @@ def test_cli_add_report_errors_exit_2_and_leave_the_manifest(
     assert "error:" in res.stderr and expected in res.stderr
     assert "Traceback" not in res.output
     assert snapshot(s) == before
+
+
+def test_cli_add_report_reads_the_covered_years_off_its_tables(tmp_path: Path) -> None:
+    """Without --covers, the years come from the report's table columns (the bundled 2022 report's
+    tables give 2020-2022), not just the report's own year."""
+    s = copy_seeds(tmp_path)
+    src = tmp_path / "again.txt"
+    shutil.copyfile(REPO / "seeds" / "xiaomi-esg-2022.txt", src)
+    res = runner.invoke(
+        app, ["add-report", str(src), "--id", "copy-2022", "--title", "Copy", "--year", "2022", "--company", "Copy Co"],
+        env=env_for(s),
+    )
+    assert res.exit_code == 0, res.output
+    assert "covers 2020, 2021, 2022 (read off its tables" in res.stdout
+    assert ReportRegistry(s.manifest_path, s.root).load().get("copy-2022").years_covered == [2020, 2021, 2022]
+
+
+def test_table_years_keeps_reported_years_only() -> None:
+    from qa.models import Chunk
+    from qa.reports import table_years
+
+    def chunk(header: list[str] | None) -> Chunk:
+        return Chunk(id="c", report_id="r", source="s", start=0, end=1, section="s", page=1, kind="table_row",
+                     text="x", header=header)
+
+    chunks = [chunk(["FY2021", "2022 in %", "2023"]), chunk(["2030 target", "2010", "2019 (base year)"]),
+              chunk(["2020-2022", "Unit"]), chunk(None)]
+    assert table_years(chunks, 2023) == [2019, 2021, 2022, 2023]  # not 2030 (a target), 2010 (too old), ranges
+    assert table_years([], 2023) == [2023]
