@@ -415,6 +415,32 @@ def test_feedback_buttons_record_to_the_feedback_store(harness: Harness) -> None
     assert lines[0]["client"] == "slack:T1:U1"  # the per-client quota's key: the Slack user
 
 
+def test_a_slack_user_over_the_feedback_quota_is_told_and_nothing_is_lost(harness: Harness, tmp_path: Path) -> None:
+    from qa.feedback import FeedbackPolicy
+
+    harness.bot.feedback = store = SqliteFeedbackStore(tmp_path / "quota.sqlite3", FeedbackPolicy(per_client_hour=1))
+    harness.event(mention("<@UBOT> What were Scope 1 emissions in 2021?", "810.1"), "Ev1")
+    [posted] = harness.fake.wait_for("/api/chat.postMessage")
+    message = {"type": "message", "ts": "1700000000.000002", "thread_ts": "810.1", "bot_id": "BBOT",
+               "blocks": posted.params["blocks"]}
+    harness.click("esgqa_helpful", button(posted.params["blocks"], "esgqa_helpful")["value"], message=message,
+                  hook="q1")
+    assert harness.bot.wait_idle()
+    harness.click("esgqa_not_helpful", button(posted.params["blocks"], "esgqa_not_helpful")["value"],
+                  message=message, hook="q2")
+    assert harness.bot.wait_idle()
+    first, second = harness.fake.wait_for("/api/chat.postEphemeral", count=2)
+    assert "feedback was recorded" in first.params["text"]
+    assert "not recorded" in second.params["text"] and "try again later" in second.params["text"]
+    assert [(e.helpful, e.client) for e in store.export()] == [(True, "slack:T1:U1")]
+    # the refused vote was not marked as seen: once the quota allows it, the same click records it
+    store.policy = FeedbackPolicy(per_client_hour=0)
+    harness.click("esgqa_not_helpful", button(posted.params["blocks"], "esgqa_not_helpful")["value"],
+                  message=message, hook="q3")
+    assert harness.bot.wait_idle()
+    assert [e.helpful for e in store.export()] == [True, False]
+
+
 # ---- security -----------------------------------------------------------------------------
 
 
