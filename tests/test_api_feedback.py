@@ -279,3 +279,22 @@ def test_parse_since() -> None:
     for bad in ("yesterday", "2026-13-01", ""):
         with pytest.raises(ValueError):
             parse_since(bad)
+
+
+def test_an_old_file_that_cannot_be_read_does_not_block_new_feedback(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from qa.feedback import legacy
+
+    old = tmp_path / "feedback.jsonl"
+    old.write_text(_legacy_line(1) + "\n")
+
+    def unreadable(path: Path) -> object:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(legacy, "read_legacy", unreadable)
+    store = SqliteFeedbackStore(tmp_path / "feedback.sqlite3", legacy_path=old)
+    assert store.record(entry("new"), client="a").id == 1
+    store.close()
+    monkeypatch.undo()  # readable again: imported at the next open
+    assert [e.answer_id for e in SqliteFeedbackStore(tmp_path / "feedback.sqlite3", legacy_path=old).export()] == [
+        "id-new", "old-1"]

@@ -101,8 +101,9 @@ def _stored(row: sqlite3.Row | tuple[Any, ...]) -> StoredFeedback:
 class _Throttled:
     """A log line at most once per `every` seconds per key, with the number of suppressed ones."""
 
-    def __init__(self, every: float = LOG_EVERY_S) -> None:
+    def __init__(self, every: float = LOG_EVERY_S, max_keys: int = 1000) -> None:
         self.every = every
+        self.max_keys = max_keys
         self._last: dict[str, tuple[float, int]] = {}
         self._lock = threading.Lock()
 
@@ -114,6 +115,8 @@ class _Throttled:
                 self._last[key] = (last, suppressed + 1)
                 return
             self._last[key] = (now, 0)
+            if len(self._last) > self.max_keys:  # keys are per client: keep the memory bounded
+                self._last = {k: v for k, v in self._last.items() if now - v[0] < self.every}
         suffix = f" ({suppressed} more since the last report)" if suppressed else ""
         logger.log(level, message + suffix, *args)
 
@@ -287,21 +290,29 @@ class SqliteFeedbackStore:
                 logger.exception("feedback observer failed")
 
     def _import_legacy(self, conn: sqlite3.Connection, path: Path) -> None:
+        """Imports each old file not imported in its current state; a file that cannot be read is
+        logged and skipped (tried again at the next open), never a reason to refuse new feedback."""
         for file in legacy.legacy_files(path):
-            key = f"legacy:{file.name}"
-            mark = legacy.fingerprint(file)
-            seen = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-            if seen is not None and seen[0] == mark:
-                continue
-            fallback = file.stat().st_mtime
-            with _transaction(conn):
-                before = self._totals(conn)[0]
-                for line_key, entry in legacy.read_legacy(file):
-                    conn.execute(INSERT, _row(entry, LEGACY_CLIENT, legacy.epoch_of(entry.ts, fallback), line_key))
-                conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, mark))
-                added = self._totals(conn)[0] - before
-            logger.warning("feedback import: %d entr%s from %s into %s (the old file is left in place)", added,
-                           "y" if added == 1 else "ies", file, self.path)
+            try:
+                self._import_file(conn, file)
+            except (OSError, sqlite3.Error) as exc:
+                logger.error("feedback import of %s failed, skipped (retried at the next start): %s", file, exc)
+
+    def _import_file(self, conn: sqlite3.Connection, file: Path) -> None:
+        key = f"legacy:{file.name}"
+        mark = legacy.fingerprint(file)
+        seen = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        if seen is not None and seen[0] == mark:
+            return
+        fallback = file.stat().st_mtime
+        with _transaction(conn):
+            before = self._totals(conn)[0]
+            for line_key, entry in legacy.read_legacy(file):
+                conn.execute(INSERT, _row(entry, LEGACY_CLIENT, legacy.epoch_of(entry.ts, fallback), line_key))
+            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, mark))
+            added = self._totals(conn)[0] - before
+        logger.warning("feedback import: %d entr%s from %s into %s (the old file is left in place)", added,
+                       "y" if added == 1 else "ies", file, self.path)
 
     # ---- reading --------------------------------------------------------------------------
 
