@@ -214,7 +214,7 @@ def start_server(port: int, workers: int, log_path: Path) -> subprocess.Popen[by
         # the benchmark is one client on loopback: the per-client rate limit would measure itself
         "ESGQA_RATE_LIMIT_PER_MINUTE": os.environ.get("BENCH_RATE_LIMIT", "0"),
         "ESGQA_API_KEYS": "",
-        "ESGQA_FEEDBACK_PATH": str(log_path.with_suffix(".feedback.jsonl")),
+        "ESGQA_FEEDBACK_PATH": str(log_path.with_suffix(".feedback.sqlite3")),
     }
     code = (
         "from qa.api.server import serve; from qa.config import Settings; "

@@ -282,6 +282,15 @@ def _register_eval() -> None:
 _register_eval()
 
 
+def _register_feedback() -> None:
+    from qa.feedback.cli import register
+
+    register(app, _settings)
+
+
+_register_feedback()
+
+
 def main() -> None:
     _env()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

@@ -60,9 +60,12 @@ class Settings(BaseSettings):
     # (the client address for rate limits and logs); empty: never (a client could pick its own address)
     trusted_proxies: str = ""
     max_body_bytes: int = 64 * 1024
-    feedback_path: Path = REPO_ROOT / "var" / "feedback.jsonl"
-    feedback_max_bytes: int = 5 * 1024 * 1024
-    feedback_backups: int = 3
+    # feedback: an append-only SQLite store (a `.jsonl` path: the store beside it, the old file imported)
+    feedback_path: Path = REPO_ROOT / "var" / "feedback.sqlite3"
+    feedback_per_client_hour: int = 100  # entries per client (API key, else address; Slack: user); 0: no limit
+    feedback_per_client_day: int = 1000
+    feedback_max_entries: int = 1_000_000  # past either cap new feedback is refused (507), none is deleted
+    feedback_max_bytes: int = 1024**3
     api_threads: int = 0  # inference threads per API worker; 0 = cpu_count
     torch_threads: int = 1  # torch threads for answering (QAService.load); 0 = torch's default
     log_json: bool = False

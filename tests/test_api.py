@@ -150,12 +150,14 @@ def test_reports_lists_reports_with_chunk_counts(client: TestClient) -> None:
     assert {(x["company"], tuple(x["aliases"])) for x in r.json()} == {("Acme", ())}
 
 
-def test_feedback_is_appended_to_jsonl(client: TestClient, tmp_path: Path) -> None:
+def test_feedback_is_recorded_in_the_store(client: TestClient, tmp_path: Path) -> None:
     r = client.post("/v1/feedback", json={"question": "GHG?", "answer_id": "a1", "helpful": False,
                                           "comment": "wrong year"})
     assert r.status_code == 202 and r.json() == {"status": "recorded"}
     client.post("/v1/feedback", json={"question": "Q2", "answer_id": "a2", "helpful": True, "source": "widget"})
-    lines = [json.loads(x) for x in (tmp_path / "feedback.jsonl").read_text().splitlines()]
+    from qa.feedback import SqliteFeedbackStore
+
+    lines = [e.model_dump() for e in SqliteFeedbackStore(tmp_path / "feedback.sqlite3").export()]
     assert [(x["answer_id"], x["helpful"], x["source"], x["comment"]) for x in lines] == [
         ("a1", False, "api", "wrong year"), ("a2", True, "widget", None)]
     assert lines[0]["ts"].endswith("Z")

@@ -113,10 +113,10 @@ def test_finding9_blank_or_nul_feedback_fields_are_422(http: httpx.Client, tmp_p
             _assert_error(_post(http, "/v1/feedback", payload), (422,))
     r = _post(http, "/v1/feedback", {"question": "q \ud800?", "answer_id": "a1", "helpful": True, "comment": "\x00 "})
     assert r.status_code == 202, r.text
-    lines = (tmp_path / "feedback.jsonl").read_text(encoding="utf-8").splitlines()
-    assert len(lines) == 1
-    entry = json.loads(lines[0])
-    assert entry["question"] == "q \ufffd?" and not entry.get("comment")
+    from qa.feedback import SqliteFeedbackStore
+
+    [stored] = SqliteFeedbackStore(tmp_path / "feedback.sqlite3").export()
+    assert stored.question == "q \ufffd?" and not stored.comment
 
 
 # Finding 4: any HTTP method string became a metric label value (/metrics grew without bound).

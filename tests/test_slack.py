@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 
 from qa.config import REPO_ROOT, Settings
 from qa.errors import BadQuestion
-from qa.feedback import FeedbackStore
+from qa.feedback import SqliteFeedbackStore, open_feedback_store
 from qa.models import Answer, Citation, Quote
 from qa.slack import render_answer_blocks, slack_router
 from qa.slack.bot import SlackBot
@@ -116,8 +116,7 @@ class Harness:
         self.service = service
         self.settings = Settings(slack_signing_secret=SECRET, slack_bot_token=TOKEN, slack_api_url=fake.api_url,
                                  slack_bot_user_id=bot_user_id, feedback_path=tmp_path / "feedback.jsonl")
-        self.store = FeedbackStore(self.settings.feedback_path, self.settings.feedback_max_bytes,
-                                   self.settings.feedback_backups)
+        self.store = open_feedback_store(self.settings)
         self.bot = SlackBot(self.settings, lambda: service, self.store)
         router = slack_router(self.settings, lambda: service, self.store, bot=self.bot)
         assert router is not None
@@ -213,7 +212,7 @@ def dm(text: str, ts: str, **extra: Any) -> dict[str, Any]:
 
 
 def test_bot_is_off_without_secret_or_token(tmp_path: Path) -> None:
-    store = FeedbackStore(tmp_path / "f.jsonl", 1000, 1)
+    store = SqliteFeedbackStore(tmp_path / "f.sqlite3")
     for secret, token in [("", ""), (SECRET, ""), ("", TOKEN)]:
         settings = Settings(slack_signing_secret=secret, slack_bot_token=token)
         assert slack_router(settings, lambda: None, store) is None  # type: ignore[arg-type, return-value]
@@ -408,11 +407,38 @@ def test_feedback_buttons_record_to_the_feedback_store(harness: Harness) -> None
     assert private_thanks.params["response_type"] == "ephemeral"
     assert harness.bot.wait_idle()
 
-    lines = [json.loads(line) for line in harness.settings.feedback_path.read_text().splitlines()]
+    lines = [e.model_dump() for e in harness.store.export()]
     assert [(e["answer_id"], e["helpful"], e["source"]) for e in lines] == [
         ("ans-scope1-2021", True, "slack"), ("ans-scope1-2021", False, "slack")]
     assert lines[0]["question"] == "What were Scope 1 emissions in 2021?"
     assert lines[0]["extra"] == {"user_id": "U1", "channel_id": "C1", "team_id": "T1"}
+    assert lines[0]["client"] == "slack:T1:U1"  # the per-client quota's key: the Slack user
+
+
+def test_a_slack_user_over_the_feedback_quota_is_told_and_nothing_is_lost(harness: Harness, tmp_path: Path) -> None:
+    from qa.feedback import FeedbackPolicy
+
+    harness.bot.feedback = store = SqliteFeedbackStore(tmp_path / "quota.sqlite3", FeedbackPolicy(per_client_hour=1))
+    harness.event(mention("<@UBOT> What were Scope 1 emissions in 2021?", "810.1"), "Ev1")
+    [posted] = harness.fake.wait_for("/api/chat.postMessage")
+    message = {"type": "message", "ts": "1700000000.000002", "thread_ts": "810.1", "bot_id": "BBOT",
+               "blocks": posted.params["blocks"]}
+    harness.click("esgqa_helpful", button(posted.params["blocks"], "esgqa_helpful")["value"], message=message,
+                  hook="q1")
+    assert harness.bot.wait_idle()
+    harness.click("esgqa_not_helpful", button(posted.params["blocks"], "esgqa_not_helpful")["value"],
+                  message=message, hook="q2")
+    assert harness.bot.wait_idle()
+    first, second = harness.fake.wait_for("/api/chat.postEphemeral", count=2)
+    assert "feedback was recorded" in first.params["text"]
+    assert "not recorded" in second.params["text"] and "try again later" in second.params["text"]
+    assert [(e.helpful, e.client) for e in store.export()] == [(True, "slack:T1:U1")]
+    # the refused vote was not marked as seen: once the quota allows it, the same click records it
+    store.policy = FeedbackPolicy(per_client_hour=0)
+    harness.click("esgqa_not_helpful", button(posted.params["blocks"], "esgqa_not_helpful")["value"],
+                  message=message, hook="q3")
+    assert harness.bot.wait_idle()
+    assert [e.helpful for e in store.export()] == [True, False]
 
 
 # ---- security -----------------------------------------------------------------------------

@@ -288,7 +288,9 @@ def test_answer_with_highlight_citation_and_follow_up(
     assert reply.locator(".esgqa-thanks").inner_text() == "Thanks for the feedback."
     assert helpful.get_attribute("aria-pressed") == "true"
     if not os.environ.get("ESGQA_WIDGET_TEST_URL"):  # our own service: the vote reached its log
-        [entry] = [json.loads(line) for line in feedback_file.read_text().splitlines()]
+        from qa.feedback import SqliteFeedbackStore
+
+        [entry] = [e.model_dump() for e in SqliteFeedbackStore(feedback_file.with_suffix(".sqlite3")).export()]
         assert entry["helpful"] is True and entry["question"] == first and entry["source"] == "widget"
 
     follow = _ask(page, "and in 2022?")

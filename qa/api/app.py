@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from qa.config import Settings
-from qa.feedback import FeedbackStore
+from qa.feedback import open_feedback_store
 
 from .errors import install_error_handlers
 from .holder import ReloadFailed, ReloadInProgress, ServiceHolder
@@ -108,7 +108,7 @@ def create_app(
         service_loader or _load_real_service,
         on_change=lambda h: metrics.set_build(h.build_id),
     )
-    feedback = FeedbackStore(settings.feedback_path, settings.feedback_max_bytes, settings.feedback_backups)
+    feedback = open_feedback_store(settings, observer=metrics.feedback_result)
     rt = AppRuntime(settings=settings, holder=holder, metrics=metrics, feedback=feedback,
                     threads=default_threads(settings))
 
@@ -132,6 +132,7 @@ def create_app(
                 loading.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await loading
+            feedback.close()
 
     app = FastAPI(
         title="esgqa",

@@ -34,6 +34,7 @@ _HTTP_CODES = {
     429: "rate_limited",
     500: "internal_error",
     503: "not_ready",
+    507: "insufficient_storage",
 }
 
 

@@ -45,6 +45,15 @@ class Metrics:
         self.reloads = Counter(
             "esgqa_reloads", "Service (re)loads by result.", ["result"], registry=self.registry
         )
+        self.feedback = Counter(
+            "esgqa_feedback", "Feedback entries by result: recorded, or refused (quota, full, unavailable).",
+            ["result"], registry=self.registry,
+        )
+        self.feedback_used = Gauge(
+            "esgqa_feedback_store_used_ratio",
+            "Fill level of the feedback store against its cap (0..1); at 1 new feedback is refused.",
+            registry=self.registry,
+        )
         self.ready = Gauge("esgqa_ready", "1 when a service is loaded and serving.", registry=self.registry)
         self.index_info = Gauge(
             "esgqa_index_build_info",
@@ -56,6 +65,14 @@ class Metrics:
             self.answers.labels(outcome=outcome)
         for result in ("ok", "failed"):
             self.reloads.labels(result=result)
+        for result in ("recorded", "quota", "full", "unavailable"):
+            self.feedback.labels(result=result)
+
+    def feedback_result(self, result: str, used: float | None) -> None:
+        """The feedback store's observer."""
+        self.feedback.labels(result=result).inc()
+        if used is not None:
+            self.feedback_used.set(used)
 
     def set_build(self, build_id: str | None) -> None:
         self.index_info.clear()

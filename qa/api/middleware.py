@@ -51,7 +51,7 @@ def route_label(scope: Scope, known_paths: Collection[str]) -> str:
 
 
 METHODS = frozenset({"GET", "POST", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"})
-STATUSES = frozenset({200, 202, 204, 304, 400, 401, 403, 404, 405, 406, 409, 413, 415, 422, 429, 500, 503})
+STATUSES = frozenset({200, 202, 204, 304, 400, 401, 403, 404, 405, 406, 409, 413, 415, 422, 429, 500, 503, 507})
 
 
 def method_label(method: object) -> str:
@@ -190,6 +190,7 @@ class GuardMiddleware:
             client = "key:" + hashlib.sha256(key.encode()).hexdigest()[:16]
         else:
             client = "ip:" + (scope.get("client") or ("unknown", 0))[0]
+        scope.setdefault("state", {})["client"] = client  # the same key for per-client feedback quotas
         wait = self.limiter.acquire(client)
         if wait > 0:
             await send_error(

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 
 from qa.companies import CompanyDirectory
 from qa.errors import UnknownReport
-from qa.feedback import FeedbackEntry
+from qa.feedback import FeedbackEntry, FeedbackRefused
 from qa.inputs import check_history, check_length
 from qa.models import Answer, Citation, Filters, Hit, ReportInfo
 
@@ -163,14 +163,29 @@ async def reports(rt: Runtime) -> list[ReportOut]:
     ]
 
 
+def client_key(request: Request) -> str:
+    """Who is asking, as the rate limiter keys it (API key hash, else the client address)."""
+    key = getattr(request.state, "client", None)
+    if isinstance(key, str) and key:
+        return key
+    return "ip:" + (request.client.host if request.client else "unknown")
+
+
 @v1.post("/feedback", status_code=202, response_model=Accepted, summary="Was an answer helpful?",
-         responses=_errors(401, 413, 422, 429))
-async def feedback(body: FeedbackRequest, rt: Runtime) -> Accepted:
+         description="Stored durably before the reply. Refused, with nothing stored: 429 when this client "
+         "(API key, else address) sent its quota (ESGQA_FEEDBACK_PER_CLIENT_HOUR/_DAY), 507 when the store is "
+         "full, 503 when it cannot be written.",
+         responses=_errors(401, 413, 422, 429, 503, 507))
+async def feedback(body: FeedbackRequest, request: Request, rt: Runtime) -> Accepted:
     entry = FeedbackEntry(
         question=body.question, answer_id=body.answer_id, helpful=body.helpful, comment=body.comment,
         source=body.source,
     )
-    await rt.run(rt.feedback.record, entry)
+    try:
+        await rt.run(rt.feedback.record, entry, client_key(request))
+    except FeedbackRefused as exc:
+        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
+        raise APIError(exc.status, exc.code, str(exc), headers=headers) from exc
     return Accepted()
 
 

@@ -32,7 +32,8 @@ from slack_sdk.errors import SlackApiError
 
 from qa.config import Settings
 from qa.errors import BadQuestion, QAError, UnknownReport
-from qa.feedback import FeedbackEntry, FeedbackStore
+from qa.feedback import FeedbackEntry, FeedbackQuotaExceeded, FeedbackRefused, FeedbackStore
+from qa.inputs import clean_text
 from qa.models import Answer, Filters, Turn
 from qa.slack.memory import AnswerCache, SeenIds, ThreadKey, ThreadMemory
 from qa.slack.mrkdwn import fit_literal, to_plain
@@ -52,6 +53,7 @@ METADATA_EVENT = "esgqa_answer"
 SEARCHING_TEXT = ":mag: Searching the reports…"
 USAGE_TEXT = "Ask a question about the ESG reports, e.g. `/esg What were Scope 1 emissions in 2021?`"
 THANKS_TEXT = "Thanks — your feedback was recorded."
+QUOTA_TEXT = ":hourglass: You have sent a lot of feedback recently; it was not recorded. Please try again later."
 IDENTITY_RETRY_S = 60.0
 MAX_HISTORY_TURNS = 10
 USER_SUBTYPES = frozenset({"thread_broadcast", "file_share"})  # still a person asking
@@ -405,14 +407,19 @@ class SlackBot:
         user = str((body.get("user") or {}).get("id") or "")
         channel = str((body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id") or "")
         team = str((body.get("team") or {}).get("id") or "")
-        if self.seen_votes.first_time((answer_id, user, helpful)):  # a double click counts once
+        vote = (answer_id, user, helpful)
+        if self.seen_votes.first_time(vote):  # a double click counts once
             extra = {k: v for k, v in {"user_id": user, "channel_id": channel, "team_id": team}.items() if v}
             try:
-                self.feedback.record(FeedbackEntry(question=question or "(unknown)", answer_id=answer_id,
-                                                   helpful=helpful, source="slack", extra=extra))
-            except OSError:
-                logger.exception("slack feedback could not be recorded")
-                self._ephemeral(body, client, respond, ":x: Sorry, your feedback could not be recorded.")
+                self.feedback.record(FeedbackEntry(question=clean_text(question) or "(unknown)", answer_id=answer_id,
+                                                   helpful=helpful, source="slack", extra=extra),
+                                     client=f"slack:{team or '-'}:{user or '-'}")
+            except Exception as exc:  # refused (quota, full, unavailable) or unreadable: nothing stored
+                self.seen_votes.forget(vote)  # a later click may try again
+                if not isinstance(exc, FeedbackRefused):
+                    logger.exception("slack feedback could not be recorded")
+                self._ephemeral(body, client, respond, QUOTA_TEXT if isinstance(exc, FeedbackQuotaExceeded)
+                                else ":x: Sorry, your feedback could not be recorded.")
                 return
         self._ephemeral(body, client, respond, THANKS_TEXT)
 

@@ -73,6 +73,11 @@ class SeenIds:
             self._seen[key] = now
             return True
 
+    def forget(self, key: Hashable) -> None:
+        """`key` counts as unseen again (its handling failed and may be retried)."""
+        with self._lock:
+            self._seen.pop(key, None)
+
     def __contains__(self, key: Hashable) -> bool:
         with self._lock:
             seen_at = self._seen.get(key)
