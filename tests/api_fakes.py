@@ -123,6 +123,16 @@ def fake_app_factory():  # type: ignore[no-untyped-def]
     return create_app(Settings(), FakeLoader())
 
 
+def delayed_fake_app_factory():  # type: ignore[no-untyped-def]
+    """`fake_app_factory` whose answers take `ESGQA_FAKE_ASK_DELAY_S` seconds (steady latencies for
+    timing tests: the sleep, not the shared CPU, dominates)."""
+    import os
+
+    from qa.api.app import create_app
+
+    return create_app(Settings(), FakeLoader(ask_delay=float(os.environ.get("ESGQA_FAKE_ASK_DELAY_S", "0.02"))))
+
+
 def free_port() -> int:
     import socket
 

@@ -26,6 +26,7 @@ from .holder import ReloadFailed, ReloadInProgress, ServiceHolder
 from .metrics import Metrics
 from .middleware import (
     BodyLimitMiddleware,
+    ConcurrencyLimitMiddleware,
     GuardMiddleware,
     JSONCORSMiddleware,
     RequestContextMiddleware,
@@ -161,9 +162,11 @@ def create_app(
         "/docs", "/openapi.json", "/redoc",
     }
     limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
-    # add_middleware: the last added runs first. Order: context -> CORS -> body limit -> guard -> app
+    # add_middleware: the last added runs first.
+    # Order: context -> CORS -> concurrency limit -> body limit -> guard -> app
     app.add_middleware(GuardMiddleware, api_keys=settings.api_key_set, limiter=limiter)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(ConcurrencyLimitMiddleware, max_requests=settings.max_concurrent_requests)
     app.add_middleware(JSONCORSMiddleware, **cors_middleware_kwargs(settings.cors_origin_list))  # type: ignore[arg-type]
     app.add_middleware(RequestContextMiddleware, metrics=metrics, known_paths=known_paths)
     return app

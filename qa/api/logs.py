@@ -46,7 +46,11 @@ def log_config(settings: Settings) -> dict[str, Any]:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": "qa.api.context.RequestIdFilter"}},
+        "filters": {
+            "request_id": {"()": "qa.api.context.RequestIdFilter"},
+            # asyncio logs each failed accept() (descriptors used up) with a traceback: at most one per 10 s
+            "accept_errors": {"()": "qa.api.connections.AcceptErrorFilter"},
+        },
         "formatters": {"default": formatter},
         "handlers": {
             "default": {
@@ -61,6 +65,7 @@ def log_config(settings: Settings) -> dict[str, Any]:
             "uvicorn": {"handlers": [], "level": level, "propagate": True},
             "uvicorn.error": {"handlers": [], "level": level, "propagate": True},
             "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": True},
+            "asyncio": {"handlers": [], "filters": ["accept_errors"], "propagate": True},
         },
     }
 
