@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     history_max_turns: int = 20
     history_max_chars: int = 8000  # all history fields together
     default_top_k: int = 5
+    # an /v1/ask or /v1/search request (queueing included) that is not done within this budget stops at
+    # its next stage and gets a 503 (`over_time_budget`); 0: no budget
+    answer_budget_ms: int = 3000
 
     # HTTP service
     host: str = "127.0.0.1"

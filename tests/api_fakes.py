@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from qa.budget import Deadline, check
 from qa.config import Settings
 from qa.errors import CorruptIndex, UnknownReport
 from qa.models import Answer, Chunk, Citation, Filters, Hit, Quote, ReportInfo, SearchMode, Turn
@@ -57,10 +58,12 @@ class FakeService:
         return [Hit(chunk=c, score=1.0 / (i + 1), rank=i + 1) for i, c in enumerate(scored[:k])]
 
     def ask(self, question: str, history: list[Turn] | None = None, filters: Filters | None = None,
-            top_k: int = 5) -> Answer:
+            top_k: int = 5, deadline: Deadline | None = None) -> Answer:
         self.calls.append(question)
+        check(deadline, "embedding")
         if self.ask_delay:
             time.sleep(self.ask_delay)
+        check(deadline, "composition")
         if self.fail_on is not None and question == self.fail_on:
             raise RuntimeError("secret internal detail /etc/passwd")
         hits = self._hits(question, top_k, filters)

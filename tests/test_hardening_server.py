@@ -1,7 +1,8 @@
-"""Issue 15, the server-side findings: slow clients (finding 3).
+"""Issue 15, the server-side findings: slow clients (finding 3), time budgets.
 
 Each test runs `qa.api.server.serve` (the real uvicorn set-up) in a process on a loopback port, over
-the fake service of tests/api_fakes.py, so it takes seconds.
+the fake service of tests/api_fakes.py, so it takes seconds; the budget is also checked on the real
+service (tests/test_budget.py).
 """
 
 from __future__ import annotations
@@ -259,3 +260,19 @@ def test_finding3_requests_over_the_concurrency_limit_get_503_and_probes_answer(
             _error(r, 503, "overloaded")
             assert r.headers["retry-after"] == "1"
     assert health < 0.5
+
+
+# ------------------------------------------------------------------ time budget
+
+
+def test_answer_budget_stops_a_slow_answer_with_a_clear_503(tmp_path: Path) -> None:
+    env = {"ESGQA_FAKE_ASK_DELAY_S": "1.0", "ESGQA_ANSWER_BUDGET_MS": "200"}
+    with served(tmp_path, DELAYED, **env) as server:
+        t0 = time.perf_counter()
+        r = httpx.post(server.base + "/v1/ask", json={"question": "GHG emissions"}, timeout=10)
+        elapsed = time.perf_counter() - t0
+        log = server.log()
+    _error(r, 503, "over_time_budget")
+    assert "200 ms" in r.json()["error"]["message"] and r.headers["retry-after"]
+    assert elapsed < 1.5
+    assert "Traceback" not in log
