@@ -1,4 +1,4 @@
-"""Issue 15, the server-side findings: slow clients (finding 3), time budgets.
+"""Issue 15, the server-side findings: slow clients (finding 3), time budgets, gzip (finding 9).
 
 Each test runs `qa.api.server.serve` (the real uvicorn set-up) in a process on a loopback port, over
 the fake service of tests/api_fakes.py, so it takes seconds; the budget is also checked on the real
@@ -8,6 +8,7 @@ service (tests/test_budget.py).
 from __future__ import annotations
 
 import contextlib
+import gzip
 import json
 import os
 import resource
@@ -276,3 +277,24 @@ def test_answer_budget_stops_a_slow_answer_with_a_clear_503(tmp_path: Path) -> N
     assert "200 ms" in r.json()["error"]["message"] and r.headers["retry-after"]
     assert elapsed < 1.5
     assert "Traceback" not in log
+
+
+# ------------------------------------------------------------------ gzip (finding 9)
+
+
+def test_gzip_for_json_and_the_widget_not_for_small_bodies(tmp_path: Path) -> None:
+    with served(tmp_path) as server, httpx.Client(base_url=server.base, timeout=10) as client:
+        gz = {"Accept-Encoding": "gzip"}
+        r = client.post("/v1/search", json={"query": "GHG emissions", "k": 2}, headers=gz)
+        assert r.status_code == 200 and r.json()["hits"]  # httpx decodes the body
+        openapi = client.get("/openapi.json", headers=gz)
+        widget = client.get("/widget.js", headers=gz)
+        plain = client.get("/widget.js", headers={"Accept-Encoding": "identity"})
+        small = client.get("/healthz", headers=gz)
+        with httpx.stream("GET", server.base + "/widget.js", headers=gz) as raw:
+            compressed = b"".join(raw.iter_raw())
+    for response in (openapi, widget):
+        assert response.status_code == 200 and response.headers.get("content-encoding") == "gzip", response.headers
+    assert "content-encoding" not in plain.headers and plain.content == widget.content
+    assert gzip.decompress(compressed) == plain.content and len(compressed) < len(plain.content) / 2
+    assert "content-encoding" not in small.headers

@@ -1,7 +1,7 @@
 """Pure-ASGI middleware: request ids, metrics and access logs, body size cap, API key, rate limit,
 concurrency limit.
 
-Order, outermost first (see `app.create_app`): RequestContext -> CORS -> ConcurrencyLimit ->
+Order, outermost first (see `app.create_app`): RequestContext -> GZip -> CORS -> ConcurrencyLimit ->
 BodyLimit -> Guard -> app.
 Every rejection here is the same JSON error body the route handlers produce.
 """
