@@ -7,70 +7,18 @@ service (tests/test_budget.py).
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import json
-import os
 import resource
-import signal
 import socket
 import statistics
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-from tests.api_fakes import free_port, wait_ready
-
-ROOT = Path(__file__).resolve().parent.parent
-FAKE = "tests.api_fakes:fake_app_factory"
-DELAYED = "tests.api_fakes:delayed_fake_app_factory"  # answers take ESGQA_FAKE_ASK_DELAY_S
-
-
-@dataclass
-class Server:
-    proc: subprocess.Popen[bytes]
-    base: str
-    port: int
-    log_path: Path
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-
-@contextlib.contextmanager
-def served(tmp_path: Path, app: str = FAKE, fd_limit: int | None = None, **env_extra: str) -> Iterator[Server]:
-    """`serve()` in a process (optionally with a lower file-descriptor limit); stopped afterwards."""
-    port = free_port()
-    code = ("from qa.api.server import serve; from qa.config import Settings; "
-            f"serve(Settings(), '127.0.0.1', {port}, 1, app={app!r})")
-    env = {**os.environ, "ESGQA_FEEDBACK_PATH": str(tmp_path / "fb.jsonl"), "ESGQA_API_KEYS": "",
-           "ESGQA_RATE_LIMIT_PER_MINUTE": "0", "ESGQA_TRUSTED_PROXIES": "", **env_extra}
-
-    def limit_fds() -> None:
-        if fd_limit is not None:  # soft and hard: serve() raises the soft limit to the hard one
-            resource.setrlimit(resource.RLIMIT_NOFILE, (fd_limit, fd_limit))
-
-    log_path = tmp_path / f"server-{port}.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=log, stderr=log,
-                                preexec_fn=limit_fds)
-    server = Server(proc, f"http://127.0.0.1:{port}", port, log_path)
-    try:
-        wait_ready(proc, server.base, log_path)
-        yield server
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+from tests.api_fakes import DELAYED, served
 
 
 def _error(r: httpx.Response, status: int, code: str) -> None:

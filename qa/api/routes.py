@@ -209,13 +209,16 @@ async def admin_reload(request: Request, rt: Runtime) -> Response:
                                 seconds=round(result.seconds, 3)))
 
 
-@probes.api_route("/healthz", methods=["GET", "HEAD"], response_model=Health, summary="The process is alive")
+# GET and HEAD as two routes (one route with both methods gives both the same OpenAPI operation id)
+@probes.get("/healthz", response_model=Health, summary="The process is alive")
+@probes.head("/healthz", response_model=Health, summary="The process is alive (no body)")
 async def healthz() -> Health:
     return Health()
 
 
-@probes.api_route("/readyz", methods=["GET", "HEAD"], response_model=Ready, summary="A service is loaded and answering",
-            responses=_errors(503))
+@probes.get("/readyz", response_model=Ready, summary="A service is loaded and answering", responses=_errors(503))
+@probes.head("/readyz", response_model=Ready, summary="A service is loaded and answering (no body)",
+             responses=_errors(503))
 async def readyz(rt: Runtime) -> Response:
     holder = rt.holder
     build_id = holder.build_id
