@@ -260,3 +260,37 @@ def test_gzip_for_json_and_the_widget_not_for_small_bodies(tmp_path: Path) -> No
     assert "content-encoding" not in plain.headers and plain.content == widget.content
     assert gzip.decompress(compressed) == plain.content and len(compressed) < len(plain.content) / 2
     assert "content-encoding" not in small.headers
+
+
+# ------------------------------------------------------------------ the pieces, without a server
+
+
+def test_connection_cap_and_accept_batch_fit_the_descriptor_limit() -> None:
+    from qa.api.connections import accept_batch, connection_cap
+
+    for limit in (256, 512, 1024, 4096, 65536, 1 << 20):
+        cap = connection_cap(1_000_000, limit)
+        assert 0 < cap < limit and cap + 4 * accept_batch(limit) <= limit - 32, limit
+    assert connection_cap(100, 65536) == 100 and accept_batch(65536) == 2048
+
+
+def test_accept_error_lines_are_rate_limited_without_tracebacks() -> None:
+    import logging
+
+    from qa.api.logs import AcceptErrorFilter
+
+    log_filter = AcceptErrorFilter(interval_s=10)
+
+    def record(at: float, message: str = "socket.accept() out of system resource\nsocket: <fd=7>") -> logging.LogRecord:
+        exc = OSError(24, "Too many open files")
+        rec = logging.LogRecord("asyncio", logging.ERROR, __file__, 1, message, None, (OSError, exc, None))
+        rec.created = at
+        return rec
+
+    passed = [r for r in (record(100 + i / 1000) for i in range(5000)) if log_filter.filter(r)]
+    assert len(passed) == 1 and passed[0].exc_info is None
+    assert passed[0].getMessage() == "socket.accept() out of system resource: [Errno 24] Too many open files"
+    later = record(111)
+    assert log_filter.filter(later) and "4999 more" in later.getMessage()
+    other = record(111.5, "Task exception was never retrieved")
+    assert log_filter.filter(other) and other.exc_info is not None  # other asyncio errors are untouched

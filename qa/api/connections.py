@@ -233,6 +233,15 @@ class GuardedH11Protocol(H11Protocol):
         elif self._timer_kind == "body":
             self._disarm()
 
+    def handle_websocket_upgrade(self, event: Any) -> None:
+        self._drop_guard()
+        super().handle_websocket_upgrade(event)
+
+    def _drop_guard(self) -> None:
+        """The connection leaves this protocol (a WebSocket upgrade): no deadline, not a waiter."""
+        self._disarm()
+        self.pool.waiting.pop(self, None)
+
     def on_response_complete(self) -> None:
         super().on_response_complete()
         if self._timer_kind == "body":
@@ -240,38 +249,3 @@ class GuardedH11Protocol(H11Protocol):
         if self._between_requests() and not self.transport.is_closing():
             self.pool.waiting.pop(self, None)
             self.pool.waiting[self] = None  # idle keep-alive: the newest waiter
-
-
-class AcceptErrorFilter(logging.Filter):
-    """At most one "accept() out of resources" line per `interval_s` (asyncio logs one per failed
-    accept, with a traceback: thousands a second once the descriptors are used up), with the count of
-    the lines left out, and without the traceback."""
-
-    def __init__(self, interval_s: float = 10.0) -> None:
-        super().__init__()
-        self.interval_s = interval_s
-        self.last = float("-inf")
-        self.suppressed = 0
-
-    @staticmethod
-    def is_accept_error(record: logging.LogRecord) -> bool:
-        message = str(record.msg)
-        return "accept" in message and ("out of system resource" in message or "Too many open files" in message)
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not self.is_accept_error(record):
-            return True
-        now = record.created
-        if now - self.last < self.interval_s:
-            self.suppressed += 1
-            return False
-        self.last = now
-        exc = record.exc_info[1] if record.exc_info else None
-        note = f" ({self.suppressed} more since the last such line, left out)" if self.suppressed else ""
-        first = record.getMessage().splitlines()[0]
-        record.msg = f"{first}: {exc}{note}" if exc else f"{first}{note}"
-        record.args = None
-        record.exc_info = None
-        record.exc_text = None
-        self.suppressed = 0
-        return True
