@@ -59,10 +59,6 @@ class Settings(BaseSettings):
     cors_origins: str = ""  # comma-separated widget origins
     rate_limit_per_minute: int = 600
     rate_limit_burst: int = 60
-    # comma-separated proxy addresses/networks whose X-Forwarded-For / X-Forwarded-Proto are believed
-    # (the client address for rate limits and logs); empty: never (a client could pick its own address)
-    trusted_proxies: str = ""
-    max_body_bytes: int = 64 * 1024
     # slow and abusive clients (per worker): a connection must finish its request headers within
     # header_timeout_s and its body within body_timeout_s; at most max_connections open connections
     # (lowered to fit the file-descriptor limit; over it the longest-idle connection is closed); at
@@ -71,6 +67,10 @@ class Settings(BaseSettings):
     body_timeout_s: float = 30.0
     max_connections: int = 1000
     max_concurrent_requests: int = 64
+    # comma-separated proxy addresses/networks whose X-Forwarded-For / X-Forwarded-Proto are believed
+    # (the client address for rate limits and logs); empty: never (a client could pick its own address)
+    trusted_proxies: str = ""
+    max_body_bytes: int = 64 * 1024
     feedback_path: Path = REPO_ROOT / "var" / "feedback.jsonl"
     feedback_max_bytes: int = 5 * 1024 * 1024
     feedback_backups: int = 3
