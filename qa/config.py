@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     history_max_turns: int = 20
     history_max_chars: int = 8000  # all history fields together
     default_top_k: int = 5
+    # an /v1/ask or /v1/search request (queueing included) that is not done within this budget stops at
+    # its next stage and gets a 503 (`over_time_budget`); 0: no budget
+    answer_budget_ms: int = 3000
 
     # HTTP service
     host: str = "127.0.0.1"
@@ -56,6 +59,14 @@ class Settings(BaseSettings):
     cors_origins: str = ""  # comma-separated widget origins
     rate_limit_per_minute: int = 600
     rate_limit_burst: int = 60
+    # slow and abusive clients (per worker): a connection must finish its request headers within
+    # header_timeout_s and its body within body_timeout_s; at most max_connections open connections
+    # (lowered to fit the file-descriptor limit; over it the longest-idle connection is closed); at
+    # most max_concurrent_requests requests in progress (more: 503; the probes are exempt)
+    header_timeout_s: float = 10.0
+    body_timeout_s: float = 30.0
+    max_connections: int = 1000
+    max_concurrent_requests: int = 64
     # comma-separated proxy addresses/networks whose X-Forwarded-For / X-Forwarded-Proto are believed
     # (the client address for rate limits and logs); empty: never (a client could pick its own address)
     trusted_proxies: str = ""

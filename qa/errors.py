@@ -66,3 +66,10 @@ class CorruptIndex(QAError):
 class NotReady(QAError):
     code = "not_ready"
     status = 503
+
+
+class OverBudget(QAError):
+    """A request ran past its time budget (`ESGQA_ANSWER_BUDGET_MS`) and was stopped between stages."""
+
+    code = "over_time_budget"
+    status = 503

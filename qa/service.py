@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from qa.budget import Deadline, check
 from qa.compose.composer import Composer, ComposerOptions, idf_table
 from qa.compose.confidence import load_confidence_model
 from qa.compose.question import analyse, name_words
@@ -194,9 +195,11 @@ class QAService:
         return max(votes, key=lambda c: votes[c])  # ties: the company of the better hit (seen first)
 
     def search(
-        self, query: str, k: int = 10, mode: SearchMode = "hybrid", filters: Filters | None = None
+        self, query: str, k: int = 10, mode: SearchMode = "hybrid", filters: Filters | None = None,
+        deadline: Deadline | None = None,
     ) -> list[Hit]:
         query = self.validate(query)
+        check(deadline, "retrieval")  # the request may have queued for a thread past its budget
         return self.retriever.search(query, k=k, filters=filters, mode=mode)
 
     def ask(
@@ -207,9 +210,12 @@ class QAService:
         top_k: int = 5,
         mode: SearchMode | None = None,
         year_awareness: bool = True,
+        deadline: Deadline | None = None,
     ) -> Answer:
+        """`deadline`: checked between stages (and inside composition); past it, `OverBudget` is raised."""
         t0 = time.perf_counter()
         question = self.validate(question)
+        check(deadline, "embedding")  # the request may have queued for a thread past its budget
         top_k = max(1, min(int(top_k), 20))
         turns = fit_history(history or [], self.settings.max_question_chars, self.settings.history_max_turns,
                            self.settings.history_max_chars)
@@ -218,6 +224,7 @@ class QAService:
         t1 = time.perf_counter()
         qvec = self.retriever.embed_query(resolved)
         t2 = time.perf_counter()
+        check(deadline, "retrieval")
         scores = self.retriever.scores(resolved, mode or "hybrid", qvec, year_awareness)
         scope = self._scope(question, resolved, scores, filters)
         if scope.refusal is not None:
@@ -229,7 +236,9 @@ class QAService:
             filters = scope.filters
             hits = self._with_every_report(self.retriever.rank(scores, max(20, top_k), filters), scores, filters)
             t3 = time.perf_counter()
-            composed = self.composer.compose(question, info, hits, qvec, top_k=top_k, year_awareness=year_awareness)
+            check(deadline, "composition")
+            composed = self.composer.compose(question, info, hits, qvec, top_k=top_k, year_awareness=year_awareness,
+                                             deadline=deadline)
             t4 = time.perf_counter()
             answer = composed.answer
             answer.notes = [*scope.notes, *answer.notes]

@@ -7,12 +7,19 @@ the adapter's own logic (errors, limits, auth, reload) be tested in milliseconds
 from __future__ import annotations
 
 import contextlib
+import os
+import resource
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from qa.budget import Deadline, check
 from qa.config import Settings
 from qa.errors import CorruptIndex, UnknownReport
 from qa.models import Answer, Chunk, Citation, Filters, Hit, Quote, ReportInfo, SearchMode, Turn
@@ -57,10 +64,12 @@ class FakeService:
         return [Hit(chunk=c, score=1.0 / (i + 1), rank=i + 1) for i, c in enumerate(scored[:k])]
 
     def ask(self, question: str, history: list[Turn] | None = None, filters: Filters | None = None,
-            top_k: int = 5) -> Answer:
+            top_k: int = 5, deadline: Deadline | None = None) -> Answer:
         self.calls.append(question)
+        check(deadline, "embedding")
         if self.ask_delay:
             time.sleep(self.ask_delay)
+        check(deadline, "composition")
         if self.fail_on is not None and question == self.fail_on:
             raise RuntimeError("secret internal detail /etc/passwd")
         hits = self._hits(question, top_k, filters)
@@ -121,6 +130,65 @@ def fake_app_factory():  # type: ignore[no-untyped-def]
     from qa.api.app import create_app
 
     return create_app(Settings(), FakeLoader())
+
+
+def delayed_fake_app_factory():  # type: ignore[no-untyped-def]
+    """`fake_app_factory` whose answers take `ESGQA_FAKE_ASK_DELAY_S` seconds (steady latencies for
+    timing tests: the sleep, not the shared CPU, dominates)."""
+    import os
+
+    from qa.api.app import create_app
+
+    return create_app(Settings(), FakeLoader(ask_delay=float(os.environ.get("ESGQA_FAKE_ASK_DELAY_S", "0.02"))))
+
+
+FAKE = "tests.api_fakes:fake_app_factory"
+DELAYED = "tests.api_fakes:delayed_fake_app_factory"  # answers take ESGQA_FAKE_ASK_DELAY_S
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Server:
+    proc: subprocess.Popen[bytes]
+    base: str
+    port: int
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@contextlib.contextmanager
+def served(tmp_path: Path, app: str = FAKE, fd_limit: int | None = None, ready_timeout: float = 60.0,
+           **env_extra: str) -> Iterator[Server]:
+    """`qa.api.server.serve` (the real uvicorn set-up) in a process on a free loopback port, serving
+    `app` (an app factory's import string; default: the real app over the fake service), optionally
+    with a lower file-descriptor limit; stopped (SIGTERM) afterwards."""
+    port = free_port()
+    code = ("from qa.api.server import serve; from qa.config import Settings; "
+            f"serve(Settings(), '127.0.0.1', {port}, 1, app={app!r})")
+    env = {**os.environ, "ESGQA_FEEDBACK_PATH": str(tmp_path / "fb.jsonl"), "ESGQA_API_KEYS": "",
+           "ESGQA_RATE_LIMIT_PER_MINUTE": "0", "ESGQA_TRUSTED_PROXIES": "", **env_extra}
+
+    def limit_fds() -> None:
+        if fd_limit is not None:  # soft and hard: serve() raises the soft limit to the hard one
+            resource.setrlimit(resource.RLIMIT_NOFILE, (fd_limit, fd_limit))
+
+    log_path = tmp_path / f"server-{port}.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen([sys.executable, "-c", code], cwd=REPO_ROOT, env=env, stdout=log, stderr=log,
+                                preexec_fn=limit_fds)
+    server = Server(proc, f"http://127.0.0.1:{port}", port, log_path)
+    try:
+        wait_ready(proc, server.base, log_path, ready_timeout)
+        yield server
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def free_port() -> int:

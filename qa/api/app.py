@@ -17,6 +17,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from starlette.middleware.gzip import GZipMiddleware
 
 from qa.config import Settings
 from qa.feedback import open_feedback_store
@@ -26,6 +27,7 @@ from .holder import ReloadFailed, ReloadInProgress, ServiceHolder
 from .metrics import Metrics
 from .middleware import (
     BodyLimitMiddleware,
+    ConcurrencyLimitMiddleware,
     GuardMiddleware,
     JSONCORSMiddleware,
     RequestContextMiddleware,
@@ -38,6 +40,7 @@ from .runtime import AppRuntime, default_threads
 logger = logging.getLogger(__name__)
 
 ServiceLoader = Callable[[Settings], Any]
+GZIP_MIN_BYTES = 1024  # smaller bodies (errors, probes) are not worth the CPU
 
 
 def _load_real_service(settings: Settings) -> Any:
@@ -162,9 +165,12 @@ def create_app(
         "/docs", "/openapi.json", "/redoc",
     }
     limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
-    # add_middleware: the last added runs first. Order: context -> CORS -> body limit -> guard -> app
+    # add_middleware: the last added runs first.
+    # Order: context -> gzip -> CORS -> concurrency limit -> body limit -> guard -> app
     app.add_middleware(GuardMiddleware, api_keys=settings.api_key_set, limiter=limiter)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(ConcurrencyLimitMiddleware, max_requests=settings.max_concurrent_requests)
     app.add_middleware(JSONCORSMiddleware, **cors_middleware_kwargs(settings.cors_origin_list))  # type: ignore[arg-type]
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=6)  # JSON answers, the widget's files
     app.add_middleware(RequestContextMiddleware, metrics=metrics, known_paths=known_paths)
     return app

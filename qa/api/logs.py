@@ -35,6 +35,41 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(payload, ensure_ascii=False)
 
 
+class AcceptErrorFilter(logging.Filter):
+    """At most one "accept() out of resources" line per `interval_s` (asyncio logs one per failed
+    accept, with a traceback: thousands a second once the descriptors are used up), with the count of
+    the lines left out, and without the traceback."""
+
+    def __init__(self, interval_s: float = 10.0) -> None:
+        super().__init__()
+        self.interval_s = interval_s
+        self.last = float("-inf")
+        self.suppressed = 0
+
+    @staticmethod
+    def is_accept_error(record: logging.LogRecord) -> bool:
+        message = str(record.msg)
+        return "accept" in message and ("out of system resource" in message or "Too many open files" in message)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.is_accept_error(record):
+            return True
+        now = record.created
+        if now - self.last < self.interval_s:
+            self.suppressed += 1
+            return False
+        self.last = now
+        exc = record.exc_info[1] if record.exc_info else None
+        note = f" ({self.suppressed} more since the last such line, left out)" if self.suppressed else ""
+        first = record.getMessage().splitlines()[0]
+        record.msg = f"{first}: {exc}{note}" if exc else f"{first}{note}"
+        record.args = None
+        record.exc_info = None
+        record.exc_text = None
+        self.suppressed = 0
+        return True
+
+
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 
 
@@ -46,7 +81,11 @@ def log_config(settings: Settings) -> dict[str, Any]:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": "qa.api.context.RequestIdFilter"}},
+        "filters": {
+            "request_id": {"()": "qa.api.context.RequestIdFilter"},
+            # asyncio logs each failed accept() (descriptors used up) with a traceback: at most one per 10 s
+            "accept_errors": {"()": "qa.api.logs.AcceptErrorFilter"},
+        },
         "formatters": {"default": formatter},
         "handlers": {
             "default": {
@@ -61,6 +100,7 @@ def log_config(settings: Settings) -> dict[str, Any]:
             "uvicorn": {"handlers": [], "level": level, "propagate": True},
             "uvicorn.error": {"handlers": [], "level": level, "propagate": True},
             "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": True},
+            "asyncio": {"handlers": [], "filters": ["accept_errors"], "propagate": True},
         },
     }
 

@@ -1,6 +1,8 @@
-"""Pure-ASGI middleware: request ids, metrics and access logs, body size cap, API key, rate limit.
+"""Pure-ASGI middleware: request ids, metrics and access logs, body size cap, API key, rate limit,
+concurrency limit.
 
-Order, outermost first (see `app.create_app`): RequestContext -> CORS -> BodyLimit -> Guard -> app.
+Order, outermost first (see `app.create_app`): RequestContext -> GZip -> CORS -> ConcurrencyLimit ->
+BodyLimit -> Guard -> app.
 Every rejection here is the same JSON error body the route handlers produce.
 """
 
@@ -203,6 +205,34 @@ class GuardMiddleware:
             await send_error(send, 401, "unauthorized", message, {"WWW-Authenticate": "ApiKey"})
             return
         await self.app(scope, receive, send)
+
+
+PROBES = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
+class ConcurrencyLimitMiddleware:
+    """At most `max_requests` requests in progress in this worker; the next ones get a 503 at once
+    (instead of queueing behind them). The probes are exempt: they must answer under any load."""
+
+    def __init__(self, app: ASGIApp, max_requests: int) -> None:
+        self.app = app
+        self.max_requests = max_requests
+        self.in_progress = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.max_requests <= 0 or scope.get("path") in PROBES:
+            await self.app(scope, receive, send)
+            return
+        if self.in_progress >= self.max_requests:
+            await send_error(send, 503, "overloaded",
+                             f"The server is answering {self.max_requests} requests; retry in a moment.",
+                             {"Retry-After": "1"})
+            return
+        self.in_progress += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_progress -= 1
 
 
 class JSONCORSMiddleware(CORSMiddleware):

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from qa.budget import Deadline
 from qa.companies import CompanyDirectory
 from qa.errors import UnknownReport
 from qa.feedback import FeedbackEntry, FeedbackRefused
@@ -68,14 +69,15 @@ def _filters(api: ApiFilters | None, service: ServiceLike) -> Filters | None:
     return Filters(report_ids=api.report_ids or None, companies=api.companies or None, years=api.years or None)
 
 
-_ACCEPTS_MODE: dict[type, bool] = {}
+_ACCEPTS: dict[tuple[type, str, str], bool] = {}
 
 
-def _accepts_mode(service: ServiceLike) -> bool:
-    kind = type(service)
-    if kind not in _ACCEPTS_MODE:
-        _ACCEPTS_MODE[kind] = "mode" in inspect.signature(service.ask).parameters
-    return _ACCEPTS_MODE[kind]
+def _accepts(service: ServiceLike, method: str, param: str) -> bool:
+    """Whether `service.<method>` takes `param` (the real service does; simpler stand-ins may not)."""
+    key = (type(service), method, param)
+    if key not in _ACCEPTS:
+        _ACCEPTS[key] = param in inspect.signature(getattr(service, method)).parameters
+    return _ACCEPTS[key]
 
 
 @v1.post(
@@ -83,9 +85,11 @@ def _accepts_mode(service: ServiceLike) -> bool:
     response_model=Answer,
     summary="Answer a question with verbatim quotes and citations",
     responses=_errors(401, 404, 413, 422, 429, 503),
+    description="503 `over_time_budget`: the answer ran past ESGQA_ANSWER_BUDGET_MS and was stopped.",
 )
 async def ask(body: AskRequest, rt: Runtime) -> Response:
     settings = rt.settings
+    deadline = Deadline.start(settings.answer_budget_ms)  # queueing for a thread counts too
     check_length(body.question, settings.max_question_chars, "question")
     history = check_history(body.history, settings.max_question_chars, settings.history_max_turns,
                             settings.history_max_chars)
@@ -95,8 +99,10 @@ async def ask(body: AskRequest, rt: Runtime) -> Response:
     logger.info("ask question=%r top_k=%d filters=%s history=%d", truncate(body.question), top_k,
                 filters.model_dump(exclude_defaults=True) if filters else None, len(history))
     kwargs: dict[str, Any] = {"history": history or None, "filters": filters, "top_k": top_k}
-    if body.mode != "hybrid" and _accepts_mode(service):
+    if body.mode != "hybrid" and _accepts(service, "ask", "mode"):
         kwargs["mode"] = body.mode
+    if _accepts(service, "ask", "deadline"):
+        kwargs["deadline"] = deadline
     answer: Answer = await rt.run(partial(service.ask, body.question, **kwargs))
     if answer.answer_id is None:
         answer = answer.model_copy(update={"answer_id": uuid.uuid4().hex})
@@ -128,11 +134,15 @@ def _citation(hit: Hit, reports: dict[str, ReportInfo]) -> Citation:
     responses=_errors(401, 404, 413, 422, 429, 503),
 )
 async def search(body: SearchRequest, rt: Runtime) -> Response:
+    deadline = Deadline.start(rt.settings.answer_budget_ms)
     check_length(body.query, rt.settings.max_question_chars, "query")
     service = rt.holder.get()
     filters = _filters(body.filters, service)
     logger.info("search query=%r k=%d mode=%s", truncate(body.query), body.k, body.mode)
-    hits: list[Hit] = await rt.run(partial(service.search, body.query, k=body.k, mode=body.mode, filters=filters))
+    kwargs: dict[str, Any] = {"k": body.k, "mode": body.mode, "filters": filters}
+    if _accepts(service, "search", "deadline"):
+        kwargs["deadline"] = deadline
+    hits: list[Hit] = await rt.run(partial(service.search, body.query, **kwargs))
     reports = {r.id: r for r in service.reports()}
     out = [
         SearchHit(
@@ -214,13 +224,16 @@ async def admin_reload(request: Request, rt: Runtime) -> Response:
                                 seconds=round(result.seconds, 3)))
 
 
-@probes.api_route("/healthz", methods=["GET", "HEAD"], response_model=Health, summary="The process is alive")
+# GET and HEAD as two routes (one route with both methods gives both the same OpenAPI operation id)
+@probes.get("/healthz", response_model=Health, summary="The process is alive")
+@probes.head("/healthz", response_model=Health, summary="The process is alive (no body)")
 async def healthz() -> Health:
     return Health()
 
 
-@probes.api_route("/readyz", methods=["GET", "HEAD"], response_model=Ready, summary="A service is loaded and answering",
-            responses=_errors(503))
+@probes.get("/readyz", response_model=Ready, summary="A service is loaded and answering", responses=_errors(503))
+@probes.head("/readyz", response_model=Ready, summary="A service is loaded and answering (no body)",
+             responses=_errors(503))
 async def readyz(rt: Runtime) -> Response:
     holder = rt.holder
     build_id = holder.build_id

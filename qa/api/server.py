@@ -79,8 +79,14 @@ def serve(settings: Settings, host: str, port: int, workers: int = 1, app: str =
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, str(max(1, settings.torch_threads)))  # ESGQA_TORCH_THREADS; 0 counts as 1
     export_settings(settings)
-    config = uvicorn.Config(
+    from .connections import ConnectionLimits, ServerConfig, raise_fd_limit
+
+    raise_fd_limit()  # the workers inherit it
+    limits = ConnectionLimits(header_timeout_s=settings.header_timeout_s, body_timeout_s=settings.body_timeout_s,
+                              max_connections=settings.max_connections)
+    config = ServerConfig(
         app,
+        limits=limits,
         factory=True,
         host=host,
         port=port,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from qa.budget import Deadline, check
 from qa.compose.candidate import Candidate
 from qa.compose.confidence import ConfidenceModel, Evidence, load_confidence_model
 from qa.compose.generate import CandidateGenerator
@@ -78,10 +79,12 @@ class Composer:
 
     # ------------------------------------------------------------------ ranking
     def ranked(
-        self, info: QuestionInfo, hits: Sequence[Hit], qvec: np.ndarray, year_awareness: bool = True
+        self, info: QuestionInfo, hits: Sequence[Hit], qvec: np.ndarray, year_awareness: bool = True,
+        deadline: Deadline | None = None,
     ) -> list[Candidate]:
         """Every candidate, scored by the ranker, best first (footnotes of the best ones included)."""
         cands = self.generator.generate(info, hits, qvec)
+        check(deadline, "ranking")
         if not year_awareness:
             for c in cands:
                 c.year_fit = 0.0
@@ -121,8 +124,12 @@ class Composer:
         qvec: np.ndarray,
         top_k: int = 5,
         year_awareness: bool = True,
+        deadline: Deadline | None = None,
     ) -> Composed:
-        cands = self.ranked(info, hits, qvec, year_awareness)
+        """`deadline`: checked between stages; past it, `OverBudget` is raised (the answer is unchanged
+        when it is not reached)."""
+        cands = self.ranked(info, hits, qvec, year_awareness, deadline)
+        check(deadline, "quote selection")
         if not cands:
             return Composed(Answer(
                 question=question, answered=False, answer=None, confidence=0.0, quotes=[],
