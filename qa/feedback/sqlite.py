@@ -163,7 +163,7 @@ class SqliteFeedbackStore:
                                check_same_thread=False)
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_s * 1000)}")
-            conn.execute("PRAGMA journal_mode = WAL")
+            self._wal(conn)
             conn.execute("PRAGMA synchronous = FULL")
             with _transaction(conn):
                 _schema(conn)
@@ -173,6 +173,19 @@ class SqliteFeedbackStore:
             conn.close()
             raise
         return conn
+
+    def _wal(self, conn: sqlite3.Connection) -> None:
+        """Switches to WAL. Two processes opening a new store at once may both try; the loser's
+        SQLITE_BUSY here is not always retried by the busy handler, so it is retried until the timeout."""
+        deadline = time.monotonic() + self.busy_timeout_s
+        while True:
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
 
     def _connection(self) -> sqlite3.Connection:
         """The open connection (opening it if needed); the caller holds `_lock`."""
