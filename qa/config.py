@@ -33,7 +33,7 @@ class Settings(BaseSettings):
 
     # index and retrieval
     index_type: Literal["flat", "hnsw"] = "flat"
-    embed_batch_size: int = 64
+    embed_batch_size: int = 0  # texts per batch when building; 0: the backend's own (torch 64, ONNX 16)
     # processes that read and chunk reports while building (spawned; the embedding stays in the
     # parent). 0: min(cpu_count, reports); 1: in the building process.
     ingest_workers: int = 0

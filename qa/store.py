@@ -214,7 +214,7 @@ class IndexBuilder:
                 bar = tqdm(total=len(todo), desc=desc, unit="text")
             vecs = self.embedder.encode(
                 [texts[i] for i in todo],
-                batch_size=self.settings.embed_batch_size,
+                batch_size=self.settings.embed_batch_size or getattr(self.embedder, "default_batch", 64),
                 progress=(bar.update if bar is not None else None),
             )
             if bar is not None:

@@ -39,6 +39,9 @@ def max_seq_length(model_path: str) -> int:
 class OnnxEmbedder:
     """`backend`: "onnx" (fp32) or "onnx-int8" (int8 dynamic quantisation of the MatMul weights)."""
 
+    # length-sorted batches of 16: as fast as 64 with ONNX Runtime on CPU, and a quarter of the activations
+    default_batch = 16
+
     def __init__(
         self, model_path: str, onnx_dir: Path, backend: str = "onnx", name: str = "all-MiniLM-L6-v2", threads: int = 0
     ) -> None:

@@ -15,6 +15,7 @@ class SentenceTransformerEmbedder:
 
     backend = "torch"
     quantization = "fp32"
+    default_batch = 64
 
     def __init__(self, model_path: str, name: str = "all-MiniLM-L6-v2", threads: int = 0) -> None:
         self.model_path = model_path
