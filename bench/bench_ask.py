@@ -7,6 +7,12 @@ reports p50/p95/p99/mean of the wall time of `ask`, broken down with `answer.tim
 
     python bench/bench_ask.py
     python bench/bench_ask.py --passes 3 --questions eval/questions.jsonl
+    python bench/bench_ask.py --torch-threads 1 --backend torch,onnx,onnx-int8 --mmap both
+
+`--backend` (one, several, or `all`): the embedding backend; a backend other than the live index's gets
+its own index of the bundled reports in `var/bench-index/<backend>/` (built when missing or stale).
+Several backends (or `--mmap both`): each run in a fresh process, then one side-by-side table
+(bench-ask-backends-<stamp>): query-encode p50, ask p50/p95, RSS after load and after the asks.
 
 Results: eval/results/bench-ask-<UTC stamp>.json and .md (the Markdown is also printed).
 """

@@ -1,7 +1,7 @@
 """Index build benchmark (`make bench-build`): every embedding backend side by side, in one run.
 
     .venv/bin/python bench/bench_build.py [--corpus ../shared/corpus] [--backends torch,onnx,onnx-int8]
-    .venv/bin/python bench/bench_build.py --curve 1,2,4,6,8 --curve-backends onnx-int8,torch
+    .venv/bin/python bench/bench_build.py --curve 1,2,4,6,8 --curve-backends onnx,torch
 
 Sets: the bundled reports (seeds/), and the folder of PDF reports `--corpus` with its manifest
 `--manifest` (default eval/corpus/reports.json; the set is skipped, with a line saying so, when the
@@ -214,7 +214,7 @@ def main() -> None:
     ap.add_argument("--backends", default=",".join(BACKENDS))
     ap.add_argument("--sets", default="bundled,corpus", help="bundled, corpus (comma-separated; '' for none)")
     ap.add_argument("--curve", default="", help="report counts for the cost curve, e.g. 1,2,4,6,8")
-    ap.add_argument("--curve-backends", default="onnx-int8,torch")
+    ap.add_argument("--curve-backends", default="onnx")
     ap.add_argument("--keep", type=Path, default=None,
                     help="keep each set's builds in KEEP/<set>-<backend>/ (index/ and seeds/) instead of a temp dir")
     # the child
