@@ -19,6 +19,7 @@ ENV PIP_NO_CACHE_DIR=1 \
     ESGQA_SEEDS_DIR=/app/seeds \
     ESGQA_INDEX_DIR=/app/index \
     ESGQA_TIKTOKEN_CACHE_DIR=/app/.cache/tiktoken \
+    ESGQA_ONNX_DIR=/app/.cache/onnx \
     TIKTOKEN_CACHE_DIR=/app/.cache/tiktoken
 WORKDIR /app
 RUN python -m venv /opt/venv && pip install --upgrade pip
@@ -44,6 +45,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     ESGQA_SEEDS_DIR=/app/seeds \
     ESGQA_INDEX_DIR=/app/index \
     ESGQA_TIKTOKEN_CACHE_DIR=/app/.cache/tiktoken \
+    ESGQA_ONNX_DIR=/app/.cache/onnx \
     TIKTOKEN_CACHE_DIR=/app/.cache/tiktoken \
     ESGQA_FEEDBACK_PATH=/app/var/feedback.sqlite3 \
     ESGQA_LOG_JSON=true \

@@ -9,7 +9,7 @@ export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 export TIKTOKEN_CACHE_DIR := $(CURDIR)/.cache/tiktoken
 
-.PHONY: setup run serve index test lint unit browser-deps bench bench-full bench-api bench-ingest eval eval-corpus clean train
+.PHONY: setup run serve index test lint unit browser-deps bench bench-full bench-api bench-build bench-ingest eval eval-corpus clean train
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -46,9 +46,12 @@ test: setup browser-deps lint index
 unit: setup
 	$(PY) -m pytest -q -m "not slow and not browser"
 
+# BACKENDS: the embedding backends compared side by side (ask latency, query encode, serving RSS with
+# ESGQA_MMAP_INDEX off and on); a backend other than the configured one gets its index in var/bench-index/
+BACKENDS ?= torch,onnx,onnx-int8
 bench: index
 	$(PY) bench/bench_retrieval.py --quick --torch-threads 1
-	$(PY) bench/bench_ask.py --torch-threads 1
+	$(PY) bench/bench_ask.py --torch-threads 1 --backend $(BACKENDS) --mmap both
 
 # 1,000,000 synthetic vectors for the HNSW recall test (the HNSW build alone takes 20+ min on 2 cores)
 bench-full: index
@@ -56,6 +59,13 @@ bench-full: index
 
 bench-api: index
 	$(PY) bench/bench_api.py
+
+# Index builds, each backend side by side in one run: the bundled reports and $(CORPUS) (skipped when
+# absent), in temporary index dirs. CURVE=1 adds the cost curve (1, 2, 4, 6, 8 reports).
+CURVE_ARGS = $(if $(CURVE),--curve 1$(comma)2$(comma)4$(comma)6$(comma)8,)
+comma := ,
+bench-build: setup
+	$(PY) bench/bench_build.py --corpus $(CORPUS) --backends $(BACKENDS) $(CURVE_ARGS)
 
 # PDF ingest on a folder of reports (default ../shared/corpus): s/page, chunks, table rows, table facts
 CORPUS ?= ../shared/corpus

@@ -116,7 +116,7 @@ def bench_rss(index_dir: Path | None, allow_stale: bool) -> dict[str, Any]:
 def bench_build(keep: bool) -> dict[str, Any]:
     from qa.chunking.chunker import Chunker
     from qa.config import Settings
-    from qa.embedding import SentenceTransformerEmbedder
+    from qa.embedding import make_embedder
     from qa.reports import ReportRegistry
     from qa.store import IndexBuilder
     from qa.tokens import TokenCounter
@@ -127,7 +127,7 @@ def bench_build(keep: bool) -> dict[str, Any]:
     try:
         reg = ReportRegistry(settings.manifest_path, settings.root).load()
         with stopwatch() as t_model:
-            embedder = SentenceTransformerEmbedder(settings.resolved_model_path(), settings.model_name).load()
+            embedder = make_embedder(settings).load()  # ESGQA_EMBED_BACKEND
             embedder.encode(["warm-up"])  # first encode pays one-off costs; not part of indexing
         counter = TokenCounter(settings.resolved_model_path(), settings.tiktoken_cache_dir).load()
         chunker = Chunker(counter.model, counter.cl100k, settings.chunk_max_tokens, settings.chunk_target_tokens)

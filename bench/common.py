@@ -272,3 +272,36 @@ def cycle(items: Sequence[Any], n: int) -> list[Any]:
     if not items:
         return []
     return [items[i % len(items)] for i in range(n)]
+
+
+# ---------------------------------------------------------------- embedding backends
+
+
+def backend_settings(backend: str | None, mmap: bool | None = None) -> Any:
+    """Settings for `backend` (None: the configured one): the live index when it was built with that
+    backend, else `var/bench-index/<backend>/` (the bundled reports), built there when missing or stale."""
+    from qa.chunking.parallel import ChunkerSpec
+    from qa.config import Settings
+    from qa.embedding import make_embedder
+    from qa.errors import QAError
+    from qa.reports import ReportRegistry
+    from qa.store import IndexBuilder, load_index
+
+    update: dict[str, Any] = {} if mmap is None else {"mmap_index": mmap}
+    s = Settings(**({"embed_backend": backend} if backend else {})).model_copy(update=update)
+    reports = ReportRegistry(s.manifest_path, s.root).load().reports
+    fingerprint = make_embedder(s).fingerprint
+    try:
+        load_index(s, reports, fingerprint)
+        return s
+    except QAError:
+        pass
+    s = s.model_copy(update={"index_dir": ROOT / "var" / "bench-index" / s.embed_backend})
+    try:
+        load_index(s, reports, fingerprint)
+    except QAError as exc:
+        print(f"building the {s.embed_backend} index in {s.index_dir} ({str(exc).split('. ')[0]})",
+              file=sys.stderr, flush=True)
+        reg = ReportRegistry(s.manifest_path, s.root).load()
+        IndexBuilder(s, make_embedder(s).load(), ChunkerSpec.from_settings(s)).build(reg)
+    return s

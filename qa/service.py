@@ -18,7 +18,7 @@ from qa.compose.ranker import load_ranker
 from qa.compose.spanpick import SpanPicker
 from qa.config import Settings
 from qa.conversation import resolve
-from qa.embedding import Embedder, SentenceTransformerEmbedder
+from qa.embedding import Embedder, make_embedder
 from qa.errors import BadQuestion, QAError, QuestionTooLong, UnknownReport
 from qa.ingest import read_source_text
 from qa.inputs import clean_text, fit_history
@@ -58,12 +58,8 @@ class QAService:
 
         ensure_tiktoken_cache(settings.tiktoken_cache_dir)
         if embedder is None:
-            if settings.torch_threads > 0:
-                import torch
-
-                # one query at a time: 1 thread is ~20 ms, and never oversubscribes a busy machine
-                torch.set_num_threads(settings.torch_threads)
-            embedder = SentenceTransformerEmbedder(settings.resolved_model_path(), settings.model_name).load()
+            # one query at a time: 1 thread is ~20 ms (torch), and never oversubscribes a busy machine
+            embedder = make_embedder(settings, threads=settings.torch_threads).load()
         reports = ReportRegistry(settings.manifest_path, settings.root).load().reports if check_stale else None
         index = load_index(settings, reports, embedder.fingerprint if check_stale else None)
         if reports is not None:  # companies and aliases as the manifest says now (they do not change the index)

@@ -24,10 +24,10 @@ from typing import Any
 import numpy as np
 
 from qa.chunking.chunker import CHUNKER_VERSION, Chunker
+from qa.chunking.parallel import ChunkerSpec, chunk_reports, worker_count
 from qa.config import Settings
-from qa.embedding import Embedder
+from qa.embedding import Embedder, describe_fingerprint
 from qa.errors import CorruptIndex, IndexNotFound, StaleIndex
-from qa.ingest import load_document
 from qa.lexical import BM25Index
 from qa.models import Chunk, ReportInfo, Unit
 from qa.reports import ReportRegistry
@@ -110,7 +110,7 @@ class IndexBuilder:
         self,
         settings: Settings,
         embedder: Embedder,
-        chunker: Chunker,
+        chunker: Chunker | ChunkerSpec,
         progress: bool = False,
     ) -> None:
         self.settings = settings
@@ -127,9 +127,13 @@ class IndexBuilder:
         units: list[Unit] = []
         per_report: dict[str, dict[str, int]] = {}
         reports = registry.reports
-        for report in self._bar(reports, desc="chunking reports", unit="report"):
-            doc = load_document(registry.path_of(report))
-            r_chunks, r_units = self.chunker.split(report, doc)
+        jobs = [(r, registry.path_of(r)) for r in reports]
+        workers = worker_count(self.settings.ingest_workers, len(jobs))
+        split = chunk_reports(jobs, self.chunker, workers)
+        for report, (r_chunks, r_units) in self._bar(
+            zip(reports, split, strict=True),
+            desc="chunking reports", unit="report", total=len(reports),
+        ):
             offset = len(chunks)
             chunks.extend(r_chunks)
             units.extend(u.model_copy(update={"chunk_index": u.chunk_index + offset}) for u in r_units)
@@ -167,7 +171,7 @@ class IndexBuilder:
         )
 
     # -------------------------------------------------------------- helpers
-    def _bar(self, items: list[Any], **kw: Any) -> Any:
+    def _bar(self, items: Any, **kw: Any) -> Any:
         if not self.progress:
             return items
         from tqdm import tqdm
@@ -210,7 +214,7 @@ class IndexBuilder:
                 bar = tqdm(total=len(todo), desc=desc, unit="text")
             vecs = self.embedder.encode(
                 [texts[i] for i in todo],
-                batch_size=self.settings.embed_batch_size,
+                batch_size=self.settings.embed_batch_size or getattr(self.embedder, "default_batch", 64),
                 progress=(bar.update if bar is not None else None),
             )
             if bar is not None:
@@ -257,6 +261,8 @@ class IndexBuilder:
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "model_name": self.embedder.name,
             "model_fingerprint": self.embedder.fingerprint,
+            "embed_backend": getattr(self.embedder, "backend", "unknown"),
+            "embed_quantization": getattr(self.embedder, "quantization", "unknown"),
             "dim": self.embedder.dim,
             "chunker_version": CHUNKER_VERSION,
             "chunk_max_tokens": self.settings.chunk_max_tokens,
@@ -336,8 +342,17 @@ def check_manifest(
         "chunk_target_tokens"
     ) != settings.chunk_target_tokens:
         problems.append("chunk size settings changed")
-    if model_fingerprint is not None and manifest.get("model_fingerprint") != model_fingerprint:
-        problems.append("the embedding model's weights differ")
+    built_fp = manifest.get("model_fingerprint")
+    if model_fingerprint is not None and built_fp != model_fingerprint:
+        built_by, now_by = describe_fingerprint(built_fp), describe_fingerprint(model_fingerprint)
+        same_weights = str(built_fp).split("+")[0] == model_fingerprint.split("+")[0]
+        if same_weights:
+            problems.append(
+                f"its vectors come from the embedding model on the {built_by} backend and the settings ask "
+                f"for {now_by} (ESGQA_EMBED_BACKEND)"
+            )
+        else:
+            problems.append(f"the embedding model's weights differ (index: {built_by}, now: {now_by})")
     built = {r["id"]: r["sha256"] for r in manifest.get("reports", [])}
     now = {r.id: r.sha256 for r in reports}
     for rid in sorted(set(built) | set(now)):

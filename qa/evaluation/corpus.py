@@ -117,9 +117,8 @@ def load_registry(corpus: Corpus) -> ReportRegistry:
 
 def ensure_index(corpus: Corpus, embedder: Embedder, progress: bool = False) -> bool:
     """Build the corpus index when it is missing or stale; True when it was (re)built."""
-    from qa.chunking.chunker import Chunker
+    from qa.chunking.parallel import ChunkerSpec
     from qa.store import IndexBuilder, load_index
-    from qa.tokens import TokenCounter
 
     s = corpus.settings
     registry = load_registry(corpus)
@@ -129,10 +128,8 @@ def ensure_index(corpus: Corpus, embedder: Embedder, progress: bool = False) -> 
         return False
     except QAError as exc:  # missing, stale or corrupt: say why, without the `esgqa index` hint
         logger.warning("building the corpus index in %s (%s)", s.index_dir, str(exc).split(". ")[0])
-    counter = TokenCounter(s.resolved_model_path(), s.tiktoken_cache_dir).load()
-    chunker = Chunker(counter.model, counter.cl100k, s.chunk_max_tokens, s.chunk_target_tokens)
     try:
-        summary = IndexBuilder(s, embedder, chunker, progress=progress).build(registry)
+        summary = IndexBuilder(s, embedder, ChunkerSpec.from_settings(s), progress=progress).build(registry)
     except IngestError as exc:
         raise CorpusError(f"corpus {corpus.dir}: {exc}") from exc
     logger.warning("built corpus index %s: %d reports, %d chunks in %.1f s",
@@ -145,18 +142,15 @@ def load_corpus_service(
 ) -> QAService:
     """A `QAService` over the corpus (its index built first when missing or stale). Without
     `embedder`, the real model is loaded (torch threads set as `QAService.load` does)."""
-    from qa.embedding import SentenceTransformerEmbedder
+    from qa.embedding import make_embedder
     from qa.service import QAService
     from qa.tokens import ensure_tiktoken_cache
 
     s = corpus.settings
     ensure_tiktoken_cache(s.tiktoken_cache_dir)
-    own_model = embedder is None
     if embedder is None:
-        embedder = SentenceTransformerEmbedder(s.resolved_model_path(), s.model_name).load()
-    ensure_index(corpus, embedder, progress=progress)
-    if own_model and s.torch_threads > 0:
-        import torch
-
-        torch.set_num_threads(s.torch_threads)  # answer as QAService.load does: one thread per query
+        ensure_index(corpus, make_embedder(s), progress=progress)  # loaded only to build, on every core
+        embedder = make_embedder(s, threads=s.torch_threads).load()  # answers as QAService.load does
+    else:
+        ensure_index(corpus, embedder, progress=progress)
     return QAService.load(s, embedder=embedder)
