@@ -16,6 +16,7 @@ import numpy as np
 from qa.compose.candidate import Candidate
 from qa.compose.features import FEATURES, feature_matrix, rule_score
 from qa.compose.question import QuestionInfo
+from qa.compose.trees import TreeEnsemble
 
 log = logging.getLogger(__name__)
 
@@ -39,36 +40,34 @@ class RuleRanker:
 
 
 class LearnedRanker:
-    """A LightGBM model over generic features; the model file and its manifest live in `qa/compose/model/`."""
+    """A LightGBM LambdaRank model over generic features, evaluated with numpy (`trees.TreeEnsemble`, no
+    LightGBM at serving time); the model text and its manifest live in `qa/compose/model/`."""
 
     name = "learned"
 
-    def __init__(self, booster: Any, manifest: dict[str, Any]) -> None:
-        self._booster = booster
+    def __init__(self, model: TreeEnsemble, manifest: dict[str, Any]) -> None:
+        self._model = model
         self.manifest = manifest
         features = tuple(manifest.get("features", ()))
-        if features != FEATURES:
+        if features != FEATURES or model.n_features != len(FEATURES):
             raise ValueError("the ranker model was trained on other features; run `make train`")
 
     @classmethod
     def load(cls, model_dir: Path = MODEL_DIR) -> LearnedRanker:
-        import lightgbm as lgb
-
         manifest = json.loads((model_dir / "ranker.json").read_text(encoding="utf-8"))
         if tuple(manifest.get("features", ())) != FEATURES:
             raise ValueError("the ranker model was trained on other features; run `make train`")
-        booster = lgb.Booster(model_str=(model_dir / "ranker.txt").read_text(encoding="utf-8"))
-        return cls(booster, manifest)
+        return cls(TreeEnsemble.from_model_text((model_dir / "ranker.txt").read_text(encoding="utf-8")), manifest)
 
     @classmethod
     def from_booster(cls, booster: Any) -> LearnedRanker:
-        return cls(booster, {"features": list(FEATURES)})
+        """A freshly trained `lightgbm.Booster` (training and leave-one-company-out), scored exactly as served."""
+        return cls(TreeEnsemble.from_model_text(booster.model_to_string()), {"features": list(FEATURES)})
 
     def score(self, info: QuestionInfo, cands: Sequence[Candidate]) -> np.ndarray:
         if not cands:
             return np.empty(0)
-        X = feature_matrix(info, cands)
-        return np.asarray(self._booster.predict(X, num_threads=1), dtype=np.float64)
+        return self._model.predict(feature_matrix(info, cands))
 
 
 def load_ranker(kind: str = "learned", model_dir: Path = MODEL_DIR) -> Ranker:
