@@ -160,13 +160,13 @@ class Server:
 
 @contextlib.contextmanager
 def served(tmp_path: Path, app: str = FAKE, fd_limit: int | None = None, ready_timeout: float = 60.0,
-           **env_extra: str) -> Iterator[Server]:
+           workers: int = 1, **env_extra: str) -> Iterator[Server]:
     """`qa.api.server.serve` (the real uvicorn set-up) in a process on a free loopback port, serving
     `app` (an app factory's import string; default: the real app over the fake service), optionally
     with a lower file-descriptor limit; stopped (SIGTERM) afterwards."""
     port = free_port()
     code = ("from qa.api.server import serve; from qa.config import Settings; "
-            f"serve(Settings(), '127.0.0.1', {port}, 1, app={app!r})")
+            f"serve(Settings(), '127.0.0.1', {port}, {workers}, app={app!r})")
     env = {**os.environ, "ESGQA_FEEDBACK_PATH": str(tmp_path / "fb.jsonl"), "ESGQA_API_KEYS": "",
            "ESGQA_RATE_LIMIT_PER_MINUTE": "0", "ESGQA_TRUSTED_PROXIES": "", **env_extra}
 

@@ -294,3 +294,40 @@ def test_accept_error_lines_are_rate_limited_without_tracebacks() -> None:
     assert log_filter.filter(later) and "4999 more" in later.getMessage()
     other = record(111.5, "Task exception was never retrieved")
     assert log_filter.filter(other) and other.exc_info is not None  # other asyncio errors are untouched
+
+
+def test_connections_get_tcp_nodelay_even_from_a_proto_0_listener() -> None:
+    """The listening socket uvicorn binds for several workers has proto 0, so asyncio never set
+    TCP_NODELAY: keep-alive requests then waited ~40 ms each (Nagle meeting delayed ACKs)."""
+    from qa.api.connections import _no_delay
+
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)  # proto 0, as uvicorn's bind_socket
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    client = socket.create_connection(listener.getsockname())
+    conn, _ = listener.accept()
+    try:
+        assert conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
+
+        class Transport:
+            def get_extra_info(self, name: str) -> object:
+                return conn if name == "socket" else None
+
+        _no_delay(Transport())  # type: ignore[arg-type]
+        assert conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+    finally:
+        for s in (conn, client, listener):
+            s.close()
+
+
+def test_keep_alive_requests_to_several_workers_are_not_delayed(tmp_path: Path) -> None:
+    """Two workers (as `make run`), one keep-alive client: /healthz answered in milliseconds, not the
+    ~44 ms each that Nagle's algorithm cost before TCP_NODELAY was set on every connection."""
+    with served(tmp_path, workers=2) as server, httpx.Client(base_url=server.base, timeout=5) as client:
+        client.get("/healthz")
+        times = []
+        for _ in range(15):
+            t0 = time.perf_counter()
+            assert client.get("/healthz").status_code == 200
+            times.append((time.perf_counter() - t0) * 1000)
+        assert statistics.median(times) < 25, times
