@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,6 +52,7 @@ class Retriever:
         chunks = index.chunks
         kinds = np.array([c.kind for c in chunks])
         self._noise = np.isin(kinds, list(NOISE_KINDS))
+        self._chunk_report = np.array([c.report_id for c in chunks])
         # per-chunk facts the year boost needs, computed once
         report_year = {r.id: r.year for r in index.reports}
         self._chunk_year = np.array([report_year.get(c.report_id, 0) for c in chunks], dtype=np.int32)
@@ -127,18 +129,23 @@ class Retriever:
                 raise UnknownReport(
                     f"Unknown report id {unknown[0]!r}. Known reports: {', '.join(sorted(known))}."
                 )
-            wanted = set(filters.report_ids)
-            mask &= np.array([c.report_id in wanted for c in chunks])
+            mask &= self._of_reports(filters.report_ids)
         if filters.companies:
-            of_companies = set(self.companies.report_ids(self.companies.resolve(filters.companies)))
-            mask &= np.array([c.report_id in of_companies for c in chunks])
+            mask &= self._of_reports(self.companies.report_ids(self.companies.resolve(filters.companies)))
         if filters.years:
             ys = set(filters.years)
-            mask &= np.array([bool(self._report_years.get(c.report_id, set()) & ys) for c in chunks])
+            mask &= self._of_reports([rid for rid, covered in self._report_years.items() if covered & ys])
         if filters.section_prefix:
             prefix = filters.section_prefix.lower()
             mask &= np.array([c.section.lower().startswith(prefix) for c in chunks])
         return mask
+
+    def _of_reports(self, report_ids: Iterable[str]) -> np.ndarray:
+        """Which chunks belong to one of `report_ids`."""
+        wanted = list(dict.fromkeys(report_ids))
+        if not wanted:
+            return np.zeros(len(self._chunk_report), dtype=bool)
+        return np.isin(self._chunk_report, wanted)
 
     def _dense_scores(self, qvec: np.ndarray) -> np.ndarray:
         idx = self.index.faiss_index

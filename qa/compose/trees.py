@@ -61,7 +61,9 @@ class TreeEnsemble:
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Raw scores (the sum of the trees' leaf values), one per row of `X` (rows x features)."""
-        X = np.nan_to_num(np.asarray(X, dtype=np.float64), nan=0.0)
+        X = np.asarray(X, dtype=np.float64)
+        if not np.isfinite(X).all():  # LightGBM counts a missing value as 0.0 (no NaN-aware splits here)
+            X = np.nan_to_num(X, nan=0.0)
         if X.ndim != 2 or X.shape[1] != self.n_features:
             raise ValueError(f"expected rows of {self.n_features} features, got shape {X.shape}")
         rows = X.shape[0]
