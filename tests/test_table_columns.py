@@ -3,6 +3,8 @@ stay under the header's columns, so the composer reads the cell under the asked 
 
 from __future__ import annotations
 
+import pytest
+
 from qa.chunking.lines import split_lines
 from qa.chunking.tables import parse_table
 from qa.compose.extract import row_cells
@@ -36,3 +38,15 @@ def test_footnote_marks_after_a_year_leave_the_column_name() -> None:
     text = "\t2023\t2022⁽¹²⁾\t2021*\nScope 1\t1,772.6 t\t1,293.5 t\t1,107.3 t"
     assert parse_table(split_lines(text)).header == ["2023", "2022", "2021"]
     assert _cell(text, "Scope 1", "2022") == "1,293.5 t"
+
+
+@pytest.mark.parametrize(
+    ("header", "year"),
+    [("2023", "2023"), ("FY2022", "2022"), ("2018 (Base year)", "2018"), ("2023 Merck Group", "2023"),
+     ("GRI 404-1 GRI 403-2 2021", "2021"),  # reference codes printed into the header cell before the year
+     ("2020-2022", None), ("ISO 14001:2015", None), ("GRI 2-7 2021-2022", None), ("in 2021 %", None), ("Unit", None)],
+)
+def test_column_year_reads_a_leading_or_trailing_year_only(header: str, year: str | None) -> None:
+    from qa.compose.extract import column_year
+
+    assert column_year(header) == year

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qa.compose.candidate import Candidate
+from qa.compose.extract import column_year
 from qa.compose.question import QuestionInfo
 from qa.compose.signals import TermSignals, token_set
 from qa.compose.span import SpanExtractor
@@ -100,7 +101,11 @@ class Evidence:
         years = self.extractor.reporting_years(info, report)
         company = report.company if report else None
         covered = {y for r in self.reports.values() if r.company == company for y in r.years_covered}
-        year_uncovered = 1.0 if years and not set(years) & covered and not any(str(y) in best.quote_text for y in years) else 0.0
+        # the year is given when the company's reports cover it, the quote names it, or the quoted table
+        # row has a column for it
+        header_years = {int(y) for h in (best.chunk.header or ()) if (y := column_year(h)) is not None}
+        year_uncovered = 1.0 if years and not set(years) & (covered | header_years) and not any(
+            str(y) in best.quote_text for y in years) else 0.0
         # key terms the answering company's own reports never use (another company's may)
         vocab = self.vocabulary.get(company or "", frozenset())
         weights = {t: tw(info, t) for t in known}

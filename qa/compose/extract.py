@@ -155,13 +155,18 @@ def parse_number(text: str) -> float | None:
 _COLUMN_YEAR = re.compile(r"^\s*(?:FY\s?)?((?:19|20)\d\d)(?![\d/–-])")
 
 
+# a year at the end of a header cell that the table's reference codes ran into (`GRI 404-1 GRI 403-2 2021`)
+_TRAILING_YEAR = re.compile(r"\s((?:19|20)\d\d)\s*$")
+
+
 def column_year(header: str) -> str | None:
-    """The year a table column is for: `2023`, `FY2022`, `2023 Merck Group`, `2019 in %`, `2018 (Base year)`;
-    None for a column that names no year or two (`2020-2022`)."""
-    m = _COLUMN_YEAR.match(header)
-    if m is None or len(re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", header)) != 1:
+    """The year a table column is for: `2023`, `FY2022`, `2023 Merck Group`, `2019 in %`, `2018 (Base year)`,
+    `GRI 405-1 GRI 2-7 2021`; None for a column that names no year or two (`2020-2022`), or whose only
+    year belongs to a code (`ISO 14001:2015`)."""
+    if len(re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", header)) != 1:
         return None
-    return m.group(1)
+    m = _COLUMN_YEAR.match(header) or _TRAILING_YEAR.search(header)
+    return m.group(1) if m else None
 
 
 @dataclass(frozen=True)
