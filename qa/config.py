@@ -39,10 +39,12 @@ class Settings(BaseSettings):
     # processes that read and chunk reports while building (spawned; the embedding stays in the
     # parent). 0: min(cpu_count, reports); 1: in the building process.
     ingest_workers: int = 0
-    # Off: the verified files are read into memory (the index is a few MB), so a file truncated or
-    # rewritten under a running server cannot crash it. On: FAISS and the vectors are memory-mapped
-    # (less memory for a huge index), and a file truncated while mapped kills the process (SIGBUS).
-    mmap_index: bool = False
+    # False: the verified files are read into memory, so a file truncated or rewritten under a running
+    # server cannot crash it. True: FAISS and the vectors are memory-mapped (the workers share one copy in
+    # the page cache), and a file truncated while mapped kills the process (SIGBUS). "auto": mapped only
+    # when the vector files reach `mmap_min_mb` (a large corpus), read otherwise (the bundled: ~7 MB).
+    mmap_index: bool | Literal["auto"] = "auto"
+    mmap_min_mb: int = 256
     # CURRENT names a corrupt build: load the newest intact, up-to-date build instead (logged). The
     # server sets it for its first load only; a reload while serving refuses and keeps the old build.
     index_fallback: bool = False

@@ -428,6 +428,18 @@ def _newest_usable_build(
     return None
 
 
+_MAPPABLE = ("chunks.faiss", "chunk_vectors.npy", "unit_vectors.npy")
+
+
+def _use_mmap(settings: Settings, path: Path) -> bool:
+    """`ESGQA_MMAP_INDEX`: true, false, or "auto" (map only a build whose vector files reach
+    `ESGQA_MMAP_MIN_MB`: there sharing one copy between workers matters more than the SIGBUS risk)."""
+    if settings.mmap_index == "auto":
+        size = sum((path / name).stat().st_size for name in _MAPPABLE if (path / name).is_file())
+        return size >= settings.mmap_min_mb * 2**20
+    return bool(settings.mmap_index)
+
+
 def load_index(
     settings: Settings,
     reports: list[ReportInfo] | None,
@@ -459,13 +471,14 @@ def load_index(
             c = chunks[data["chunk_index"]]
             data["text"] = c.text[data["start"] - c.start : data["end"] - c.start]
             units.append(Unit.model_validate(data))
-        flag = faiss.IO_FLAG_MMAP if settings.mmap_index else 0
+        mapped = _use_mmap(settings, path)
+        flag = faiss.IO_FLAG_MMAP if mapped else 0
         try:
             fidx = faiss.read_index(str(path / "chunks.faiss"), flag)
         except RuntimeError:
             fidx = faiss.read_index(str(path / "chunks.faiss"))
-        chunk_vecs = np.load(path / "chunk_vectors.npy", mmap_mode="r" if settings.mmap_index else None)
-        unit_vecs = np.load(path / "unit_vectors.npy", mmap_mode="r" if settings.mmap_index else None)
+        chunk_vecs = np.load(path / "chunk_vectors.npy", mmap_mode="r" if mapped else None)
+        unit_vecs = np.load(path / "unit_vectors.npy", mmap_mode="r" if mapped else None)
         bm25 = BM25Index.load(path / "bm25", size=len(chunks))
         report_info = [ReportInfo.model_validate(r) for r in manifest["report_info"]]
     except (OSError, ValueError, KeyError, IndexError, RuntimeError) as exc:

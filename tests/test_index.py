@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -474,10 +475,10 @@ def test_public_index_errors_name_no_paths(
 
 
 def test_files_truncated_under_a_loaded_index_do_not_crash_it(one_report: tuple[Settings, ReportRegistry]) -> None:
-    """By default nothing is memory-mapped: truncating the live build's files while it serves (what
-    killed the server with SIGBUS) leaves the loaded index answering."""
+    """By default a small index is not memory-mapped: truncating the live build's files while it serves
+    (what killed the server with SIGBUS) leaves the loaded index answering."""
     s, reg = one_report
-    assert Settings().mmap_index is False
+    assert Settings().mmap_index == "auto" and Settings().mmap_min_mb >= 64
     emb = HashingEmbedder()
     summary = _builder(s, emb).build(reg)
     idx = load_index(s, reg.reports, emb.fingerprint)
@@ -488,3 +489,16 @@ def test_files_truncated_under_a_loaded_index_do_not_crash_it(one_report: tuple[
     assert "ISO14001" in hits[0].chunk.text
     with pytest.raises(CorruptIndex):  # and the next load refuses the build
         load_index(s, reg.reports, emb.fingerprint)
+
+
+@pytest.mark.parametrize(("mode", "min_mb", "mapped"), [("auto", 256, False), ("auto", 0, True), (True, 256, True),
+                                                       (False, 0, False)])
+def test_mmap_auto_maps_only_a_large_index(one_report: tuple[Settings, ReportRegistry], mode: object, min_mb: int,
+                                           mapped: bool) -> None:
+    s, reg = one_report
+    emb = HashingEmbedder()
+    _builder(s, emb).build(reg)
+    s2 = s.model_copy(update={"mmap_index": mode, "mmap_min_mb": min_mb})
+    idx = load_index(s2, reg.reports, emb.fingerprint)
+    assert isinstance(idx.unit_vectors, np.memmap) is mapped
+    assert isinstance(idx.chunk_vectors, np.memmap) is mapped
