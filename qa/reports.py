@@ -35,14 +35,11 @@ def table_years(chunks: Iterable[Chunk], year: int) -> list[int]:
     """The years a report's tables give figures for: the report's own year, and every year a table column
     is for (`2021`, `FY2022`, `2019 in %`) from `year - TABLE_YEARS_BACK` to `year`; target years later
     than the report are not figures it reports."""
-    from qa.compose.extract import column_year
+    from qa.compose.extract import header_years
 
     found = {year}
     for c in chunks:
-        for h in c.header or ():
-            y = column_year(h)
-            if y is not None and year - TABLE_YEARS_BACK <= int(y) <= year:
-                found.add(int(y))
+        found.update(y for y in header_years(c.header) if year - TABLE_YEARS_BACK <= y <= year)
     return sorted(found)
 
 

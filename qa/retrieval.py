@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.companies import CompanyDirectory, CorpusWords
-from qa.compose.extract import column_year
+from qa.compose.extract import header_years
 from qa.config import Settings
 from qa.embedding import Embedder
 from qa.errors import UnknownReport
@@ -57,9 +57,7 @@ class Retriever:
         report_year = {r.id: r.year for r in index.reports}
         self._chunk_year = np.array([report_year.get(c.report_id, 0) for c in chunks], dtype=np.int32)
         self._chunk_covers = [self._report_years.get(c.report_id, set()) for c in chunks]
-        self._chunk_header_years = [
-            {int(y) for h in c.header if (y := column_year(h)) is not None} if c.header else set() for c in chunks
-        ]
+        self._chunk_header_years = [header_years(c.header) for c in chunks]
         self._mentions: dict[int, np.ndarray] = {}  # year -> chunks whose text names it (filled lazily)
 
     def embed_query(self, query: str) -> np.ndarray:

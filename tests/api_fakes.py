@@ -160,15 +160,18 @@ class Server:
 
 @contextlib.contextmanager
 def served(tmp_path: Path, app: str = FAKE, fd_limit: int | None = None, ready_timeout: float = 60.0,
-           workers: int = 1, **env_extra: str) -> Iterator[Server]:
+           workers: int = 1, settings: str = "", **env_extra: str) -> Iterator[Server]:
     """`qa.api.server.serve` (the real uvicorn set-up) in a process on a free loopback port, serving
     `app` (an app factory's import string; default: the real app over the fake service), optionally
-    with a lower file-descriptor limit; stopped (SIGTERM) afterwards."""
+    with a lower file-descriptor limit; stopped (SIGTERM) afterwards. `settings`: keyword arguments
+    given to `Settings(...)` in the serving process (not the environment: they reach spawned workers
+    only through `serve`)."""
     port = free_port()
     code = ("from qa.api.server import serve; from qa.config import Settings; "
-            f"serve(Settings(), '127.0.0.1', {port}, {workers}, app={app!r})")
+            f"serve(Settings({settings}), '127.0.0.1', {port}, {workers}, app={app!r})")
     env = {**os.environ, "ESGQA_FEEDBACK_PATH": str(tmp_path / "fb.jsonl"), "ESGQA_API_KEYS": "",
            "ESGQA_RATE_LIMIT_PER_MINUTE": "0", "ESGQA_TRUSTED_PROXIES": "", **env_extra}
+    env.pop("FORWARDED_ALLOW_IPS", None)  # uvicorn's own proxy setting: the tests set ESGQA_TRUSTED_PROXIES
 
     def limit_fds() -> None:
         if fd_limit is not None:  # soft and hard: serve() raises the soft limit to the hard one
@@ -183,12 +186,17 @@ def served(tmp_path: Path, app: str = FAKE, fd_limit: int | None = None, ready_t
         wait_ready(proc, server.base, log_path, ready_timeout)
         yield server
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL after 20 s."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def free_port() -> int:

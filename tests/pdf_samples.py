@@ -37,6 +37,15 @@ def _frame(c: canvas.Canvas, page_no: int, running: bool = True) -> None:
         c.drawString(LEFT, 30, f"Sustainability Report 2023 | {page_no}")
 
 
+def _heading(c: canvas.Canvas, text: str, size: float, key: str, level: int, outline: bool) -> None:
+    """A bold heading at the top of the page, and its outline (bookmark) entry when `outline`."""
+    c.setFont("Helvetica-Bold", size)
+    c.drawString(LEFT, 760, text)
+    if outline:
+        c.bookmarkPage(key)
+        c.addOutlineEntry(text, key, level=level)
+
+
 def _para(c: canvas.Canvas, x: float, y: float, lines: list[str], size: float = BODY, font: str = "Helvetica") -> float:
     c.setFont(font, size)
     for line in lines:
@@ -59,22 +68,14 @@ def report_pdf(path: Path, *, outline: bool = True) -> Path:
     c = canvas.Canvas(str(path), pagesize=A4)
     # page 1: chapter heading, two columns
     _frame(c, 1)
-    c.setFont("Helvetica-Bold", 20)
-    c.drawString(LEFT, 760, "Environment")
-    if outline:
-        c.bookmarkPage("env")
-        c.addOutlineEntry("Environment", "env", level=0)
+    _heading(c, "Environment", 20, "env", 0, outline)
     _para(c, LEFT, 700, LEFT_COLUMN)
     _para(c, 320, 700, RIGHT_COLUMN)
     _para(c, LEFT, 640, ["Both columns end here and the page carries on below them in one column."])
     c.showPage()
     # page 2: section heading, KPI table
     _frame(c, 2)
-    c.setFont("Helvetica-Bold", 14)
-    c.drawString(LEFT, 760, "Energy and emissions")
-    if outline:
-        c.bookmarkPage("energy")
-        c.addOutlineEntry("Energy and emissions", "energy", level=1)
+    _heading(c, "Energy and emissions", 14, "energy", 1, outline)
     _para(c, LEFT, 730, ["Our emissions fell in every scope, as the key figures below show."])
     cols = [400.0, 460.0, 520.0]
     y = 690.0
@@ -131,11 +132,7 @@ def report_pdf(path: Path, *, outline: bool = True) -> Path:
     c.showPage()
     # page 4: the disclosure index
     _frame(c, 4)
-    c.setFont("Helvetica-Bold", 20)
-    c.drawString(LEFT, 760, "GRI content index")
-    if outline:
-        c.bookmarkPage("gri")
-        c.addOutlineEntry("GRI content index", "gri", level=0)
+    _heading(c, "GRI content index", 20, "gri", 0, outline)
     _para(c, LEFT, 720, [
         "GRI 302-1 Energy consumption within the organization, page 2",
         "GRI 305-1 Direct (Scope 1) GHG emissions, page 2",

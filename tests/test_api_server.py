@@ -6,12 +6,11 @@ seconds; the real model behind `serve` is exercised by bench/bench_api.py and te
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,40 +18,20 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.api_fakes import free_port, wait_ready
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.api_fakes import served
 
 
 @pytest.fixture
 def start_server(tmp_path: Path) -> Iterator[object]:
-    procs: list[subprocess.Popen[bytes]] = []
+    """`start(workers, extra="", **env)` -> (process, base URL): `served` processes, stopped at the end."""
+    with contextlib.ExitStack() as stack:
 
-    def start(workers: int, extra: str = "", **env_extra: str) -> tuple[subprocess.Popen[bytes], str]:
-        port = free_port()
-        code = (
-            "from qa.api.server import serve; from qa.config import Settings; "
-            f"serve(Settings({extra}), '127.0.0.1', {port}, {workers}, app='tests.api_fakes:fake_app_factory')"
-        )
-        env = {**os.environ, "ESGQA_FEEDBACK_PATH": str(tmp_path / "fb.jsonl"), "ESGQA_API_KEYS": "",
-               "ESGQA_RATE_LIMIT_PER_MINUTE": "0", **env_extra}
-        log = open(tmp_path / f"server-{port}.log", "wb")  # noqa: SIM115 - closed with the process
-        proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=log, stderr=log)
-        procs.append(proc)
-        base = f"http://127.0.0.1:{port}"
-        wait_ready(proc, base, tmp_path / f"server-{port}.log")
-        proc.log_path = tmp_path / f"server-{port}.log"  # type: ignore[attr-defined]
-        return proc, base
+        def start(workers: int, extra: str = "", **env_extra: str) -> tuple[subprocess.Popen[bytes], str]:
+            server = stack.enter_context(served(tmp_path, workers=workers, settings=extra, **env_extra))
+            server.proc.log_path = server.log_path  # type: ignore[attr-defined]
+            return server.proc, server.base
 
-    yield start
-    for proc in procs:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        yield start
 
 
 def builds_by_worker(base: str, tries: int = 40) -> dict[str, str]:

@@ -18,7 +18,7 @@ import pytest
 from qa.api.app import create_app
 from qa.config import Settings
 from qa.models import Answer, Filters, Turn
-from tests.api_fakes import FakeLoader, FakeService, running_server
+from tests.api_fakes import FakeLoader, FakeService, running_server, served
 
 
 class StrictService(FakeService):
@@ -159,40 +159,6 @@ def test_finding9_head_probes_and_404_without_long_echo(http: httpx.Client) -> N
     assert r.status_code in (404, 405) and len(r.content) < 500
 
 
-def _serve(tmp_path: Path, **env_extra: str) -> tuple[Any, str]:
-    """`qa.api.server.serve` (the real uvicorn set-up) in a process, over the fake service."""
-    import os
-    import subprocess
-    import sys
-
-    from tests.api_fakes import free_port, wait_ready
-
-    port = free_port()
-    code = ("from qa.api.server import serve; from qa.config import Settings; "
-            f"serve(Settings(), '127.0.0.1', {port}, 1, app='tests.api_fakes:fake_app_factory')")
-    env = {**os.environ, "ESGQA_FEEDBACK_PATH": str(tmp_path / "fb.jsonl"), "ESGQA_API_KEYS": "",
-           "ESGQA_TRUSTED_PROXIES": "", **env_extra}
-    env.pop("FORWARDED_ALLOW_IPS", None)
-    log = open(tmp_path / f"server-{port}.log", "wb")  # noqa: SIM115 - closed with the process
-    proc = subprocess.Popen([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent, env=env,
-                            stdout=log, stderr=log)
-    base = f"http://127.0.0.1:{port}"
-    wait_ready(proc, base, tmp_path / f"server-{port}.log")
-    return proc, base
-
-
-def _stop(proc: Any) -> None:
-    import signal
-    import subprocess
-
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 def _served_with_rotating_xff(base: str, n: int) -> int:
     served = 0
     with httpx.Client(base_url=base, timeout=10) as client:
@@ -206,17 +172,11 @@ def _served_with_rotating_xff(base: str, n: int) -> int:
 # Finding 5: X-Forwarded-For was trusted from 127.0.0.1, so rotating it dodged the rate limit.
 def test_finding5_forwarded_for_does_not_dodge_the_rate_limit(tmp_path: Path) -> None:
     limits = {"ESGQA_RATE_LIMIT_PER_MINUTE": "6", "ESGQA_RATE_LIMIT_BURST": "3"}
-    proc, base = _serve(tmp_path, **limits)
-    try:
-        assert _served_with_rotating_xff(base, 12) <= 4
-    finally:
-        _stop(proc)
+    with served(tmp_path, **limits) as server:
+        assert _served_with_rotating_xff(server.base, 12) <= 4
     # a configured proxy is believed: each forwarded client has its own bucket
-    proc, base = _serve(tmp_path, ESGQA_TRUSTED_PROXIES="127.0.0.1", **limits)
-    try:
-        assert _served_with_rotating_xff(base, 12) == 12
-    finally:
-        _stop(proc)
+    with served(tmp_path, ESGQA_TRUSTED_PROXIES="127.0.0.1", **limits) as server:
+        assert _served_with_rotating_xff(server.base, 12) == 12
 
 
 def test_service_history_is_cleaned_and_fitted_not_refused() -> None:

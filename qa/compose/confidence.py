@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qa.compose.candidate import Candidate
-from qa.compose.extract import column_year
+from qa.compose.extract import header_years
 from qa.compose.question import QuestionInfo
 from qa.compose.signals import TermSignals, token_set
 from qa.compose.span import SpanExtractor
@@ -103,8 +103,7 @@ class Evidence:
         covered = {y for r in self.reports.values() if r.company == company for y in r.years_covered}
         # the year is given when the company's reports cover it, the quote names it, or the quoted table
         # row has a column for it
-        header_years = {int(y) for h in (best.chunk.header or ()) if (y := column_year(h)) is not None}
-        year_uncovered = 1.0 if years and not set(years) & (covered | header_years) and not any(
+        year_uncovered = 1.0 if years and not set(years) & (covered | header_years(best.chunk.header)) and not any(
             str(y) in best.quote_text for y in years) else 0.0
         # key terms the answering company's own reports never use (another company's may)
         vocab = self.vocabulary.get(company or "", frozenset())

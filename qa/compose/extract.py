@@ -169,6 +169,11 @@ def column_year(header: str) -> str | None:
     return m.group(1) if m else None
 
 
+def header_years(header: list[str] | None) -> set[int]:
+    """The years a table's columns are for (`column_year` of each header cell)."""
+    return {int(y) for h in header or () if (y := column_year(h)) is not None}
+
+
 @dataclass(frozen=True)
 class Cell:
     column: str
