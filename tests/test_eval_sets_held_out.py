@@ -64,6 +64,23 @@ def test_second_locked_split() -> None:
     assert not any(q["question"].lower() in first for q in items)
 
 
+def test_third_locked_split() -> None:
+    items = _lines(ROOT / "eval" / "corpus" / "questions-test3.jsonl")
+    earlier = {
+        q["question"].lower()
+        for name in ("questions.jsonl", "questions-test2.jsonl")
+        for q in _lines(ROOT / "eval" / "corpus" / name)
+    }
+    _check_schema(items)
+    assert len(items) >= 60 and not any(q["question"].lower() in earlier for q in items)
+    for q in items:
+        assert q["split"] == "test" and q["id"].startswith(LOCKED_TEST_REPORTS), q["id"]
+        # every question names its company; the page is given exactly when the report is
+        assert q["company"] and q["company"].split()[0].lower() in q["question"].lower(), q["id"]
+        assert q["report"] in (None, *LOCKED_TEST_REPORTS), q["id"]
+        assert (q["page"] is None) == (q["report"] is None), q["id"]
+
+
 def test_table_facts() -> None:
     facts = _lines(ROOT / "eval" / "corpus" / "table_facts.jsonl")
     assert len(facts) >= 60 and len({f["report"] for f in facts}) >= 6
@@ -92,3 +109,16 @@ def test_table_fact_values_are_printed_in_their_report() -> None:
     text = {r["id"]: read_source_text(ROOT.parent / "shared" / "corpus" / r["source"]) for r in manifest["reports"]}
     missing = [f for f in _lines(ROOT / "eval" / "corpus" / "table_facts.jsonl") if f["value"] not in text[f["report"]]]
     assert len(missing) <= 3, missing
+
+
+@pytest.mark.skipif(not (ROOT.parent / "shared" / "corpus").is_dir(), reason="the shared corpus is not here")
+def test_third_locked_split_evidence_is_verbatim_in_its_report() -> None:
+    from qa.ingest import read_source_text
+
+    manifest = json.loads((ROOT / "eval" / "corpus" / "reports.json").read_text(encoding="utf-8"))
+    sources = {r["id"]: r["source"] for r in manifest["reports"]}
+    corpus = ROOT.parent / "shared" / "corpus"
+    text = {rid: collapse_ws(read_source_text(corpus / sources[rid])) for rid in LOCKED_TEST_REPORTS}
+    items = _lines(ROOT / "eval" / "corpus" / "questions-test3.jsonl")
+    missing = [(q["id"], e) for q in items for e in q["evidence"] if collapse_ws(e) not in text[q["report"]]]
+    assert not missing, missing
