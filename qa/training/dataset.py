@@ -47,7 +47,7 @@ def relevance(c: Candidate, item: EvalItem) -> int:
 class QuestionRecord:
     item: EvalItem
     company: str
-    source: str  # "gold" (hand-written) or "gen" (generated)
+    source: str  # "gold" (hand-written), "gen" (generated) or "span" (generated, for the span picker only)
     info: QuestionInfo
     hits: list[Hit]
     qvec: np.ndarray

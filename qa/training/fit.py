@@ -41,7 +41,7 @@ def fit_ranker(records: Sequence[QuestionRecord], gen_weight: float = 0.5) -> An
     """LambdaRank over the questions that have at least one right candidate."""
     import lightgbm as lgb
 
-    use = [r for r in records if len(r.rel) and r.rel.max() > 0]
+    use = [r for r in records if len(r.rel) and r.rel.max() > 0 and r.source != "span"]
     X = np.vstack([r.X for r in use])
     y = np.concatenate([r.rel for r in use])
     groups = [len(r.rel) for r in use]
@@ -65,6 +65,9 @@ class Outcome:
     qtype: str
     company: str
     wrong_company: bool
+    qid: str = ""
+    quote: str = ""  # the top quote's text ("" when none)
+    span: str | None = None  # its highlighted answer
 
 
 # Rare but decisive signals keep their prior weights (a few held-out answers cannot estimate them):

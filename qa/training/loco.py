@@ -14,7 +14,7 @@ from qa.evaluation.metrics import holds
 from qa.service import QAService
 from qa.training.dataset import SPAN_TYPES, QuestionRecord, span_holds
 from qa.training.fit import Outcome, ece, fit_confidence, fit_ranker
-from qa.training.spans import fit_span_picker, span_rows
+from qa.training.spans import SpanRows, fit_span_picker, span_rows
 
 
 def answer_all(
@@ -44,6 +44,9 @@ def answer_all(
                 qtype=item.type,
                 company=rec.company,
                 wrong_company=bool(quotes) and company_of.get(quotes[0].citation.report_id) != rec.company,
+                qid=item.id,
+                quote=quotes[0].text if quotes else "",
+                span=span,
             ))
     finally:
         composer.ranker, composer.options.abstain_threshold, composer.span_picker = saved
@@ -102,24 +105,20 @@ def leave_one_company_out(
     for company in companies:
         train = [r for r in records if r.company != company]
         booster = fit_ranker(train)
-        span_X, span_y = span_rows_by_service(svc_of, train)
-        picker = SpanPicker(fit_span_picker(span_X, span_y))
+        picker = SpanPicker.from_booster(fit_span_picker(span_rows_by_service(svc_of, train)))
         held = [r for r in records if r.company == company and r.source == "gold"]
         out[company] = answer_all(svc_of(company), LearnedRanker.from_booster(booster), held, picker)
         log(f"  fold {company}: {len(held)} questions, trained on {len(train)}")
     return out
 
 
-def span_rows_by_service(
-    svc_of: Callable[[str], QAService], records: Sequence[QuestionRecord]
-) -> tuple[np.ndarray, np.ndarray]:
+def span_rows_by_service(svc_of: Callable[[str], QAService], records: Sequence[QuestionRecord]) -> SpanRows:
     """Span-picker training rows for records that may come from several corpora (services)."""
     by_svc: dict[int, tuple[QAService, list[QuestionRecord]]] = {}
     for r in records:
         svc = svc_of(r.company)
         by_svc.setdefault(id(svc), (svc, []))[1].append(r)
-    parts = [span_rows(svc, recs) for svc, recs in by_svc.values()]
-    return np.vstack([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+    return SpanRows.concat([span_rows(svc, recs) for svc, recs in by_svc.values()])
 
 
 def confidence_per_fold(oof: dict[str, list[Outcome]]) -> dict[str, ConfidenceModel]:

@@ -20,15 +20,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
-from qa.compose.confidence import load_confidence_model
+from qa.compose.confidence import ConfidenceModel, load_confidence_model
 from qa.compose.features import FEATURES
 from qa.compose.ranker import MODEL_DIR, RuleRanker
-from qa.compose.spanpick import SPAN_FEATURES
+from qa.compose.spanoptions import SPAN_FEATURES
 from qa.config import REPO_ROOT, Settings
 from qa.evaluation.dataset import EvalItem, load_eval_files
 from qa.service import QAService
 from qa.training.dataset import QuestionRecord, collect
-from qa.training.fit import RANKER_PARAMS, fit_confidence, fit_ranker
+from qa.training.fit import RANKER_PARAMS, Outcome, fit_confidence, fit_ranker
 from qa.training.loco import (
     CompanyScore,
     answer_all,
@@ -37,7 +37,7 @@ from qa.training.loco import (
     score,
     span_rows_by_service,
 )
-from qa.training.spans import fit_span_picker
+from qa.training.spans import SPAN_PARAMS, fit_span_picker
 from qa.training.synth import synth_questions
 
 BUNDLED_SET = REPO_ROOT / "eval" / "questions.jsonl"
@@ -81,6 +81,23 @@ def _table(rows: list[tuple[str, CompanyScore, CompanyScore]]) -> str:
     return head + body
 
 
+def _dump(path: Path, gold: list[QuestionRecord], oof: dict[str, list[Outcome]], confs: dict[str, ConfidenceModel]) -> None:
+    """Every held-out answer with its gold, for reading the failures of development companies."""
+    item_of = {r.item.id: r.item for r in gold}
+    with path.open("w", encoding="utf-8") as fh:
+        for company, outcomes in oof.items():
+            conf = confs.get(company)
+            for o in outcomes:
+                it = item_of.get(o.qid)
+                fh.write(json.dumps({
+                    "company": company, "id": o.qid, "type": o.qtype, "question": it.question if it else "",
+                    "answers": it.answers if it else [], "evidence": it.evidence if it else [],
+                    "correct": o.correct, "span_ok": o.span_ok, "quote": o.quote, "span": o.span,
+                    "confidence": round(conf.confidence(o.features), 3) if conf and o.features else None,
+                    "threshold": round(conf.threshold, 3) if conf else None,
+                }, ensure_ascii=False) + "\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -91,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=MODEL_DIR)
     ap.add_argument("--report", type=Path, default=REPO_ROOT / "eval" / "reports" / "ranker-loco.md")
     ap.add_argument("--per-report", type=int, default=160, help="generated questions per report (at most)")
+    ap.add_argument("--dump", type=Path, default=None,
+                    help="write every held-out answer (question, gold, quote, span, confidence) to this JSONL file")
     args = ap.parse_args(argv)
     t0 = time.time()
 
@@ -105,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     _log(f"bundled corpus: {len(xs.index.chunks)} chunks")
     records += collect(xs, _items_with_company(BUNDLED_SET, None, bundled_company), "gold")
     records += collect(xs, synth_questions(xs.index.chunks, xs.index.units, xs.index.reports, args.per_report), "gen")
+    records += collect(xs, synth_questions(xs.index.chunks, xs.index.units, xs.index.reports, args.per_report, several=True), "span")
     test_companies: set[str] = set()
     if args.corpus.is_dir() and args.manifest.is_file():
         corpus_items = _items_with_company(CORPUS_SET, None, None)
@@ -116,12 +136,14 @@ def main(argv: list[str] | None = None) -> int:
         records += collect(cs, dev_items, "gold")
         dev_reports = [r for r in cs.index.reports if r.company not in test_companies]
         records += collect(cs, synth_questions(cs.index.chunks, cs.index.units, dev_reports, args.per_report), "gen")
+        records += collect(cs, synth_questions(cs.index.chunks, cs.index.units, dev_reports, args.per_report, several=True), "span")
         _log(f"corpus: {len(cs.index.reports)} reports, {len(cs.index.chunks)} chunks")
     else:
         _log(f"no corpus at {args.corpus}: training on the bundled reports only")
     gold = [r for r in records if r.source == "gold"]
     gen = [r for r in records if r.source == "gen"]
-    _log(f"records: {len(gold)} hand-written, {len(gen)} generated ({time.time() - t0:.0f} s)")
+    span_gen = [r for r in records if r.source == "span"]
+    _log(f"records: {len(gold)} hand-written, {len(gen)} generated, {len(span_gen)} for spans ({time.time() - t0:.0f} s)")
 
     companies = sorted({r.company for r in gold})
     svc_of: Callable[[str], QAService] = services.__getitem__
@@ -135,14 +157,20 @@ def main(argv: list[str] | None = None) -> int:
         conf = per_fold_conf.get(company) or fit_confidence(oof[company])
         rows.append((company, old, score(company, oof[company], conf)))
 
+    if args.dump is not None:
+        _dump(args.dump, gold, oof, per_fold_conf)
     booster = fit_ranker(records)
     final_conf = fit_confidence([o for v in oof.values() for o in v])
     args.out.mkdir(parents=True, exist_ok=True)
-    span_X, span_y = span_rows_by_service(svc_of, records)
-    span_weights = fit_span_picker(span_X, span_y)
+    span_data = span_rows_by_service(svc_of, records)
+    span_booster = fit_span_picker(span_data)
+    (args.out / "span.txt").write_text(span_booster.model_to_string(), encoding="utf-8")
+    span_importance = dict(zip(SPAN_FEATURES, (float(x) for x in span_booster.feature_importance("gain")), strict=True))
     (args.out / "span.json").write_text(json.dumps(
-        {"features": list(SPAN_FEATURES), "weights": span_weights, "rows": int(len(span_y)),
-         "fitted_on": "options of candidates holding a gold answer, every training question"}, indent=1) + "\n",
+        {"model": "LightGBM LambdaRank over each quote's span options", "params": SPAN_PARAMS,
+         "features": list(SPAN_FEATURES), "options": len(span_data.y), "quotes": len(span_data.groups),
+         "fitted_on": "span options of candidates holding a gold answer, every training question",
+         "feature_importance_gain": dict(sorted(span_importance.items(), key=lambda kv: -kv[1]))}, indent=1) + "\n",
         encoding="utf-8")
     (args.out / "ranker.txt").write_text(booster.model_to_string(), encoding="utf-8")
     importance = dict(zip(FEATURES, (float(x) for x in booster.feature_importance("gain")), strict=True))

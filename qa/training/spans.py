@@ -1,43 +1,89 @@
 """Fitting the span picker: for questions whose candidate quote holds a gold answer, which of the
-quote's spans (or none) the highlight should be."""
+quote's span options (or none) the highlight should be; LambdaRank over each quote's options."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from qa.compose.candidate import Candidate
-from qa.compose.spanpick import SPAN_FEATURES, option_features, options
+from qa.compose.spanoptions import SPAN_FEATURES
+from qa.compose.spanpick import option_matrix
 from qa.evaluation.metrics import holds
 from qa.service import QAService
 from qa.training.dataset import SPAN_TYPES, QuestionRecord, span_holds
 
+SPAN_PARAMS: dict[str, Any] = {
+    "objective": "lambdarank",
+    "n_estimators": 200,
+    "learning_rate": 0.05,
+    "num_leaves": 15,
+    "min_child_samples": 10,
+    "subsample": 0.8,
+    "subsample_freq": 1,
+    "colsample_bytree": 0.8,
+    "reg_lambda": 1.0,
+    "lambdarank_truncation_level": 5,
+    "random_state": 11,
+    "deterministic": True,
+    "force_row_wise": True,
+    "n_jobs": 2,
+    "verbose": -1,
+}
 
-def span_rows(svc: QAService, records: Sequence[QuestionRecord], per_question: int = 3) -> tuple[np.ndarray, np.ndarray]:
-    """Option features and labels from up to `per_question` candidates that hold a gold answer."""
-    X: list[list[float]] = []
-    y: list[int] = []
+
+@dataclass
+class SpanRows:
+    X: np.ndarray  # one row per option, SPAN_FEATURES order
+    y: np.ndarray  # 1: the option holds a gold answer (or is "none" for a question with no span)
+    groups: list[int]  # options per candidate quote
+    weights: list[float]  # per group: hand-written questions count more than generated ones
+
+    @staticmethod
+    def concat(parts: Sequence[SpanRows]) -> SpanRows:
+        parts = [p for p in parts if len(p.y)]
+        if not parts:
+            return SpanRows(np.zeros((0, len(SPAN_FEATURES))), np.zeros(0, np.int32), [], [])
+        return SpanRows(np.vstack([p.X for p in parts]), np.concatenate([p.y for p in parts]),
+                        [g for p in parts for g in p.groups], [w for p in parts for w in p.weights])
+
+
+def span_rows(svc: QAService, records: Sequence[QuestionRecord], per_question: int = 3, gen_weight: float = 0.5) -> SpanRows:
+    """Option features and labels from up to `per_question` candidates that hold a gold answer; a
+    candidate none of whose options is right teaches nothing and is left out."""
+    Xs: list[np.ndarray] = []
+    ys: list[np.ndarray] = []
+    groups: list[int] = []
+    weights: list[float] = []
     for rec in records:
         if not rec.item.answers:
             continue
         cands: list[Candidate] = svc.composer.generator.generate(rec.info, rec.hits, rec.qvec)
         holding = [c for c in cands if holds(c.quote_text, rec.item)][:per_question]
         for c in holding:
-            for opt in options(c):
-                if rec.item.type in SPAN_TYPES:
-                    label = opt.span is not None and span_holds(opt.span.text, rec.item)
-                else:
-                    label = opt.span is None
-                X.append(option_features(rec.info, c, opt))
-                y.append(int(label))
-    return np.array(X).reshape(len(X), len(SPAN_FEATURES)), np.array(y)
+            opts, X = option_matrix(rec.info, c)
+            if rec.item.type in SPAN_TYPES:
+                y = np.array([o.span is not None and span_holds(o.span.text, rec.item) for o in opts], dtype=np.int32)
+            else:
+                y = np.array([o.span is None for o in opts], dtype=np.int32)
+            if not y.any() or y.all():
+                continue
+            Xs.append(X)
+            ys.append(y)
+            groups.append(len(opts))
+            weights.append(1.0 if rec.source == "gold" else gen_weight)
+    if not Xs:
+        return SpanRows(np.zeros((0, len(SPAN_FEATURES))), np.zeros(0, np.int32), [], [])
+    return SpanRows(np.vstack(Xs), np.concatenate(ys), groups, weights)
 
 
-def fit_span_picker(X: np.ndarray, y: np.ndarray) -> dict[str, float]:
-    from sklearn.linear_model import LogisticRegression
+def fit_span_picker(rows: SpanRows) -> Any:
+    """A LambdaRank booster over the options of each quote."""
+    import lightgbm as lgb
 
-    model = LogisticRegression(C=1.0, max_iter=5000).fit(X, y)
-    weights = {"bias": float(model.intercept_[0])}
-    weights.update({k: float(w) for k, w in zip(SPAN_FEATURES, model.coef_[0], strict=True)})
-    return weights
+    model = lgb.LGBMRanker(**SPAN_PARAMS)
+    model.fit(rows.X, rows.y, group=rows.groups, sample_weight=np.repeat(np.array(rows.weights), rows.groups))
+    return model.booster_

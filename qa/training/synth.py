@@ -31,6 +31,22 @@ def _clean_label(text: str) -> str:
     return " ".join(label.replace("\n", " ").split()).strip(" :-–")
 
 
+_CLAUSE_END = re.compile(r"[;:!?\t\n•]|\.(?=\s|$)|,\s")
+
+
+def _clause_words(text: str, start: int, end: int) -> list[str]:
+    """The content words of the clause around a figure: up to four before it and three after it."""
+    before_text = text[max(0, start - 80) : start]
+    ends = list(_CLAUSE_END.finditer(before_text))
+    before_text = before_text[ends[-1].end() :] if ends else before_text
+    after_text = text[end : end + 60]
+    m = _CLAUSE_END.search(after_text)
+    after_text = after_text[: m.start()] if m else after_text
+    before = [w for w in _WORD.findall(before_text) if w.lower() not in STOPWORDS and not re.search(r"\d", w)]
+    after = [w for w in _WORD.findall(after_text) if w.lower() not in STOPWORDS and not re.search(r"\d", w)]
+    return before[-4:] + after[:3]
+
+
 def _distinctive(value: str, counts: Counter[str]) -> bool:
     digits = re.sub(r"\D", "", value)
     return len(digits) >= 3 and counts[value] <= 2 and not _YEAR.match(value.strip())
@@ -43,8 +59,11 @@ def _short_names(company: str) -> list[str]:
 
 def synth_questions(
     chunks: list[Chunk], units: list[Unit], reports: Iterable[ReportInfo], per_report: int = 80, seed: int = 13,
+    several: bool = False,
 ) -> list[tuple[EvalItem, str]]:
-    """(question, company) pairs generated from every report's tables, label/value pairs and sentences."""
+    """(question, company) pairs generated from every report's tables, label/value pairs and sentences
+    with one figure; with `several`, only from sentences with two to four figures (for the span picker:
+    which figure the words describe)."""
     rng = random.Random(seed)
     by_report = {r.id: r for r in reports}
     counts: dict[str, Counter[str]] = {}
@@ -59,6 +78,8 @@ def synth_questions(
             continue
         names = _short_names(report.company)
         cnt = counts.get(report.id, Counter())
+        if several and chunk.kind not in ("text", "list_item"):
+            continue
         if chunk.kind == "table_row" and chunk.header:
             label = _clean_label(u.text)
             if len(label.split()) < 2 or len(label) > 90:
@@ -76,21 +97,38 @@ def synth_questions(
             if nums and len(label.split()) >= 2 and _distinctive(nums[0][0].text.strip(), cnt):
                 q = rng.choice(_TEMPLATES).format(label=label, company=rng.choice(names))
                 pools[report.id].append((q, [nums[0][0].text.strip()], "numeric"))
-        elif chunk.kind in ("text", "list_item"):
+        elif chunk.kind in ("text", "list_item") and not several:
             nums = [n for n in numbers(u.text) if n[1] and _distinctive(n[0].text.strip(), cnt)]
             if len(nums) != 1:
                 continue
             span = nums[0][0]
             before = [w for w in _WORD.findall(u.text[max(0, span.start - 80) : span.start]) if w.lower() not in STOPWORDS]
             after = [w for w in _WORD.findall(u.text[span.end : span.end + 60]) if w.lower() not in STOPWORDS]
-            words = (before[-4:] + after[:3])
-            words = [w for w in words if not re.search(r"\d", w)]
+            words = [w for w in before[-4:] + after[:3] if not re.search(r"\d", w)]
             if len(words) < 3:
                 continue
             years = re.findall(r"\b(?:19|20)\d\d\b", u.text)
             year = f" {years[0]}" if years else ""
             q = f"{rng.choice(names)} {' '.join(words).lower()}{year}"
             pools[report.id].append((q, [span.text.strip()], "numeric"))
+        elif chunk.kind in ("text", "list_item"):
+            # a sentence with two to four figures: the words of one figure's clause make the query, so
+            # the span picker learns which figure the words describe
+            found = numbers(u.text)
+            if not 2 <= len(found) <= 4:
+                continue
+            for span, _unit in found:
+                if not _distinctive(span.text.strip(), cnt):
+                    continue
+                words = _clause_words(u.text, span.start, span.end)
+                if len(words) < 3:
+                    continue
+                if len(words) >= 5:
+                    words.pop(rng.randrange(len(words)))  # a query rarely repeats every word of the sentence
+                years = re.findall(r"\b(?:19|20)\d\d\b", u.text)
+                year = f" {years[0]}" if years else ""
+                q = f"{rng.choice(names)} {' '.join(words).lower()}{year}"
+                pools[report.id].append((q, [span.text.strip()], "numeric"))
     out: list[tuple[EvalItem, str]] = []
     for rid, pool in pools.items():
         rng.shuffle(pool)

@@ -1,0 +1,184 @@
+"""The spans a quote offers as its highlight (every figure, date, code, name, capitalised word and table
+cell, and "none"), and the generic features the span picker scores them by: what kind of span it is,
+what the question asks for, and how well the words around the span match the question's key terms."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from qa.compose.candidate import Candidate, map_span
+from qa.compose.extract import Span, codes, column_year, dates, names, numbers, row_cells
+from qa.compose.question import QuestionInfo
+from qa.lexical import tokenize
+
+MAX_OPTIONS = 48
+_YEARISH = re.compile(r"^(?:FY)?(?:19|20)\d\d$")
+# where a clause ends: the words around a span that describe it lie inside its clause
+_CLAUSE_END = re.compile(r"[;:!?\t\n•]|\.(?=\s|$)|\s[–—-]\s")
+_CAP_WORD = re.compile(r"(?<![\w.])[A-Z][\w&-]*[a-z][\w&-]*")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;•]\s+|\n)$")
+_QUALIFIER = re.compile(r"\b(approximately|about|around|over|more than|less than|nearly|almost|up to|some|roughly|at least)\s*$", re.I)
+_HOW_MANY = re.compile(r"\bhow (many|much)\b|\bnumber of\b|\bamount of\b", re.I)
+_WHO = re.compile(r"^\s*(who|whom|whose)\b|\bname of\b|\bcalled\b|\bnamed?\b", re.I)
+_WHICH = re.compile(r"^\s*(which|what)\b", re.I)
+_WHEN = re.compile(r"^\s*when\b|\bwhat year\b|\bwhich year\b|\bsince when\b|\bdate\b", re.I)
+_RATE = re.compile(r"\b(rate|share|percent\w*|proportion|ratio|quota|%)", re.I)
+_SCORE = re.compile(r"\b(score|rating|rated|grade|rank\w*|level|status)\b", re.I)
+_NUMBER_WORD = re.compile(
+    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
+    r"hundred|dozen|half|a third|a quarter)\b", re.I)
+# a rating or grade (`A-`, `B+`, `C+`, `AA`, `BBB-`): ESG ratings print these
+_GRADE = re.compile(r"(?<![\w+-])(?:[A-D][+-]|(?:AAA|AA|BBB|BB|CCC)[+-]?)(?![\w+-])")
+
+SPAN_FEATURES: tuple[str, ...] = (
+    "none", "rule_pick", "is_number", "is_date", "is_code", "is_name", "is_word", "is_cell", "cell_asked_year",
+    "cell_latest", "cell_header_match", "cell_empty", "unit_fit", "is_percent", "has_unit", "qualified", "near_terms",
+    "term_overlap", "before_match", "after_match", "after_first", "clause_match", "position", "digits", "yearish",
+    "in_question", "span_q_frac", "in_label", "long", "n_words", "n_options", "q_number", "q_percent", "q_date",
+    "q_entity", "q_other", "q_defn_list_yes", "q_howmany", "q_who", "q_which", "q_when", "q_rate", "q_score", "q_years", "is_word_number", "is_grade",
+)
+
+
+@dataclass(frozen=True)
+class SpanOption:
+    span: Span | None  # in the quote text; None: highlight nothing
+    kind: str  # none | number | word_number | date | code | grade | name | word | cell
+    unit: str = ""
+    column: str | None = None
+
+
+def options(c: Candidate, known: frozenset[str] = frozenset()) -> list[SpanOption]:
+    """Every span of the candidate's quote that could be the answer, "none" first."""
+    qt = c.quote_text
+    out: list[SpanOption] = [SpanOption(None, "none")]
+    seen: set[tuple[int, int]] = set()
+
+    def add(opt: SpanOption) -> None:
+        if opt.span is not None and opt.span.text.strip() and (opt.span.start, opt.span.end) not in seen:
+            seen.add((opt.span.start, opt.span.end))
+            out.append(opt)
+
+    if c.chunk.kind == "table_row" and c.chunk.header:
+        for cell in row_cells(c.unit.text, c.chunk.header):
+            s = map_span(c.unit.text, qt, cell.span.start, cell.span.end)
+            if s is not None:
+                add(SpanOption(s, "cell", column=cell.column))
+    for s, unit in numbers(qt):
+        add(SpanOption(s, "number", unit=unit))
+    for s in dates(qt):
+        add(SpanOption(s, "date"))
+    for s in codes(qt):
+        add(SpanOption(s, "code"))
+    for m in _GRADE.finditer(qt):
+        add(SpanOption(Span(m.start(), m.end(), m.group(0)), "grade"))
+    for m in _NUMBER_WORD.finditer(qt):
+        add(SpanOption(Span(m.start(), m.end(), m.group(0)), "word_number"))
+    for n in names(c.unit.text):
+        s = map_span(c.unit.text, qt, n.start, n.end)
+        if s is not None:
+            add(SpanOption(s, "name"))
+    # a single capitalised word inside a sentence (`Interzero`, `HackerOne`): a name the name finder,
+    # which wants two capitalised words or an acronym, leaves out
+    covered = [(a, b) for a, b in seen]
+    for m in _CAP_WORD.finditer(qt):
+        if m.group(0).lower() in known or _SENTENCE_START.search(qt[max(0, m.start() - 3) : m.start()]):
+            continue
+        if any(a <= m.start() < b for a, b in covered):
+            continue
+        add(SpanOption(Span(m.start(), m.end(), m.group(0)), "word"))
+    return out[:MAX_OPTIONS]
+
+
+def _clause_before(qt: str, start: int) -> str:
+    text = qt[max(0, start - 90) : start]
+    ends = list(_CLAUSE_END.finditer(text))
+    return text[ends[-1].end() :] if ends else text
+
+
+def _clause_after(qt: str, end: int) -> str:
+    text = qt[end : end + 70]
+    m = _CLAUSE_END.search(text)
+    return text[: m.start()] if m else text
+
+
+def _matches(tokens: list[str], terms: set[str]) -> set[str]:
+    """Question terms among `tokens`, a stem or a shared 5-letter prefix counting as a match."""
+    hit: set[str] = set()
+    for t in tokens:
+        for q in terms:
+            if t == q or (len(t) >= 5 and len(q) >= 5 and t[:5] == q[:5]):
+                hit.add(q)
+    return hit
+
+
+def question_features(info: QuestionInfo) -> dict[str, float]:
+    qtype = info.qtype
+    return {
+        "q_number": float(info.wants_number), "q_percent": float(qtype == "percent"), "q_date": float(qtype == "date"),
+        "q_entity": float(qtype == "entity"), "q_other": float(qtype == "other"),
+        "q_defn_list_yes": float(qtype in ("definition", "list", "yes_no")),
+        "q_howmany": float(bool(_HOW_MANY.search(info.text))), "q_who": float(bool(_WHO.search(info.text))),
+        "q_which": float(bool(_WHICH.search(info.text))), "q_when": float(bool(_WHEN.search(info.text))),
+        "q_rate": float(bool(_RATE.search(info.text))), "q_score": float(bool(_SCORE.search(info.text))),
+        "q_years": float(min(len(info.years), 2)),
+    }
+
+
+def option_features(info: QuestionInfo, c: Candidate, opt: SpanOption, n_options: int = 1) -> list[float]:
+    qt = c.quote_text
+    f = dict.fromkeys(SPAN_FEATURES, 0.0)
+    f.update(question_features(info))
+    f["n_options"] = min(n_options, 40) / 40
+    if opt.span is None:
+        f["none"] = 1.0
+        f["rule_pick"] = float(c.answer is None)
+        return [f[k] for k in SPAN_FEATURES]
+    s = opt.span
+    text = s.text
+    low = qt.lower()
+    f["rule_pick"] = float(c.answer is not None and (c.answer.start, c.answer.end) == (s.start, s.end))
+    f[f"is_{opt.kind}"] = 1.0
+    terms = set(info.terms) | {t for v in info.alts.values() for t in v}
+    n_terms = max(1, len(info.terms))
+    if opt.kind == "cell" and opt.column is not None:
+        years = [str(y) for y in info.years]
+        year = column_year(opt.column)
+        f["cell_asked_year"] = float(year is not None and year in years)
+        header_years = [y for h in (c.chunk.header or []) if (y := column_year(h)) is not None]
+        f["cell_latest"] = float(bool(header_years) and year == max(header_years))
+        header_toks = {t for t in tokenize(opt.column) if not _YEARISH.match(t)}
+        f["cell_header_match"] = float(bool(header_toks & info.tokens))
+        f["cell_empty"] = float(text.strip() in ("-", "–", "—", "n/a", "n.a.", ""))
+    if opt.kind in ("number", "cell", "word_number"):
+        tail = low[s.end : s.end + 12]
+        f["is_percent"] = float("%" in text or tail.lstrip().startswith(("%", "percent")))
+        f["has_unit"] = float(bool(opt.unit))
+        f["unit_fit"] = float(bool(opt.unit) and opt.unit in info.units)
+        f["qualified"] = float(bool(_QUALIFIER.search(qt[max(0, s.start - 14) : s.start])))
+    term_pos = [m.start() for t in info.terms if len(t) > 2 for m in re.finditer(re.escape(t[:6]), low)]
+    if term_pos:
+        dist = min(abs(s.start - p) for p in term_pos)
+        f["near_terms"] = 1.0 / (1.0 + dist / 40.0)
+    window = set(tokenize(qt[max(0, s.start - 40) : s.end + 40]))
+    f["term_overlap"] = len(window & set(info.terms)) / n_terms
+    before = tokenize(_clause_before(qt, s.start))[-8:]
+    after = tokenize(_clause_after(qt, s.end))[:6]
+    before_hit, after_hit = _matches(before, terms), _matches(after, terms)
+    f["before_match"] = len(before_hit) / n_terms
+    f["after_match"] = len(after_hit) / n_terms
+    f["clause_match"] = len(before_hit | after_hit) / n_terms
+    first = [t for t in after if not t.isdigit()][:1]
+    f["after_first"] = float(bool(first) and bool(_matches(first, terms)))
+    f["position"] = s.start / max(1, len(qt))
+    f["digits"] = min(sum(ch.isdigit() for ch in text), 12) / 12
+    f["yearish"] = float(bool(_YEARISH.match(text.strip())))
+    span_toks = set(tokenize(text))
+    f["in_question"] = float(bool(span_toks & info.tokens) and opt.kind != "cell")
+    f["span_q_frac"] = len(span_toks & info.tokens) / max(1, len(span_toks)) if opt.kind != "cell" else 0.0
+    if c.chunk.kind == "table_row" and "\t" in qt:
+        f["in_label"] = float(s.end <= qt.index("\t"))
+    n_words = len(text.split())
+    f["long"] = float(n_words > 6)
+    f["n_words"] = min(n_words, 12) / 12
+    return [f[k] for k in SPAN_FEATURES]

@@ -1,0 +1,86 @@
+"""The span picker's options and features on tiny literal quotes, and the shipped model on them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa.compose.candidate import Candidate
+from qa.compose.question import analyse
+from qa.compose.spanoptions import SPAN_FEATURES, option_features, options
+from qa.compose.spanpick import MODEL_DIR, SpanPicker
+from qa.models import Chunk, Unit
+
+
+def _cand(text: str, kind: str = "text", header: list[str] | None = None) -> Candidate:
+    chunk = Chunk(id="c1", report_id="acme-2023", source="acme.txt", start=0, end=len(text), section="S", page=1,
+                  kind=kind, text=text, header=header)  # type: ignore[arg-type]
+    unit = Unit(chunk_index=0, start=0, end=len(text), text=text, kind=kind)  # type: ignore[arg-type]
+    return Candidate(unit_index=0, unit=unit, chunk=chunk, hit_rank=0, hit_score=1.0, dense=0.5, coverage=0.5,
+                     quote_text=text)
+
+
+def _feature(info_q: str, c: Candidate, span_text: str, name: str) -> float:
+    info = analyse(info_q)
+    opt = next(o for o in options(c, info.words) if o.span is not None and o.span.text == span_text)
+    return option_features(info, c, opt)[SPAN_FEATURES.index(name)]
+
+
+SENTENCE = "In 2023, we selected 46 suppliers for audit and completed 40 audits; 12 of them were repeated."
+
+
+def test_options_cover_figures_names_words_grades_and_none() -> None:
+    c = _cand("Our partner Interzero recycles devices. The rating improved to B- and 3 of five sites hold ISO 14001.")
+    kinds = {o.kind for o in options(c)}
+    assert {"none", "number", "code", "word", "grade", "word_number"} <= kinds
+    texts = {o.span.text for o in options(c) if o.span is not None}
+    assert {"Interzero", "B-", "five", "ISO 14001"} <= texts
+    assert "Our" not in texts and "The" not in texts  # a sentence's first word is no name
+
+
+def test_options_of_a_table_row_are_its_cells() -> None:
+    c = _cand("Hazardous waste (t)\t1.10\t1.43\t2.50", kind="table_row", header=["2023", "2022", "2021"])
+    cells = [o for o in options(c) if o.kind == "cell"]
+    assert [o.column for o in cells] == ["2023", "2022", "2021"]
+    assert _feature("hazardous waste 2022", c, "1.43", "cell_asked_year") == 1.0
+    assert _feature("hazardous waste 2022", c, "1.10", "cell_latest") == 1.0
+
+
+def test_the_words_of_a_figures_clause_are_matched_against_the_question() -> None:
+    c = _cand(SENTENCE)
+    q = "How many audits did Acme complete in 2023?"
+    assert _feature(q, c, "40", "after_first") == 1.0
+    assert _feature(q, c, "46", "after_first") == 0.0
+    assert _feature(q, c, "40", "clause_match") > _feature(q, c, "12", "clause_match")
+
+
+def test_features_are_finite_for_every_option() -> None:
+    c = _cand(SENTENCE)
+    info = analyse("audits completed 2023")
+    X = np.array([option_features(info, c, o, 5) for o in options(c, info.words)])
+    assert X.shape[1] == len(SPAN_FEATURES) and np.isfinite(X).all()
+
+
+def test_shipped_span_model_picks_the_described_figure() -> None:
+    picker = SpanPicker.load()
+    if picker is None:
+        pytest.skip("no trained span model in the package yet")
+    c = _cand(SENTENCE)
+    picker.pick(analyse("How many audits did Acme complete in 2023?"), c)
+    assert c.answer is not None and c.answer.text == "40"
+    c = _cand("This year, 2,426 employees took parental leave and 97% of them returned to work.")
+    picker.pick(analyse("What share of employees returned to work after parental leave?"), c)
+    assert c.answer is not None and c.answer.text == "97%"
+
+
+def test_a_missing_or_stale_span_model_is_not_served(tmp_path: Path) -> None:
+    assert SpanPicker.load(tmp_path) is None
+    (tmp_path / "span.json").write_text(json.dumps({"features": ["old"]}), encoding="utf-8")
+    (tmp_path / "span.txt").write_text("garbage", encoding="utf-8")
+    assert SpanPicker.load(tmp_path) is None
+    (tmp_path / "span.json").write_text(json.dumps({"features": list(SPAN_FEATURES)}), encoding="utf-8")
+    assert SpanPicker.load(tmp_path) is None  # right features, unreadable model
+    assert (MODEL_DIR / "span.json").exists()
