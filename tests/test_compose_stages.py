@@ -187,3 +187,13 @@ def test_a_missing_or_broken_model_falls_back_to_the_rule_ranker(tmp_path: Path)
     (tmp_path / "ranker.json").write_text(json.dumps({"features": list(FEATURES)}), encoding="utf-8")
     assert load_ranker("learned", tmp_path).name == "rules"  # right features, unreadable model
     assert load_ranker("rules").name == "rules"
+
+
+def test_a_row_that_names_columns_is_never_a_candidate() -> None:
+    from qa.compose.generate import names_columns
+
+    header = ["2020", "2021", "2022", "2023"]
+    assert names_columns("millions of m³\t2020\t2021\t2022\t2023", header)
+    assert names_columns("in %\t2021\t2022\t2023 Group\t2023 Water stress areas", ["2021", "2022", "2023 Group", "x"])
+    assert not names_columns("Total water withdrawal\t14.0\t13.5\t13.2\t12.1", header)
+    assert not names_columns("Base year\t2019\t2019", header)  # a row of years that are values

@@ -133,4 +133,7 @@ class Evidence:
             "company_unknown": company_unknown,
             "rank_score": ordered[0] if ordered else 0.0,
             "rank_margin": min(margin, 5.0),
+            # set by the span picker: the highlighted span's own clause names the question's terms
+            "span_clause": best.extra.get("span_clause", 0.0),
+            "span_margin": best.extra.get("span_margin", 0.0),
         }

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.compose.candidate import MAX_PAIR_WORDS, MAX_QUOTE_WORDS, Candidate, quote_text
+from qa.compose.extract import column_year, row_cells
 from qa.compose.question import QuestionInfo
 from qa.compose.signals import TermSignals, token_set
 from qa.compose.span import SpanExtractor
@@ -24,6 +25,18 @@ _FOOTNOTE_REF = re.compile(r"[A-Za-z)\"”’]([⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3
 _FOOTNOTE_START = re.compile(r"\s*([⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3}) ?[^\s⁰¹²³⁴⁵⁶⁷⁸⁹]")
 _TO_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 _LIST_INTRO = re.compile(r":\s*$|\b(following|include|includes)\b", re.I)
+
+
+def names_columns(row_text: str, header: list[str] | None) -> bool:
+    """A table row that names columns, not values (the header row repeated, or a run of years
+    `2020 2021 2022 2023`): it answers no question, however well its label matches."""
+    cells = [c.span.text.strip() for c in row_cells(row_text, header)]
+    if len(cells) < 2:
+        return False
+    if header and cells == [h for h in header if h][: len(cells)]:
+        return True
+    years = [column_year(c) for c in cells]
+    return len(cells) >= 3 and all(years) and len(set(years)) >= 3
 
 
 @dataclass(frozen=True)
@@ -95,7 +108,7 @@ class CandidateGenerator:
     ) -> Candidate | None:
         chunk = hit.chunk
         qt = quote_text(unit.text)
-        if len(qt.split()) < 2:
+        if len(qt.split()) < 2 or (chunk.kind == "table_row" and names_columns(unit.text, chunk.header)):
             return None
         context = f"{chunk.section.split(' > ')[-1]} {chunk.context}" if chunk.kind == "table_row" else ""
         coverage, body = self.signals.coverage(info, qt, context, chunk.section)

@@ -45,10 +45,14 @@ class Reconciler:
         best = chosen[0]
         if not (info.wants_number and best.value is not None):
             return chosen, None
+        # close to the best: among the three best ranked, or within half a point of its score (a ranker's
+        # scores have no fixed scale, so rank counts as well as distance)
+        near = {id(c) for c in sorted(cands, key=lambda c: -c.score)[:3]}
         others = [
             c for c in cands
             if c.chunk.report_id != best.chunk.report_id
-            and self.reports[c.chunk.report_id].company == self.reports[best.chunk.report_id].company and c.value is not None and c.score >= best.score - 0.5
+            and self.reports[c.chunk.report_id].company == self.reports[best.chunk.report_id].company and c.value is not None
+            and (c.score >= best.score - 0.5 or id(c) in near)
             and c.coverage >= 0.8 * best.coverage and c.type_fit >= 0.9
             and (c.chunk.kind not in ("kpi", "table_row") or c.label_precision >= 0.5)
         ]

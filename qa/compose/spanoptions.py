@@ -23,6 +23,7 @@ _HOW_MANY = re.compile(r"\bhow (many|much)\b|\bnumber of\b|\bamount of\b", re.I)
 _WHO = re.compile(r"^\s*(who|whom|whose)\b|\bname of\b|\bcalled\b|\bnamed?\b", re.I)
 _WHICH = re.compile(r"^\s*(which|what)\b", re.I)
 _WHEN = re.compile(r"^\s*when\b|\bwhat year\b|\bwhich year\b|\bsince when\b|\bdate\b", re.I)
+_YEAR_WORD = re.compile(r"\byear\b(?!\s+(?:19|20)\d\d)", re.I)  # "target year", "base year", not "year 2022"
 _RATE = re.compile(r"\b(rate|share|percent\w*|proportion|ratio|quota|%)", re.I)
 _SCORE = re.compile(r"\b(score|rating|rated|grade|rank\w*|level|status)\b", re.I)
 _NUMBER_WORD = re.compile(
@@ -36,7 +37,7 @@ SPAN_FEATURES: tuple[str, ...] = (
     "cell_latest", "cell_header_match", "cell_empty", "unit_fit", "is_percent", "has_unit", "qualified", "near_terms",
     "term_overlap", "before_match", "after_match", "after_first", "clause_match", "position", "digits", "yearish",
     "in_question", "span_q_frac", "in_label", "long", "n_words", "n_options", "q_number", "q_percent", "q_date",
-    "q_entity", "q_other", "q_defn_list_yes", "q_howmany", "q_who", "q_which", "q_when", "q_rate", "q_score", "q_years", "is_word_number", "is_grade",
+    "q_entity", "q_other", "q_defn_list_yes", "q_howmany", "q_who", "q_which", "q_when", "q_rate", "q_score", "q_year_word", "q_years", "is_word_number", "is_grade",
 )
 
 
@@ -121,6 +122,7 @@ def question_features(info: QuestionInfo) -> dict[str, float]:
         "q_howmany": float(bool(_HOW_MANY.search(info.text))), "q_who": float(bool(_WHO.search(info.text))),
         "q_which": float(bool(_WHICH.search(info.text))), "q_when": float(bool(_WHEN.search(info.text))),
         "q_rate": float(bool(_RATE.search(info.text))), "q_score": float(bool(_SCORE.search(info.text))),
+        "q_year_word": float(bool(_YEAR_WORD.search(info.text))),
         "q_years": float(min(len(info.years), 2)),
     }
 

@@ -19,8 +19,20 @@ from qa.compose.trees import TreeEnsemble
 MODEL_DIR = Path(__file__).with_name("model")
 
 
+# the kinds of span a question of an explicit type can be answered by ("when …" by a date, "how many …"
+# by a figure); questions of other types may be answered by any kind
+_KINDS_FOR: dict[str, frozenset[str]] = {
+    "date": frozenset({"none", "date", "cell"}),
+    "percent": frozenset({"none", "number", "word_number", "cell"}),
+    "count": frozenset({"none", "number", "word_number", "cell"}),
+    "numeric": frozenset({"none", "number", "word_number", "cell"}),
+}
+
+
 def option_matrix(info: QuestionInfo, c: Candidate) -> tuple[list[Any], np.ndarray]:
-    opts = options(c, info.words)
+    """The quote's span options that fit the question's type, and their features."""
+    kinds = _KINDS_FOR.get(info.qtype)
+    opts = [o for o in options(c, info.words) if kinds is None or o.kind in kinds]
     X = np.array([option_features(info, c, o, len(opts)) for o in opts], dtype=np.float64)
     return opts, X.reshape(len(opts), len(SPAN_FEATURES))
 
@@ -49,8 +61,14 @@ class SpanPicker:
             return None
 
     def pick(self, info: QuestionInfo, c: Candidate) -> None:
+        """Sets the candidate's span, and in `extra` the evidence for confidence: how well the chosen
+        span's own clause matches the question, and how far the model prefers it to highlighting nothing."""
         opts, X = option_matrix(info, c)
-        best = opts[int(np.argmax(self._model.predict(X)))]
+        scores = self._model.predict(X)
+        i = int(np.argmax(scores))
+        best = opts[i]
+        c.extra["span_clause"] = float(X[i, SPAN_FEATURES.index("clause_match")])
+        c.extra["span_margin"] = float(np.clip(scores[i] - scores[0], 0.0, 5.0))  # option 0 is "none"
         if best.span is None:
             c.answer = None
             return
