@@ -84,3 +84,16 @@ def test_a_missing_or_stale_span_model_is_not_served(tmp_path: Path) -> None:
     (tmp_path / "span.json").write_text(json.dumps({"features": list(SPAN_FEATURES)}), encoding="utf-8")
     assert SpanPicker.load(tmp_path) is None  # right features, unreadable model
     assert (MODEL_DIR / "span.json").exists()
+
+
+def test_a_typed_question_gets_a_span_of_its_kind() -> None:
+    picker = SpanPicker.load()
+    if picker is None:
+        pytest.skip("no trained span model in the package yet")
+    c = _cand("Acme has signed a contract with its partner, the disposal service provider Interzero, for old devices.")
+    picker.pick(analyse("Which disposal partner does Acme use for old devices?"), c)
+    assert c.answer is not None and c.answer.text == "Interzero"
+    c = _cand("Acme set a target, with reference to the ISO Net Zero Guidelines (IWA 42:2022), to reach net zero by 2040.")
+    picker.pick(analyse("When does Acme aim to reach net zero?"), c)
+    assert c.answer is not None and c.answer.text == "2040"  # a date question is answered by a date, not a code
+    assert -5.0 <= c.extra["span_margin"] <= 5.0 and 0.0 <= c.extra["span_clause"] <= 1.0

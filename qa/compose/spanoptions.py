@@ -16,6 +16,8 @@ MAX_OPTIONS = 48
 _YEARISH = re.compile(r"^(?:FY)?(?:19|20)\d\d$")
 # where a clause ends: the words around a span that describe it lie inside its clause
 _CLAUSE_END = re.compile(r"[;:!?\t\n•]|\.(?=\s|$)|\s[–—-]\s")
+_QUOTED = re.compile(r"[“\"]([^”\"\n]{2,60})[”\"]")
+_CAPS_RUN = re.compile(r"(?<![\w-])[A-Z]{2,}(?:[ -][A-Z]{2,})+(?![\w-])")  # `FAIR LINE`
 _CAP_WORD = re.compile(r"(?<![\w.])[A-Z][\w&-]*[a-z][\w&-]*")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;•]\s+|\n)$")
 _QUALIFIER = re.compile(r"\b(approximately|about|around|over|more than|less than|nearly|almost|up to|some|roughly|at least)\s*$", re.I)
@@ -79,6 +81,10 @@ def options(c: Candidate, known: frozenset[str] = frozenset()) -> list[SpanOptio
         s = map_span(c.unit.text, qt, n.start, n.end)
         if s is not None:
             add(SpanOption(s, "name"))
+    for m in _QUOTED.finditer(qt):
+        add(SpanOption(Span(m.start(1), m.end(1), m.group(1)), "name"))
+    for m in _CAPS_RUN.finditer(qt):
+        add(SpanOption(Span(m.start(), m.end(), m.group(0)), "name"))
     # a single capitalised word inside a sentence (`Interzero`, `HackerOne`): a name the name finder,
     # which wants two capitalised words or an acronym, leaves out
     covered = [(a, b) for a, b in seen]
@@ -167,9 +173,9 @@ def option_features(info: QuestionInfo, c: Candidate, opt: SpanOption, n_options
     before = tokenize(_clause_before(qt, s.start))[-8:]
     after = tokenize(_clause_after(qt, s.end))[:6]
     before_hit, after_hit = _matches(before, terms), _matches(after, terms)
-    f["before_match"] = len(before_hit) / n_terms
-    f["after_match"] = len(after_hit) / n_terms
-    f["clause_match"] = len(before_hit | after_hit) / n_terms
+    f["before_match"] = min(1.0, len(before_hit) / n_terms)  # synonyms may add matches beyond the terms
+    f["after_match"] = min(1.0, len(after_hit) / n_terms)
+    f["clause_match"] = min(1.0, len(before_hit | after_hit) / n_terms)
     first = [t for t in after if not t.isdigit()][:1]
     f["after_first"] = float(bool(first) and bool(_matches(first, terms)))
     f["position"] = s.start / max(1, len(qt))

@@ -27,6 +27,8 @@ _KINDS_FOR: dict[str, frozenset[str]] = {
     "count": frozenset({"none", "number", "word_number", "cell"}),
     "numeric": frozenset({"none", "number", "word_number", "cell"}),
 }
+# questions that ask for a span (a date, a figure, a name): when the quote offers one, one is highlighted
+_MUST_PICK = frozenset({"date", "percent", "count", "numeric", "entity"})
 
 
 def option_matrix(info: QuestionInfo, c: Candidate) -> tuple[list[Any], np.ndarray]:
@@ -65,10 +67,13 @@ class SpanPicker:
         span's own clause matches the question, and how far the model prefers it to highlighting nothing."""
         opts, X = option_matrix(info, c)
         scores = self._model.predict(X)
-        i = int(np.argmax(scores))
+        if info.qtype in _MUST_PICK and len(opts) > 1:
+            i = 1 + int(np.argmax(scores[1:]))  # option 0 is "none"
+        else:
+            i = int(np.argmax(scores))
         best = opts[i]
         c.extra["span_clause"] = float(X[i, SPAN_FEATURES.index("clause_match")])
-        c.extra["span_margin"] = float(np.clip(scores[i] - scores[0], 0.0, 5.0))  # option 0 is "none"
+        c.extra["span_margin"] = float(np.clip(scores[i] - scores[0], -5.0, 5.0))  # option 0 is "none"
         if best.span is None:
             c.answer = None
             return
