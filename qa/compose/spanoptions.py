@@ -170,8 +170,11 @@ def option_features(info: QuestionInfo, c: Candidate, opt: SpanOption, n_options
         f["near_terms"] = 1.0 / (1.0 + dist / 40.0)
     window = set(tokenize(qt[max(0, s.start - 40) : s.end + 40]))
     f["term_overlap"] = len(window & set(info.terms)) / n_terms
-    before = tokenize(_clause_before(qt, s.start))[-8:]
-    after = tokenize(_clause_after(qt, s.end))[:6]
+    if opt.kind == "cell" and "\t" in qt:
+        before, after = tokenize(qt[: qt.index("\t")]), []  # a cell is described by its row's label
+    else:
+        before = tokenize(_clause_before(qt, s.start))[-8:]
+        after = tokenize(_clause_after(qt, s.end))[:6]
     before_hit, after_hit = _matches(before, terms), _matches(after, terms)
     f["before_match"] = min(1.0, len(before_hit) / n_terms)  # synonyms may add matches beyond the terms
     f["after_match"] = min(1.0, len(after_hit) / n_terms)

@@ -42,10 +42,13 @@ def option_matrix(info: QuestionInfo, c: Candidate) -> tuple[list[Any], np.ndarr
 class SpanPicker:
     """`pick(info, candidate)`: re-chooses the candidate's answer span with the fitted model."""
 
-    def __init__(self, model: TreeEnsemble) -> None:
+    def __init__(self, model: TreeEnsemble, keep_rule_cells: bool = True) -> None:
         if model.n_features != len(SPAN_FEATURES):
             raise ValueError("the span model was trained on other features; run `make train`")
         self._model = model
+        # a table cell the rule extractor read off the asked (or latest) year's column is kept: the
+        # header logic is exact where it applies; the model chooses everywhere else
+        self.keep_rule_cells = keep_rule_cells
 
     @classmethod
     def from_booster(cls, booster: Any) -> SpanPicker:
@@ -67,13 +70,21 @@ class SpanPicker:
         span's own clause matches the question, and how far the model prefers it to highlighting nothing."""
         opts, X = option_matrix(info, c)
         scores = self._model.predict(X)
-        if info.qtype in _MUST_PICK and len(opts) > 1:
+        rule = c.answer
+        kept = None
+        if self.keep_rule_cells and c.column is not None and rule is not None and any(ch.isdigit() for ch in rule.text):
+            kept = next((k for k, o in enumerate(opts) if o.span is not None and (o.span.start, o.span.end) == (rule.start, rule.end)), None)
+        if kept is not None:
+            i = kept
+        elif info.qtype in _MUST_PICK and len(opts) > 1:
             i = 1 + int(np.argmax(scores[1:]))  # option 0 is "none"
         else:
             i = int(np.argmax(scores))
         best = opts[i]
         c.extra["span_clause"] = float(X[i, SPAN_FEATURES.index("clause_match")])
         c.extra["span_margin"] = float(np.clip(scores[i] - scores[0], -5.0, 5.0))  # option 0 is "none"
+        if kept is not None:
+            return
         if best.span is None:
             c.answer = None
             return

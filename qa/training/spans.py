@@ -18,10 +18,10 @@ from qa.training.dataset import SPAN_TYPES, QuestionRecord, span_holds
 
 SPAN_PARAMS: dict[str, Any] = {
     "objective": "lambdarank",
-    "n_estimators": 200,
+    "n_estimators": 300,
     "learning_rate": 0.05,
-    "num_leaves": 15,
-    "min_child_samples": 10,
+    "num_leaves": 7,
+    "min_child_samples": 20,
     "subsample": 0.8,
     "subsample_freq": 1,
     "colsample_bytree": 0.8,
