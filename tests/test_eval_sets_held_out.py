@@ -4,6 +4,7 @@ shared corpus is present (it never is in CI)."""
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter
 from pathlib import Path
@@ -64,13 +65,17 @@ def test_second_locked_split() -> None:
     assert not any(q["question"].lower() in first for q in items)
 
 
-def test_third_locked_split() -> None:
-    items = _lines(ROOT / "eval" / "corpus" / "questions-test3.jsonl")
-    earlier = {
-        q["question"].lower()
-        for name in ("questions.jsonl", "questions-test2.jsonl")
-        for q in _lines(ROOT / "eval" / "corpus" / name)
-    }
+# later locked splits: each file and the files written before it (none may repeat their questions)
+LATER_SPLITS = {
+    "questions-test3.jsonl": ("questions.jsonl", "questions-test2.jsonl"),
+    "questions-test4.jsonl": ("questions.jsonl", "questions-test2.jsonl", "questions-test3.jsonl"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LATER_SPLITS))
+def test_later_locked_split(name: str) -> None:
+    items = _lines(ROOT / "eval" / "corpus" / name)
+    earlier = {q["question"].lower() for prev in LATER_SPLITS[name] for q in _lines(ROOT / "eval" / "corpus" / prev)}
     _check_schema(items)
     assert len(items) >= 60 and not any(q["question"].lower() in earlier for q in items)
     for q in items:
@@ -79,6 +84,18 @@ def test_third_locked_split() -> None:
         assert q["company"] and q["company"].split()[0].lower() in q["question"].lower(), q["id"]
         assert q["report"] in (None, *LOCKED_TEST_REPORTS), q["id"]
         assert (q["page"] is None) == (q["report"] is None), q["id"]
+    for rid in LOCKED_TEST_REPORTS:  # 30 per report
+        assert sum(q["id"].startswith(rid) for q in items) >= 30, rid
+
+
+def test_fourth_locked_split_mix() -> None:
+    items = _lines(ROOT / "eval" / "corpus" / "questions-test4.jsonl")
+    want = {"table": 12, "numeric": 5, "entity": 3, "date": 2, "list": 1, "definition": 1, "yes_no": 1, "unanswerable": 5}
+    for rid in LOCKED_TEST_REPORTS:
+        assert Counter(q["type"] for q in items if q["id"].startswith(f"{rid}-t4-")) == want, rid
+    # no id repeats an earlier split's id
+    earlier = {q["id"] for prev in LATER_SPLITS["questions-test4.jsonl"] for q in _lines(ROOT / "eval" / "corpus" / prev)}
+    assert not earlier & {q["id"] for q in items}
 
 
 def test_table_facts() -> None:
@@ -111,14 +128,21 @@ def test_table_fact_values_are_printed_in_their_report() -> None:
     assert len(missing) <= 3, missing
 
 
-@pytest.mark.skipif(not (ROOT.parent / "shared" / "corpus").is_dir(), reason="the shared corpus is not here")
-def test_third_locked_split_evidence_is_verbatim_in_its_report() -> None:
+@functools.cache
+def _locked_report_texts() -> dict[str, str]:
+    """The service's text of the two locked test reports, whitespace collapsed (read once per session)."""
     from qa.ingest import read_source_text
 
     manifest = json.loads((ROOT / "eval" / "corpus" / "reports.json").read_text(encoding="utf-8"))
     sources = {r["id"]: r["source"] for r in manifest["reports"]}
     corpus = ROOT.parent / "shared" / "corpus"
-    text = {rid: collapse_ws(read_source_text(corpus / sources[rid])) for rid in LOCKED_TEST_REPORTS}
-    items = _lines(ROOT / "eval" / "corpus" / "questions-test3.jsonl")
+    return {rid: collapse_ws(read_source_text(corpus / sources[rid])) for rid in LOCKED_TEST_REPORTS}
+
+
+@pytest.mark.skipif(not (ROOT.parent / "shared" / "corpus").is_dir(), reason="the shared corpus is not here")
+@pytest.mark.parametrize("name", sorted(LATER_SPLITS))
+def test_later_locked_split_evidence_is_verbatim_in_its_report(name: str) -> None:
+    text = _locked_report_texts()
+    items = _lines(ROOT / "eval" / "corpus" / name)
     missing = [(q["id"], e) for q in items for e in q["evidence"] if collapse_ws(e) not in text[q["report"]]]
     assert not missing, missing
