@@ -118,6 +118,32 @@ def test_fresh_xiaomi_set_is_a_locked_test_set_over_the_seeds() -> None:
                 assert q["report"] in holders, q["id"]
 
 
+def test_second_fresh_xiaomi_set_is_a_locked_test_set_over_the_seeds() -> None:
+    items = _lines(ROOT / "eval" / "xiaomi-fresh2.jsonl")
+    _check_schema(items)
+    assert len(items) >= 70 and all(q["split"] == "test" and q["id"].startswith("xf2-") for q in items)
+    earlier = {
+        q["question"].lower()
+        for name in ("questions.jsonl", "xiaomi-fresh.jsonl")
+        for q in _lines(ROOT / "eval" / name)
+    }
+    assert not any(q["question"].lower() in earlier for q in items)
+    texts = {p.stem: collapse_ws(p.read_text(encoding="utf-8")) for p in (ROOT / "seeds").glob("xiaomi-esg-*.txt")}
+    for q in items:
+        assert q["company"] == "Xiaomi Corporation" and q["report"] in (None, "both", *texts), q["id"]
+        for ev in q["evidence"]:
+            holders = [rid for rid, t in texts.items() if collapse_ws(ev) in t]
+            assert holders, (q["id"], ev)
+            if q["report"] in texts:
+                assert q["report"] in holders, q["id"]
+        if q["type"] == "cross_report":  # one evidence per report, the 2020 report first
+            assert q["report"] == "both" and len(q["evidence"]) == 2, q["id"]
+            assert collapse_ws(q["evidence"][0]) in texts["xiaomi-esg-2020"], q["id"]
+            assert collapse_ws(q["evidence"][1]) in texts["xiaomi-esg-2022"], q["id"]
+    types = Counter(q["type"] for q in items)
+    assert types["table"] >= 16 and types["unanswerable"] >= 8 and types["cross_report"] >= 3
+
+
 @pytest.mark.skipif(not (ROOT.parent / "shared" / "corpus").is_dir(), reason="the shared corpus is not here")
 def test_table_fact_values_are_printed_in_their_report() -> None:
     from qa.ingest import read_source_text
