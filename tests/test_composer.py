@@ -212,10 +212,10 @@ def test_filters(real_service: Any) -> None:
 @pytest.mark.slow
 def test_every_quote_of_every_eval_answer_is_verbatim(real_service: Any) -> None:
     """The product's promise, over every eval set of the bundled reports (the curated one and the fresh
-    locked test set): 100%, always, highlight inside the quote."""
+    locked test sets): 100%, always, highlight inside the quote."""
     lines = [
         line
-        for name in ("questions.jsonl", "xiaomi-fresh.jsonl")
+        for name in ("questions.jsonl", "xiaomi-fresh.jsonl", "xiaomi-fresh2.jsonl")
         for line in (ROOT / "eval" / name).read_text(encoding="utf-8").splitlines()
         if line.strip()
     ]
