@@ -195,6 +195,9 @@ def main(argv: list[str] | None = None) -> int:
               "the other companies' held-out answers. Rules = the hand-set baseline ranker and its confidence.", "",
               _table(rows), "", "Feature importance (gain, top 15):", ""]
     report += [f"- {k}: {v:.0f}" for k, v in list(manifest["feature_importance_gain"].items())[:15]]  # type: ignore[attr-defined]
+    report += ["", f"Span picker: LambdaRank over {len(span_data.y)} span options of {len(span_data.groups)} quotes "
+               "(hand-written and generated questions); feature importance (gain, top 15):", ""]
+    report += [f"- {k}: {v:.0f}" for k, v in sorted(span_importance.items(), key=lambda kv: -kv[1])[:15]]
     report += ["", "Abstention trade-off, all held-out answers pooled (threshold on the final confidence model):", "",
                "| threshold | answered | false_abst | abstain |", "|---:|---:|---:|---:|"]
     pooled = [o for v in oof.values() for o in v]
