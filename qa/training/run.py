@@ -95,6 +95,7 @@ def _dump(path: Path, gold: list[QuestionRecord], oof: dict[str, list[Outcome]],
                     "correct": o.correct, "span_ok": o.span_ok, "quote": o.quote, "span": o.span,
                     "confidence": round(conf.confidence(o.features), 3) if conf and o.features else None,
                     "threshold": round(conf.threshold, 3) if conf else None,
+                    "features": {k: round(v, 4) for k, v in o.features.items()},
                 }, ensure_ascii=False) + "\n")
 
 

@@ -1,0 +1,59 @@
+"""Training stages on a tiny literal report with the hashing embedder: generated questions, span-picker
+rows and a fitted picker that is served exactly as trained."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa.compose.spanoptions import SPAN_FEATURES
+from qa.compose.spanpick import SpanPicker
+from qa.service import QAService
+from qa.training.dataset import collect
+from qa.training.spans import fit_span_picker, span_rows
+from qa.training.synth import synth_questions
+from tests.test_compose_stages import SPACES, TABS, _service
+
+PROSE = """Suppliers
+
+In 2023, we selected 146 suppliers for audit and completed 140 audits; 112 of them were follow-up audits.
+Our purchasing team of 385 buyers trained 1,250 supplier managers in 2023.
+"""
+
+
+@pytest.fixture()
+def svc(tmp_path: Path) -> QAService:
+    return _service(tmp_path, [("acme-2023", "Acme Industries AG", TABS + SPACES + PROSE, 2023)])
+
+
+def test_generated_table_questions_ask_a_cell_under_a_year(svc: QAService) -> None:
+    items = synth_questions(svc.index.chunks, svc.index.units, svc.index.reports, per_report=40)
+    tables = [it for it, company in items if it.type == "table"]
+    assert tables and all(company == "Acme Industries AG" for _, company in items)
+    for it in tables:
+        assert any(y in it.question for y in ("2021", "2022", "2023")) and it.answers[0] in TABS + SPACES
+
+
+def test_generated_multi_figure_queries_name_one_figure_of_a_sentence(svc: QAService) -> None:
+    items = synth_questions(svc.index.chunks, svc.index.units, svc.index.reports, per_report=40, several=True)
+    assert items and all(it.type == "numeric" for it, _ in items)
+    answers = {it.answers[0] for it, _ in items}
+    assert answers <= {"146", "140", "112", "385", "1,250"} and len(answers) >= 3
+    single = synth_questions(svc.index.chunks, svc.index.units, svc.index.reports, per_report=40)
+    assert not {it.answers[0] for it, _ in single} & answers  # sentences with several figures are only for spans
+
+
+def test_span_rows_have_a_right_option_per_quote_and_fit_a_servable_picker(svc: QAService) -> None:
+    items = synth_questions(svc.index.chunks, svc.index.units, svc.index.reports, per_report=40)
+    items += synth_questions(svc.index.chunks, svc.index.units, svc.index.reports, per_report=40, several=True)
+    records = collect(svc, items, "gen")
+    rows = span_rows(svc, records)
+    assert rows.X.shape == (len(rows.y), len(SPAN_FEATURES)) and sum(rows.groups) == len(rows.y)
+    start = 0
+    for g in rows.groups:  # every quote kept has a right option and a wrong one
+        assert 0 < rows.y[start : start + g].sum() < g
+        start += g
+    picker = SpanPicker.from_booster(fit_span_picker(rows))
+    assert np.isfinite(picker._model.predict(rows.X)).all()
