@@ -69,7 +69,10 @@ def test_second_locked_split() -> None:
 LATER_SPLITS = {
     "questions-test3.jsonl": ("questions.jsonl", "questions-test2.jsonl"),
     "questions-test4.jsonl": ("questions.jsonl", "questions-test2.jsonl", "questions-test3.jsonl"),
+    "questions-test5.jsonl": ("questions.jsonl", "questions-test2.jsonl", "questions-test3.jsonl", "questions-test4.jsonl"),
 }
+# the fewest questions each later split holds per locked test report
+PER_REPORT = {"questions-test3.jsonl": 30, "questions-test4.jsonl": 30, "questions-test5.jsonl": 20}
 
 
 @pytest.mark.parametrize("name", sorted(LATER_SPLITS))
@@ -77,15 +80,15 @@ def test_later_locked_split(name: str) -> None:
     items = _lines(ROOT / "eval" / "corpus" / name)
     earlier = {q["question"].lower() for prev in LATER_SPLITS[name] for q in _lines(ROOT / "eval" / "corpus" / prev)}
     _check_schema(items)
-    assert len(items) >= 60 and not any(q["question"].lower() in earlier for q in items)
+    assert len(items) >= 2 * PER_REPORT[name] and not any(q["question"].lower() in earlier for q in items)
     for q in items:
         assert q["split"] == "test" and q["id"].startswith(LOCKED_TEST_REPORTS), q["id"]
         # every question names its company; the page is given exactly when the report is
         assert q["company"] and q["company"].split()[0].lower() in q["question"].lower(), q["id"]
         assert q["report"] in (None, *LOCKED_TEST_REPORTS), q["id"]
         assert (q["page"] is None) == (q["report"] is None), q["id"]
-    for rid in LOCKED_TEST_REPORTS:  # 30 per report
-        assert sum(q["id"].startswith(rid) for q in items) >= 30, rid
+    for rid in LOCKED_TEST_REPORTS:
+        assert sum(q["id"].startswith(rid) for q in items) >= PER_REPORT[name], rid
 
 
 def test_fourth_locked_split_mix() -> None:
@@ -95,6 +98,17 @@ def test_fourth_locked_split_mix() -> None:
         assert Counter(q["type"] for q in items if q["id"].startswith(f"{rid}-t4-")) == want, rid
     # no id repeats an earlier split's id
     earlier = {q["id"] for prev in LATER_SPLITS["questions-test4.jsonl"] for q in _lines(ROOT / "eval" / "corpus" / prev)}
+    assert not earlier & {q["id"] for q in items}
+
+
+def test_fifth_locked_split_mix() -> None:
+    items = _lines(ROOT / "eval" / "corpus" / "questions-test5.jsonl")
+    want = {"table": 7, "numeric": 4, "entity": 2, "date": 1, "list": 1, "yes_no": 1, "unanswerable": 4}
+    for rid in LOCKED_TEST_REPORTS:
+        assert Counter(q["type"] for q in items if q["id"].startswith(f"{rid}-t5-")) == want, rid
+    assert all(q["id"].startswith(tuple(f"{rid}-t5-" for rid in LOCKED_TEST_REPORTS)) for q in items)
+    # no id repeats an earlier split's id
+    earlier = {q["id"] for prev in LATER_SPLITS["questions-test5.jsonl"] for q in _lines(ROOT / "eval" / "corpus" / prev)}
     assert not earlier & {q["id"] for q in items}
 
 
