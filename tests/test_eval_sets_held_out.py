@@ -1,6 +1,6 @@
-"""The held-out eval sets: the multi-company set (eval/corpus/), its table facts, and the fresh locked
-Xiaomi test set. Schema, mix and locks are checked here; evidence against the PDFs only where the
-shared corpus is present (it never is in CI)."""
+"""The held-out eval sets: the multi-company set (eval/corpus/), its table facts, and the three fresh
+locked Xiaomi test sets (evidence verbatim in the seed reports). Schema, mix and locks are checked here;
+evidence against the PDFs only where the shared corpus is present (it never is in CI)."""
 
 from __future__ import annotations
 
@@ -132,17 +132,22 @@ def test_fresh_xiaomi_set_is_a_locked_test_set_over_the_seeds() -> None:
                 assert q["report"] in holders, q["id"]
 
 
-def test_second_fresh_xiaomi_set_is_a_locked_test_set_over_the_seeds() -> None:
-    items = _lines(ROOT / "eval" / "xiaomi-fresh2.jsonl")
+def _seed_texts() -> dict[str, str]:
+    """The two seed reports' texts, whitespace collapsed, by report id."""
+    seeds = sorted((ROOT / "seeds").glob("xiaomi-esg-*.txt"))
+    return {p.stem: collapse_ws(p.read_text(encoding="utf-8")) for p in seeds}
+
+
+def _check_fresh_xiaomi_items(
+    items: list[dict[str, Any]], prefix: str, earlier_files: tuple[str, ...]
+) -> None:
+    """A later fresh Xiaomi set: schema, ids, locked test split, no question of the earlier files, evidence
+    verbatim in the seed reports (in its own report where one is named), cross-report evidence per report."""
     _check_schema(items)
-    assert len(items) >= 70 and all(q["split"] == "test" and q["id"].startswith("xf2-") for q in items)
-    earlier = {
-        q["question"].lower()
-        for name in ("questions.jsonl", "xiaomi-fresh.jsonl")
-        for q in _lines(ROOT / "eval" / name)
-    }
+    assert all(q["split"] == "test" and q["id"].startswith(prefix) for q in items)
+    earlier = {q["question"].lower() for name in earlier_files for q in _lines(ROOT / "eval" / name)}
     assert not any(q["question"].lower() in earlier for q in items)
-    texts = {p.stem: collapse_ws(p.read_text(encoding="utf-8")) for p in (ROOT / "seeds").glob("xiaomi-esg-*.txt")}
+    texts = _seed_texts()
     for q in items:
         assert q["company"] == "Xiaomi Corporation" and q["report"] in (None, "both", *texts), q["id"]
         for ev in q["evidence"]:
@@ -154,8 +159,27 @@ def test_second_fresh_xiaomi_set_is_a_locked_test_set_over_the_seeds() -> None:
             assert q["report"] == "both" and len(q["evidence"]) == 2, q["id"]
             assert collapse_ws(q["evidence"][0]) in texts["xiaomi-esg-2020"], q["id"]
             assert collapse_ws(q["evidence"][1]) in texts["xiaomi-esg-2022"], q["id"]
+
+
+def test_second_fresh_xiaomi_set_is_a_locked_test_set_over_the_seeds() -> None:
+    items = _lines(ROOT / "eval" / "xiaomi-fresh2.jsonl")
+    assert len(items) >= 70
+    _check_fresh_xiaomi_items(items, "xf2-", ("questions.jsonl", "xiaomi-fresh.jsonl"))
     types = Counter(q["type"] for q in items)
     assert types["table"] >= 16 and types["unanswerable"] >= 8 and types["cross_report"] >= 3
+
+
+def test_third_fresh_xiaomi_set_is_a_locked_test_set_over_the_seeds() -> None:
+    items = _lines(ROOT / "eval" / "xiaomi-fresh3.jsonl")
+    assert len(items) >= 60
+    _check_fresh_xiaomi_items(items, "xf3-", ("questions.jsonl", "xiaomi-fresh.jsonl", "xiaomi-fresh2.jsonl"))
+    assert not {q["id"] for q in items} & {q["id"] for q in _lines(ROOT / "eval" / "xiaomi-fresh2.jsonl")}
+    want = {"table": 14, "numeric": 14, "entity": 7, "date": 5, "list": 4, "definition": 3, "yes_no": 3}
+    want |= {"cross_report": 2, "unanswerable": 8}
+    assert Counter(q["type"] for q in items) == want
+    # every gold answer (list, yes_no and definition included) is held by its evidence
+    for q in items:
+        assert all(contains_answer(" ".join(q["evidence"]), a) for a in q["answers"]), q["id"]
 
 
 @pytest.mark.skipif(not (ROOT.parent / "shared" / "corpus").is_dir(), reason="the shared corpus is not here")
