@@ -171,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
         {"model": "LightGBM LambdaRank over each quote's span options", "params": SPAN_PARAMS,
          "features": list(SPAN_FEATURES), "options": len(span_data.y), "quotes": len(span_data.groups),
          "fitted_on": "span options of candidates holding a gold answer, every training question",
+         "training_data_sha256": _hash_files([BUNDLED_SET, CORPUS_SET, args.manifest]),
+         "training_set": {"hand_written": len(gold), "generated": len(gen), "generated_for_spans": len(span_gen)},
          "feature_importance_gain": dict(sorted(span_importance.items(), key=lambda kv: -kv[1]))}, indent=1) + "\n",
         encoding="utf-8")
     (args.out / "ranker.txt").write_text(booster.model_to_string(), encoding="utf-8")
