@@ -39,7 +39,8 @@ SPAN_FEATURES: tuple[str, ...] = (
     "cell_latest", "cell_header_match", "cell_empty", "unit_fit", "is_percent", "has_unit", "qualified", "near_terms",
     "term_overlap", "before_match", "after_match", "after_first", "clause_match", "position", "digits", "yearish",
     "in_question", "span_q_frac", "in_label", "long", "n_words", "n_options", "q_number", "q_percent", "q_date",
-    "q_entity", "q_other", "q_defn_list_yes", "q_howmany", "q_who", "q_which", "q_when", "q_rate", "q_score", "q_year_word", "q_years", "is_word_number", "is_grade",
+    "q_entity", "q_other", "q_defn_list_yes", "q_howmany", "q_who", "q_which", "q_when", "q_rate", "q_score",
+    "q_year_word", "q_years", "is_word_number", "is_grade",
 )
 
 

@@ -13,7 +13,7 @@ import numpy as np
 from qa.compose.candidate import Candidate
 from qa.compose.extract import parse_number
 from qa.compose.question import QuestionInfo
-from qa.compose.spanoptions import SPAN_FEATURES, option_features, options
+from qa.compose.spanoptions import SPAN_FEATURES, SpanOption, option_features, options
 from qa.compose.trees import TreeEnsemble
 
 MODEL_DIR = Path(__file__).with_name("model")
@@ -31,7 +31,7 @@ _KINDS_FOR: dict[str, frozenset[str]] = {
 _MUST_PICK = frozenset({"date", "percent", "count", "numeric", "entity"})
 
 
-def option_matrix(info: QuestionInfo, c: Candidate) -> tuple[list[Any], np.ndarray]:
+def option_matrix(info: QuestionInfo, c: Candidate) -> tuple[list[SpanOption], np.ndarray]:
     """The quote's span options that fit the question's type, and their features."""
     kinds = _KINDS_FOR.get(info.qtype)
     opts = [o for o in options(c, info.words) if kinds is None or o.kind in kinds]
