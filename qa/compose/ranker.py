@@ -55,7 +55,7 @@ class LearnedRanker:
     @classmethod
     def load(cls, model_dir: Path = MODEL_DIR) -> LearnedRanker:
         manifest = json.loads((model_dir / "ranker.json").read_text(encoding="utf-8"))
-        if tuple(manifest.get("features", ())) != FEATURES:
+        if tuple(manifest.get("features", ())) != FEATURES:  # before parsing a model that cannot be used
             raise ValueError("the ranker model was trained on other features; run `make train`")
         return cls(TreeEnsemble.from_model_text((model_dir / "ranker.txt").read_text(encoding="utf-8")), manifest)
 

@@ -47,7 +47,7 @@ class Reconciler:
             return chosen, None
         # close to the best: among the three best ranked, or within half a point of its score (a ranker's
         # scores have no fixed scale, so rank counts as well as distance)
-        near = {id(c) for c in sorted(cands, key=lambda c: -c.score)[:3]}
+        near = {id(c) for c in cands[:3]}  # `cands` come ranked, best first
         others = [
             c for c in cands
             if c.chunk.report_id != best.chunk.report_id

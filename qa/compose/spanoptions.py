@@ -88,7 +88,7 @@ def options(c: Candidate, known: frozenset[str] = frozenset()) -> list[SpanOptio
         add(SpanOption(Span(m.start(), m.end(), m.group(0)), "name"))
     # a single capitalised word inside a sentence (`Interzero`, `HackerOne`): a name the name finder,
     # which wants two capitalised words or an acronym, leaves out
-    covered = [(a, b) for a, b in seen]
+    covered = list(seen)
     for m in _CAP_WORD.finditer(qt):
         if m.group(0).lower() in known or _SENTENCE_START.search(qt[max(0, m.start() - 3) : m.start()]):
             continue
@@ -134,45 +134,80 @@ def question_features(info: QuestionInfo) -> dict[str, float]:
     }
 
 
+@dataclass(frozen=True)
+class _QuoteContext:
+    """What every option of one quote shares: the question's features and terms, where the terms sit in
+    the quote, the table's header years and the row label's end."""
+
+    base: dict[str, float]
+    low: str
+    terms: set[str]
+    n_terms: int
+    term_pos: list[int]
+    header_years: list[str]
+    label_end: int | None  # the first tab of a tabbed quote: where a table row's label ends
+
+    @classmethod
+    def of(cls, info: QuestionInfo, c: Candidate, n_options: int) -> _QuoteContext:
+        qt = c.quote_text
+        low = qt.lower()
+        base = dict.fromkeys(SPAN_FEATURES, 0.0)
+        base.update(question_features(info))
+        base["n_options"] = min(n_options, 40) / 40
+        return cls(
+            base=base,
+            low=low,
+            terms=set(info.terms) | {t for v in info.alts.values() for t in v},
+            n_terms=max(1, len(info.terms)),
+            term_pos=[m.start() for t in info.terms if len(t) > 2 for m in re.finditer(re.escape(t[:6]), low)],
+            header_years=[y for h in (c.chunk.header or []) if (y := column_year(h)) is not None],
+            label_end=qt.index("\t") if "\t" in qt else None,
+        )
+
+
 def option_features(info: QuestionInfo, c: Candidate, opt: SpanOption, n_options: int = 1) -> list[float]:
+    return _option_features(_QuoteContext.of(info, c, n_options), info, c, opt)
+
+
+def feature_rows(info: QuestionInfo, c: Candidate, opts: list[SpanOption]) -> list[list[float]]:
+    """`option_features` of every option of one quote, the shared work done once."""
+    ctx = _QuoteContext.of(info, c, len(opts))
+    return [_option_features(ctx, info, c, o) for o in opts]
+
+
+def _option_features(ctx: _QuoteContext, info: QuestionInfo, c: Candidate, opt: SpanOption) -> list[float]:
     qt = c.quote_text
-    f = dict.fromkeys(SPAN_FEATURES, 0.0)
-    f.update(question_features(info))
-    f["n_options"] = min(n_options, 40) / 40
+    f = dict(ctx.base)
     if opt.span is None:
         f["none"] = 1.0
         f["rule_pick"] = float(c.answer is None)
         return [f[k] for k in SPAN_FEATURES]
     s = opt.span
     text = s.text
-    low = qt.lower()
+    terms, n_terms = ctx.terms, ctx.n_terms
     f["rule_pick"] = float(c.answer is not None and (c.answer.start, c.answer.end) == (s.start, s.end))
     f[f"is_{opt.kind}"] = 1.0
-    terms = set(info.terms) | {t for v in info.alts.values() for t in v}
-    n_terms = max(1, len(info.terms))
     if opt.kind == "cell" and opt.column is not None:
         years = [str(y) for y in info.years]
         year = column_year(opt.column)
         f["cell_asked_year"] = float(year is not None and year in years)
-        header_years = [y for h in (c.chunk.header or []) if (y := column_year(h)) is not None]
-        f["cell_latest"] = float(bool(header_years) and year == max(header_years))
+        f["cell_latest"] = float(bool(ctx.header_years) and year == max(ctx.header_years))
         header_toks = {t for t in tokenize(opt.column) if not _YEARISH.match(t)}
         f["cell_header_match"] = float(bool(header_toks & info.tokens))
         f["cell_empty"] = float(text.strip() in ("-", "–", "—", "n/a", "n.a.", ""))
     if opt.kind in ("number", "cell", "word_number"):
-        tail = low[s.end : s.end + 12]
+        tail = ctx.low[s.end : s.end + 12]
         f["is_percent"] = float("%" in text or tail.lstrip().startswith(("%", "percent")))
         f["has_unit"] = float(bool(opt.unit))
         f["unit_fit"] = float(bool(opt.unit) and opt.unit in info.units)
         f["qualified"] = float(bool(_QUALIFIER.search(qt[max(0, s.start - 14) : s.start])))
-    term_pos = [m.start() for t in info.terms if len(t) > 2 for m in re.finditer(re.escape(t[:6]), low)]
-    if term_pos:
-        dist = min(abs(s.start - p) for p in term_pos)
+    if ctx.term_pos:
+        dist = min(abs(s.start - p) for p in ctx.term_pos)
         f["near_terms"] = 1.0 / (1.0 + dist / 40.0)
     window = set(tokenize(qt[max(0, s.start - 40) : s.end + 40]))
     f["term_overlap"] = len(window & set(info.terms)) / n_terms
-    if opt.kind == "cell" and "\t" in qt:
-        before, after = tokenize(qt[: qt.index("\t")]), []  # a cell is described by its row's label
+    if opt.kind == "cell" and ctx.label_end is not None:
+        before, after = tokenize(qt[: ctx.label_end]), []  # a cell is described by its row's label
     else:
         before = tokenize(_clause_before(qt, s.start))[-8:]
         after = tokenize(_clause_after(qt, s.end))[:6]
@@ -188,8 +223,8 @@ def option_features(info: QuestionInfo, c: Candidate, opt: SpanOption, n_options
     span_toks = set(tokenize(text))
     f["in_question"] = float(bool(span_toks & info.tokens) and opt.kind != "cell")
     f["span_q_frac"] = len(span_toks & info.tokens) / max(1, len(span_toks)) if opt.kind != "cell" else 0.0
-    if c.chunk.kind == "table_row" and "\t" in qt:
-        f["in_label"] = float(s.end <= qt.index("\t"))
+    if c.chunk.kind == "table_row" and ctx.label_end is not None:
+        f["in_label"] = float(s.end <= ctx.label_end)
     n_words = len(text.split())
     f["long"] = float(n_words > 6)
     f["n_words"] = min(n_words, 12) / 12

@@ -13,7 +13,7 @@ import numpy as np
 from qa.compose.candidate import Candidate
 from qa.compose.extract import parse_number
 from qa.compose.question import QuestionInfo
-from qa.compose.spanoptions import SPAN_FEATURES, SpanOption, option_features, options
+from qa.compose.spanoptions import SPAN_FEATURES, SpanOption, feature_rows, options
 from qa.compose.trees import TreeEnsemble
 
 MODEL_DIR = Path(__file__).with_name("model")
@@ -35,7 +35,7 @@ def option_matrix(info: QuestionInfo, c: Candidate) -> tuple[list[SpanOption], n
     """The quote's span options that fit the question's type, and their features."""
     kinds = _KINDS_FOR.get(info.qtype)
     opts = [o for o in options(c, info.words) if kinds is None or o.kind in kinds]
-    X = np.array([option_features(info, c, o, len(opts)) for o in opts], dtype=np.float64)
+    X = np.array(feature_rows(info, c, opts), dtype=np.float64)
     return opts, X.reshape(len(opts), len(SPAN_FEATURES))
 
 

@@ -14,7 +14,7 @@ from qa.evaluation.metrics import holds
 from qa.service import QAService
 from qa.training.dataset import SPAN_TYPES, QuestionRecord, span_holds
 from qa.training.fit import Outcome, ece, fit_confidence, fit_ranker
-from qa.training.spans import SpanRows, fit_span_picker, span_rows
+from qa.training.spans import SpanRows, fit_span_picker, record_span_rows
 
 
 def answer_all(
@@ -97,7 +97,7 @@ def score(company: str, outcomes: Sequence[Outcome], conf: ConfidenceModel) -> C
 
 def leave_one_company_out(
     records: Sequence[QuestionRecord], svc_of: Callable[[str], QAService], companies: Sequence[str],
-    log: Callable[[str], None] = print,
+    span_parts: Sequence[SpanRows], log: Callable[[str], None] = print,
 ) -> dict[str, list[Outcome]]:
     """Held-out outcomes per company, each from a ranker trained without that company's questions or
     generated questions."""
@@ -105,20 +105,18 @@ def leave_one_company_out(
     for company in companies:
         train = [r for r in records if r.company != company]
         booster = fit_ranker(train)
-        picker = SpanPicker.from_booster(fit_span_picker(span_rows_by_service(svc_of, train)))
+        spans = SpanRows.concat([p for r, p in zip(records, span_parts, strict=True) if r.company != company])
+        picker = SpanPicker.from_booster(fit_span_picker(spans))
         held = [r for r in records if r.company == company and r.source == "gold"]
         out[company] = answer_all(svc_of(company), LearnedRanker.from_booster(booster), held, picker)
         log(f"  fold {company}: {len(held)} questions, trained on {len(train)}")
     return out
 
 
-def span_rows_by_service(svc_of: Callable[[str], QAService], records: Sequence[QuestionRecord]) -> SpanRows:
-    """Span-picker training rows for records that may come from several corpora (services)."""
-    by_svc: dict[int, tuple[QAService, list[QuestionRecord]]] = {}
-    for r in records:
-        svc = svc_of(r.company)
-        by_svc.setdefault(id(svc), (svc, []))[1].append(r)
-    return SpanRows.concat([span_rows(svc, recs) for svc, recs in by_svc.values()])
+def span_rows_per_record(svc_of: Callable[[str], QAService], records: Sequence[QuestionRecord]) -> list[SpanRows]:
+    """Span-picker training rows of each record (from its own corpus's service), computed once for every
+    fold and the final fit."""
+    return [record_span_rows(svc_of(r.company), r) for r in records]
 
 
 def confidence_per_fold(oof: dict[str, list[Outcome]]) -> dict[str, ConfidenceModel]:

@@ -1,11 +1,11 @@
 """`python -m qa.training` (`make train`): build the training set, evaluate leave-one-company-out
-(learned ranker vs the rule baseline), fit the shipped ranker and confidence model, write both with a
-manifest, and a report under eval/reports/.
+(learned ranker and span picker vs the rule baseline), fit the shipped ranker, span picker and
+confidence model, write each with a manifest, and a report under eval/reports/.
 
-Training data: the hand-written questions of every development set (the bundled Xiaomi set, both of
+Training data: the hand-written questions of every development set (the bundled reports' set, both of
 its splits, and the multi-company set's dev companies) and questions generated from the tables,
 label/value pairs and sentences of every development report. The locked test companies' reports and
-questions, and the fresh Xiaomi test set, are never read here.
+questions, and the fresh test sets of the bundled reports, are never read here.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from qa.compose.ranker import MODEL_DIR, RuleRanker
 from qa.compose.spanoptions import SPAN_FEATURES
 from qa.config import REPO_ROOT, Settings
 from qa.evaluation.dataset import EvalItem, load_eval_files
+from qa.models import ReportInfo
 from qa.service import QAService
 from qa.training.dataset import QuestionRecord, collect
 from qa.training.fit import RANKER_PARAMS, Outcome, fit_confidence, fit_ranker
@@ -35,9 +36,9 @@ from qa.training.loco import (
     confidence_per_fold,
     leave_one_company_out,
     score,
-    span_rows_by_service,
+    span_rows_per_record,
 )
-from qa.training.spans import SPAN_PARAMS, fit_span_picker
+from qa.training.spans import SPAN_PARAMS, SpanRows, fit_span_picker
 from qa.training.synth import synth_questions
 
 BUNDLED_SET = REPO_ROOT / "eval" / "questions.jsonl"
@@ -79,6 +80,14 @@ def _table(rows: list[tuple[str, CompanyScore, CompanyScore]]) -> str:
                  f"{pair(old.table_a1, new.table_a1)} | {pair(old.false_abst, new.false_abst)} | "
                  f"{pair(old.abstain, new.abstain)} | {pair(old.ece, new.ece)} | {new.wrong_company} |\n")
     return head + body
+
+
+def _generated(svc: QAService, reports: list[ReportInfo], per_report: int) -> list[QuestionRecord]:
+    """Generated questions of these reports: for the ranker (and picker), and multi-figure sentence
+    queries for the span picker only."""
+    idx = svc.index
+    return (collect(svc, synth_questions(idx.chunks, idx.units, reports, per_report), "gen")
+            + collect(svc, synth_questions(idx.chunks, idx.units, reports, per_report, several=True), "span"))
 
 
 def _dump(path: Path, gold: list[QuestionRecord], oof: dict[str, list[Outcome]], confs: dict[str, ConfidenceModel]) -> None:
@@ -124,8 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         services[r.company] = xs
     _log(f"bundled corpus: {len(xs.index.chunks)} chunks")
     records += collect(xs, _items_with_company(BUNDLED_SET, None, bundled_company), "gold")
-    records += collect(xs, synth_questions(xs.index.chunks, xs.index.units, xs.index.reports, args.per_report), "gen")
-    records += collect(xs, synth_questions(xs.index.chunks, xs.index.units, xs.index.reports, args.per_report, several=True), "span")
+    records += _generated(xs, xs.index.reports, args.per_report)
     test_companies: set[str] = set()
     if args.corpus.is_dir() and args.manifest.is_file():
         corpus_items = _items_with_company(CORPUS_SET, None, None)
@@ -136,8 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         dev_items = [(it, c) for it, c in corpus_items if it.split != "test" and c not in test_companies]
         records += collect(cs, dev_items, "gold")
         dev_reports = [r for r in cs.index.reports if r.company not in test_companies]
-        records += collect(cs, synth_questions(cs.index.chunks, cs.index.units, dev_reports, args.per_report), "gen")
-        records += collect(cs, synth_questions(cs.index.chunks, cs.index.units, dev_reports, args.per_report, several=True), "span")
+        records += _generated(cs, dev_reports, args.per_report)
         _log(f"corpus: {len(cs.index.reports)} reports, {len(cs.index.chunks)} chunks")
     else:
         _log(f"no corpus at {args.corpus}: training on the bundled reports only")
@@ -148,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
 
     companies = sorted({r.company for r in gold})
     svc_of: Callable[[str], QAService] = services.__getitem__
-    oof = leave_one_company_out(records, svc_of, companies, _log)
+    span_parts = span_rows_per_record(svc_of, records)
+    oof = leave_one_company_out(records, svc_of, companies, span_parts, _log)
     per_fold_conf = confidence_per_fold(oof) if len(companies) > 1 else {}
     rules_conf = load_confidence_model("confidence-rules.json")
     rows: list[tuple[str, CompanyScore, CompanyScore]] = []
@@ -163,24 +171,26 @@ def main(argv: list[str] | None = None) -> int:
     booster = fit_ranker(records)
     final_conf = fit_confidence([o for v in oof.values() for o in v])
     args.out.mkdir(parents=True, exist_ok=True)
-    span_data = span_rows_by_service(svc_of, records)
+    data_sha256 = _hash_files([BUNDLED_SET, CORPUS_SET, args.manifest])
+    span_data = SpanRows.concat(span_parts)
     span_booster = fit_span_picker(span_data)
     (args.out / "span.txt").write_text(span_booster.model_to_string(), encoding="utf-8")
-    span_importance = dict(zip(SPAN_FEATURES, (float(x) for x in span_booster.feature_importance("gain")), strict=True))
+    span_importance = dict(sorted(
+        zip(SPAN_FEATURES, (float(x) for x in span_booster.feature_importance("gain")), strict=True),
+        key=lambda kv: -kv[1]))
     (args.out / "span.json").write_text(json.dumps(
         {"model": "LightGBM LambdaRank over each quote's span options", "params": SPAN_PARAMS,
          "features": list(SPAN_FEATURES), "options": len(span_data.y), "quotes": len(span_data.groups),
          "fitted_on": "span options of candidates holding a gold answer, every training question",
-         "training_data_sha256": _hash_files([BUNDLED_SET, CORPUS_SET, args.manifest]),
+         "training_data_sha256": data_sha256,
          "training_set": {"hand_written": len(gold), "generated": len(gen), "generated_for_spans": len(span_gen)},
-         "feature_importance_gain": dict(sorted(span_importance.items(), key=lambda kv: -kv[1]))}, indent=1) + "\n",
+         "feature_importance_gain": span_importance}, indent=1) + "\n",
         encoding="utf-8")
     (args.out / "ranker.txt").write_text(booster.model_to_string(), encoding="utf-8")
     importance = dict(zip(FEATURES, (float(x) for x in booster.feature_importance("gain")), strict=True))
-    data_files = [BUNDLED_SET, CORPUS_SET, args.manifest]
     manifest = {
         "model": "LightGBM LambdaRank", "params": RANKER_PARAMS, "features": list(FEATURES),
-        "training_data_sha256": _hash_files(data_files),
+        "training_data_sha256": data_sha256,
         "training_set": {"hand_written": len(gold), "generated": len(gen), "companies": companies,
                          "excluded_test_companies": sorted(test_companies)},
         "loco": {name: new.__dict__ for name, _old, new in rows},
@@ -200,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     report += [f"- {k}: {v:.0f}" for k, v in list(manifest["feature_importance_gain"].items())[:15]]  # type: ignore[attr-defined]
     report += ["", f"Span picker: LambdaRank over {len(span_data.y)} span options of {len(span_data.groups)} quotes "
                "(hand-written and generated questions); feature importance (gain, top 15):", ""]
-    report += [f"- {k}: {v:.0f}" for k, v in sorted(span_importance.items(), key=lambda kv: -kv[1])[:15]]
+    report += [f"- {k}: {v:.0f}" for k, v in list(span_importance.items())[:15]]
     report += ["", "Abstention trade-off, all held-out answers pooled (threshold on the final confidence model):", "",
                "| threshold | answered | false_abst | abstain |", "|---:|---:|---:|---:|"]
     pooled = [o for v in oof.values() for o in v]

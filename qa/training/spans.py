@@ -43,41 +43,43 @@ class SpanRows:
     weights: list[float]  # per group: hand-written questions count more than generated ones
 
     @staticmethod
+    def empty() -> SpanRows:
+        return SpanRows(np.zeros((0, len(SPAN_FEATURES))), np.zeros(0, np.int32), [], [])
+
+    @staticmethod
     def concat(parts: Sequence[SpanRows]) -> SpanRows:
         parts = [p for p in parts if len(p.y)]
         if not parts:
-            return SpanRows(np.zeros((0, len(SPAN_FEATURES))), np.zeros(0, np.int32), [], [])
+            return SpanRows.empty()
         return SpanRows(np.vstack([p.X for p in parts]), np.concatenate([p.y for p in parts]),
                         [g for p in parts for g in p.groups], [w for p in parts for w in p.weights])
 
 
-def span_rows(svc: QAService, records: Sequence[QuestionRecord], per_question: int = 3, gen_weight: float = 0.5) -> SpanRows:
-    """Option features and labels from up to `per_question` candidates that hold a gold answer; a
-    candidate none of whose options is right teaches nothing and is left out."""
+def record_span_rows(svc: QAService, rec: QuestionRecord, per_question: int = 3, gen_weight: float = 0.5) -> SpanRows:
+    """One question's option features and labels, from up to `per_question` candidates that hold a gold
+    answer; a candidate none of whose options is right (or all) teaches nothing and is left out."""
+    if not rec.item.answers:
+        return SpanRows.empty()
     Xs: list[np.ndarray] = []
     ys: list[np.ndarray] = []
-    groups: list[int] = []
-    weights: list[float] = []
-    for rec in records:
-        if not rec.item.answers:
-            continue
-        cands: list[Candidate] = svc.composer.generator.generate(rec.info, rec.hits, rec.qvec)
-        holding = [c for c in cands if holds(c.quote_text, rec.item)][:per_question]
-        for c in holding:
-            opts, X = option_matrix(rec.info, c)
-            if rec.item.type in SPAN_TYPES:
-                y = np.array([o.span is not None and span_holds(o.span.text, rec.item) for o in opts], dtype=np.int32)
-            else:
-                y = np.array([o.span is None for o in opts], dtype=np.int32)
-            if not y.any() or y.all():
-                continue
+    cands: list[Candidate] = svc.composer.generator.generate(rec.info, rec.hits, rec.qvec)
+    for c in [c for c in cands if holds(c.quote_text, rec.item)][:per_question]:
+        opts, X = option_matrix(rec.info, c)
+        if rec.item.type in SPAN_TYPES:
+            y = np.array([o.span is not None and span_holds(o.span.text, rec.item) for o in opts], dtype=np.int32)
+        else:
+            y = np.array([o.span is None for o in opts], dtype=np.int32)
+        if y.any() and not y.all():
             Xs.append(X)
             ys.append(y)
-            groups.append(len(opts))
-            weights.append(1.0 if rec.source == "gold" else gen_weight)
     if not Xs:
-        return SpanRows(np.zeros((0, len(SPAN_FEATURES))), np.zeros(0, np.int32), [], [])
-    return SpanRows(np.vstack(Xs), np.concatenate(ys), groups, weights)
+        return SpanRows.empty()
+    weight = 1.0 if rec.source == "gold" else gen_weight
+    return SpanRows(np.vstack(Xs), np.concatenate(ys), [len(y) for y in ys], [weight] * len(ys))
+
+
+def span_rows(svc: QAService, records: Sequence[QuestionRecord]) -> SpanRows:
+    return SpanRows.concat([record_span_rows(svc, r) for r in records])
 
 
 def fit_span_picker(rows: SpanRows) -> Any:

@@ -47,6 +47,12 @@ def _clause_words(text: str, start: int, end: int) -> list[str]:
     return before[-4:] + after[:3]
 
 
+def _keyword_query(company: str, words: list[str], text: str) -> str:
+    """An analyst's keyword query: the company, the words, the first year the sentence names."""
+    years = re.findall(r"\b(?:19|20)\d\d\b", text)
+    return f"{company} {' '.join(words).lower()}{' ' + years[0] if years else ''}"
+
+
 def _distinctive(value: str, counts: Counter[str]) -> bool:
     digits = re.sub(r"\D", "", value)
     return len(digits) >= 3 and counts[value] <= 2 and not _YEAR.match(value.strip())
@@ -107,10 +113,7 @@ def synth_questions(
             words = [w for w in before[-4:] + after[:3] if not re.search(r"\d", w)]
             if len(words) < 3:
                 continue
-            years = re.findall(r"\b(?:19|20)\d\d\b", u.text)
-            year = f" {years[0]}" if years else ""
-            q = f"{rng.choice(names)} {' '.join(words).lower()}{year}"
-            pools[report.id].append((q, [span.text.strip()], "numeric"))
+            pools[report.id].append((_keyword_query(rng.choice(names), words, u.text), [span.text.strip()], "numeric"))
         elif chunk.kind in ("text", "list_item"):
             # a sentence with two to four figures: the words of one figure's clause make the query, so
             # the span picker learns which figure the words describe
@@ -125,10 +128,7 @@ def synth_questions(
                     continue
                 if len(words) >= 5:
                     words.pop(rng.randrange(len(words)))  # a query rarely repeats every word of the sentence
-                years = re.findall(r"\b(?:19|20)\d\d\b", u.text)
-                year = f" {years[0]}" if years else ""
-                q = f"{rng.choice(names)} {' '.join(words).lower()}{year}"
-                pools[report.id].append((q, [span.text.strip()], "numeric"))
+                pools[report.id].append((_keyword_query(rng.choice(names), words, u.text), [span.text.strip()], "numeric"))
     out: list[tuple[EvalItem, str]] = []
     for rid, pool in pools.items():
         rng.shuffle(pool)
