@@ -98,6 +98,13 @@ def _ranked(svc: QAService, question: str) -> list[Candidate]:
         ("Does Acme recycle water?", "yes_no", False),
         ("What are the regions with employees?", "list", False),
         ("What is meant by fresh water withdrawal?", "definition", False),
+        ("What is the name of Acme's brand mascot?", "entity", False),  # a name, not a definition
+        ("What is the hearing-aid app called?", "entity", False),
+        ("name of the training center set up in 2019", "entity", False),
+        ("Acme app release date", "date", False),  # keyword queries after a date
+        ("Acme materiality analysis start", "date", False),
+        ("dates of the anti-corruption trainings", "date", False),
+        ("Name the suppliers audited", "list", False),
     ],
 )
 def test_question_analysis_of_each_type(question: str, qtype: str, wants_number: bool) -> None:

@@ -10,7 +10,8 @@ import pytest
 
 from qa.compose.candidate import Candidate
 from qa.compose.question import analyse
-from qa.compose.spanoptions import SPAN_FEATURES, option_features, options
+from qa.compose.spanfeatures import SPAN_FEATURES, option_features
+from qa.compose.spanoptions import options
 from qa.compose.spanpick import MODEL_DIR, SpanPicker
 from qa.models import Chunk, Unit
 
@@ -55,6 +56,35 @@ def test_the_words_of_a_figures_clause_are_matched_against_the_question() -> Non
     assert _feature(q, c, "40", "after_first") == 1.0
     assert _feature(q, c, "46", "after_first") == 0.0
     assert _feature(q, c, "40", "clause_match") > _feature(q, c, "12", "clause_match")
+
+
+def test_ranges_of_figures_are_options() -> None:
+    c = _cand("The plant can generate 600,000 to 800,000 kilowatt hours, a risk of between € 25 million and € 100 million.")
+    ranges = {o.span.text for o in options(c) if o.kind == "range" and o.span is not None}
+    assert ranges == {"600,000 to 800,000", "€ 25 million and € 100 million"}
+    c = _cand("We hired 11.6 tons and 6.8 tons.")  # "and" without "between" joins two figures, not a range
+    assert not [o for o in options(c) if o.kind == "range"]
+
+
+def test_a_figure_labelled_by_its_year_and_the_year_before_it() -> None:
+    c = _cand("In 2023, 417 employees (2022: 444) completed the course.")
+    q23, q22 = "employees who completed the course in 2023", "employees who completed the course in 2022"
+    assert _feature(q23, c, "444", "year_label_other") == 1.0 and _feature(q22, c, "444", "year_label_asked") == 1.0
+    assert _feature(q23, c, "444", "year_label") == 1.0 and _feature(q23, c, "417", "year_label") == 0.0
+    assert _feature(q23, c, "417", "year_before_asked") == 1.0 and _feature(q22, c, "417", "year_before_asked") == 0.0
+    assert _feature("employees who completed the course", c, "444", "year_label_other") == 0.0  # no year asked
+    assert _feature(q23, c, "444", "in_parens") == 1.0 and _feature(q23, c, "417", "in_parens") == 0.0
+
+
+def test_the_question_head_noun_beside_or_inside_an_option() -> None:
+    c = _cand("Acme cooperates with the recycling specialist AfB gGmbH and was awarded the “Silver Medal” by EcoVadis.")
+    assert _feature("Which recycling specialist does Acme use?", c, "AfB", "head_before") == 1.0
+    assert _feature("Which recycling specialist does Acme use?", c, "EcoVadis", "head_before") == 0.0
+    assert _feature("Which medal was Acme awarded?", c, "Silver Medal", "head_in_span") == 1.0
+    c = _cand("The new app called Wensheng launched on April 27, 2020.")
+    assert _feature("What is the app called?", c, "Wensheng", "called_before") == 1.0
+    assert _feature("app release date", c, "April 27, 2020", "date_grain") == 1.0
+    assert _feature("app release date", c, "April 27, 2020", "time_prep") == 1.0
 
 
 def test_features_are_finite_for_every_option() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.compose.spanoptions import SPAN_FEATURES
+from qa.compose.spanfeatures import SPAN_FEATURES
 from qa.compose.spanpick import SpanPicker
 from qa.service import QAService
 from qa.training.dataset import collect

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -17,11 +18,19 @@ def _shipped() -> str:
     return (MODEL_DIR / "ranker.txt").read_text(encoding="utf-8")
 
 
-def test_the_shipped_ranker_scores_exactly_as_lightgbm() -> None:
-    text = _shipped()
-    booster = lgb.Booster(model_str=text)
+def _boosters(text: str) -> list[lgb.Booster]:
+    """The models of a bag (model texts one after another), each as LightGBM reads it."""
+    parts = re.split(r"(?m)^tree\n(?=version=)", text)
+    return [lgb.Booster(model_str="tree\n" + p) for p in parts if p.strip()]
+
+
+@pytest.mark.parametrize("name", ["ranker.txt", "span.txt"])
+def test_the_shipped_models_score_exactly_as_lightgbm(name: str) -> None:
+    text = (MODEL_DIR / name).read_text(encoding="utf-8")
+    boosters = _boosters(text)
+    assert len(boosters) >= 3  # a bag of seeds
     ens = TreeEnsemble.from_model_text(text)
-    assert ens.n_features == booster.num_feature()
+    assert ens.n_features == boosters[0].num_feature()
     rng = np.random.default_rng(7)
     # feature-like rows: mostly in [0, 1], some negative, some large, some NaN, some exactly on thresholds
     X = rng.uniform(-1.5, 1.5, size=(500, ens.n_features))
@@ -29,8 +38,21 @@ def test_the_shipped_ranker_scores_exactly_as_lightgbm() -> None:
     X[50:60, 3] = np.nan
     X[60:100] = ens.threshold[0, 0]
     X[100:110] *= 1000
-    assert np.allclose(ens.predict(X), booster.predict(X, num_threads=1), rtol=0, atol=1e-9)
+    mean = np.mean([b.predict(X, num_threads=1) for b in boosters], axis=0)  # the bag's score
+    assert np.allclose(ens.predict(X), mean, rtol=0, atol=1e-9)
+    assert not np.allclose(ens.predict(X), boosters[0].predict(X, num_threads=1), rtol=0, atol=1e-6)
     assert ens.predict(np.zeros((0, ens.n_features))).shape == (0,)
+
+
+def test_a_bag_of_models_with_different_features_is_refused() -> None:
+    rng = np.random.default_rng(5)
+    texts = []
+    for k in (4, 5):
+        X = rng.normal(size=(200, k))
+        ds = lgb.Dataset(X, label=(X[:, 0] > 0).astype(int), group=[20] * 10)
+        texts.append(lgb.train({"objective": "lambdarank", "verbose": -1, "num_threads": 1}, ds, 3).model_to_string())
+    with pytest.raises(UnsupportedModel, match="different features"):
+        TreeEnsemble.from_model_text("".join(texts))
 
 
 def test_a_trained_booster_with_single_leaf_trees_matches() -> None:

@@ -134,7 +134,7 @@ def analyse(question: str, ignore: frozenset[str] = frozenset()) -> QuestionInfo
         qtype = "numeric"
     elif re.search(r"\bwhat date\b|\bwhen did\b|\bwhen was\b", low):
         qtype = "date"
-    elif re.search(r"^(list|name)\b|\bwhat are the\b|\bwhich\b.*\b(are|were)\b|\bwhat (measures|initiatives|programs|programmes|steps|actions)\b", low):
+    elif re.search(r"^(list|name)\b(?! of)|\bwhat are the\b|\bwhich\b.*\b(are|were)\b|\bwhat (measures|initiatives|programs|programmes|steps|actions)\b", low):
         qtype = "list"
     elif re.search(r"^(what is|what are|what does|define|meaning of|what's)\b", low):
         qtype = "definition"
@@ -150,6 +150,13 @@ def analyse(question: str, ignore: frozenset[str] = frozenset()) -> QuestionInfo
         qtype = "list"
     if qtype == "other" and head_word in _ENTITY_HEADS:
         qtype = "entity"  # "green building certification of the campus": a name is asked for
+    if qtype in ("definition", "other") and re.search(r"\b(name of|called|named)\b", low):
+        qtype = "entity"  # "what is the app called?", "name of the training center": a name, not a definition
+    asks_date = re.search(r"(?<!to )\bdates?\b|\byear (created|established|founded|introduced|launched)\b", low)
+    if (qtype in ("other", "list", "entity") and asks_date) or (
+        qtype == "other" and re.search(r"\b(start|started|began|commenced|founded|launched)\b", low)
+    ):
+        qtype = "date"  # a keyword query after a date ("release date", "analysis start", "year created")
     if re.search(r"\b(percent|percentage|%|share of|proportion|ratio)\b", low) and qtype in ("numeric", "other", "entity"):
         qtype = "percent"
     units: set[str] = set()

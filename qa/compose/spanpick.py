@@ -13,7 +13,8 @@ import numpy as np
 from qa.compose.candidate import Candidate
 from qa.compose.extract import parse_number
 from qa.compose.question import QuestionInfo
-from qa.compose.spanoptions import SPAN_FEATURES, SpanOption, feature_rows, options
+from qa.compose.spanfeatures import SPAN_FEATURES, feature_rows
+from qa.compose.spanoptions import SpanOption, options
 from qa.compose.trees import TreeEnsemble
 
 MODEL_DIR = Path(__file__).with_name("model")
@@ -23,9 +24,9 @@ MODEL_DIR = Path(__file__).with_name("model")
 # by a figure); questions of other types may be answered by any kind
 _KINDS_FOR: dict[str, frozenset[str]] = {
     "date": frozenset({"none", "date", "cell"}),
-    "percent": frozenset({"none", "number", "word_number", "cell"}),
-    "count": frozenset({"none", "number", "word_number", "cell"}),
-    "numeric": frozenset({"none", "number", "word_number", "cell"}),
+    "percent": frozenset({"none", "number", "range", "word_number", "cell"}),
+    "count": frozenset({"none", "number", "range", "word_number", "cell"}),
+    "numeric": frozenset({"none", "number", "range", "word_number", "cell"}),
 }
 # questions that ask for a span (a date, a figure, a name): when the quote offers one, one is highlighted
 _MUST_PICK = frozenset({"date", "percent", "count", "numeric", "entity"})

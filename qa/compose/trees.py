@@ -7,10 +7,15 @@ one tree level per step. Supported: numerical splits with LightGBM's default mis
 (`decision_type` 0 or 2: a NaN feature counts as 0.0, `value <= threshold` goes left), which is what
 `qa.training.fit` trains. Anything else (categorical splits, linear trees, NaN-aware splits) is refused
 when the model is read, so a model this cannot evaluate exactly is never served.
+
+A text may hold several models one after another (a bag of boosters trained with different seeds, as
+`qa.training.bag` writes it): their scores are averaged, which is the same as one ensemble of all their
+trees with every leaf value divided by the number of models.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -33,12 +38,19 @@ class TreeEnsemble:
 
     @classmethod
     def from_model_text(cls, text: str) -> TreeEnsemble:
-        header, _, body = text.partition("\nTree=")
-        n_features = _n_features(header)
-        parsed = [_tree(block) for block in ("Tree=" + body).split("\nTree=") if block.strip()]
-        trees = [t for t in parsed if t is not None]
-        if not trees:
+        models = [m for m in _MODEL_START.split(text) if m.strip()]
+        if not models:
             raise UnsupportedModel("the model text holds no trees")
+        parts = [_parse_model(m) for m in models]
+        n_features = parts[0][0]
+        if any(n != n_features for n, _ in parts):
+            raise UnsupportedModel("the bagged models have different features")
+        scale = 1.0 / len(parts)
+        trees = [
+            _Tree(t.split_feature, t.threshold, t.left_child, t.right_child, [v * scale for v in t.leaf_value], t.depth)
+            if scale != 1.0 else t
+            for _, ts in parts for t in ts
+        ]
         nodes = max(max(len(t.split_feature) for t in trees), 1)
         leaves = max(len(t.leaf_value) for t in trees)
         n = len(trees)
@@ -115,6 +127,20 @@ class _Flat:
     threshold: np.ndarray
     children: np.ndarray
     leaf_value: np.ndarray
+
+
+# where a model begins: LightGBM's model text opens with a `tree` line, then `version=`
+_MODEL_START = re.compile(r"(?m)^tree\n(?=version=)")
+
+
+def _parse_model(text: str) -> tuple[int, list[_Tree]]:
+    header, _, body = text.partition("\nTree=")
+    n_features = _n_features(header)
+    parsed = [_tree(block) for block in ("Tree=" + body).split("\nTree=") if block.strip()]
+    trees = [t for t in parsed if t is not None]
+    if not trees:
+        raise UnsupportedModel("the model text holds no trees")
+    return n_features, trees
 
 
 def _n_features(header: str) -> int:

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from qa.compose.confidence import ConfidenceModel
+from qa.training.bag import Bag, fit_bag
 from qa.training.dataset import QuestionRecord
 
 RANKER_PARAMS: dict[str, Any] = {
@@ -24,12 +25,13 @@ RANKER_PARAMS: dict[str, Any] = {
     "reg_lambda": 1.0,
     "label_gain": [0, 1, 3],
     "lambdarank_truncation_level": 10,
-    "random_state": 7,
+    "random_state": 7,  # the first of RANKER_SEEDS
     "deterministic": True,
     "force_row_wise": True,
     "n_jobs": 2,
     "verbose": -1,
 }
+RANKER_SEEDS: tuple[int, ...] = (7, 8, 9, 10, 11)  # the bag: one booster per seed, scores averaged
 CONFIDENCE_FEATURES: tuple[str, ...] = (
     "dense", "coverage", "low_coverage", "type_mismatch", "key_missing", "unknown_frac", "unknown_proper", "type_fit",
     "year_uncovered", "year_miss", "label_mismatch", "cell_empty", "hit_score", "label_precision", "no_extract",
@@ -37,8 +39,8 @@ CONFIDENCE_FEATURES: tuple[str, ...] = (
 )
 
 
-def fit_ranker(records: Sequence[QuestionRecord], gen_weight: float = 0.5) -> Any:
-    """LambdaRank over the questions that have at least one right candidate."""
+def fit_ranker(records: Sequence[QuestionRecord], gen_weight: float = 0.5, seeds: Sequence[int] = RANKER_SEEDS) -> Bag:
+    """LambdaRank over the questions that have at least one right candidate, one booster per seed."""
     import lightgbm as lgb
 
     use = [r for r in records if len(r.rel) and r.rel.max() > 0 and r.source != "span"]
@@ -47,9 +49,14 @@ def fit_ranker(records: Sequence[QuestionRecord], gen_weight: float = 0.5) -> An
     groups = [len(r.rel) for r in use]
     # one weight per group: hand-written questions count more than generated ones
     weights = np.array([1.0 if r.source == "gold" else gen_weight for r in use])
-    model = lgb.LGBMRanker(**RANKER_PARAMS)
-    model.fit(X, y, group=groups, sample_weight=np.repeat(weights, groups))
-    return model.booster_
+    sample_weight = np.repeat(weights, groups)
+
+    def one(seed: int) -> Any:
+        model = lgb.LGBMRanker(**{**RANKER_PARAMS, "random_state": seed})
+        model.fit(X, y, group=groups, sample_weight=sample_weight)
+        return model.booster_
+
+    return fit_bag(one, seeds)
 
 
 @dataclass(frozen=True)

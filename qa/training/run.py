@@ -23,7 +23,7 @@ from typing import Literal
 from qa.compose.confidence import ConfidenceModel, load_confidence_model
 from qa.compose.features import FEATURES
 from qa.compose.ranker import MODEL_DIR, RuleRanker
-from qa.compose.spanoptions import SPAN_FEATURES
+from qa.compose.spanfeatures import SPAN_FEATURES
 from qa.config import REPO_ROOT, Settings
 from qa.evaluation.dataset import EvalItem, load_eval_files
 from qa.models import ReportInfo

@@ -10,10 +10,11 @@ from typing import Any
 import numpy as np
 
 from qa.compose.candidate import Candidate
-from qa.compose.spanoptions import SPAN_FEATURES
+from qa.compose.spanfeatures import SPAN_FEATURES
 from qa.compose.spanpick import option_matrix
 from qa.evaluation.metrics import holds
 from qa.service import QAService
+from qa.training.bag import Bag, fit_bag
 from qa.training.dataset import SPAN_TYPES, QuestionRecord, span_holds
 
 SPAN_PARAMS: dict[str, Any] = {
@@ -27,12 +28,14 @@ SPAN_PARAMS: dict[str, Any] = {
     "colsample_bytree": 0.8,
     "reg_lambda": 1.0,
     "lambdarank_truncation_level": 5,
-    "random_state": 11,
+    "random_state": 11,  # the first of SPAN_SEEDS
     "deterministic": True,
     "force_row_wise": True,
     "n_jobs": 2,
     "verbose": -1,
 }
+
+SPAN_SEEDS: tuple[int, ...] = (11, 12, 13, 14, 15)  # the bag: one booster per seed, scores averaged
 
 
 @dataclass
@@ -82,10 +85,15 @@ def span_rows(svc: QAService, records: Sequence[QuestionRecord]) -> SpanRows:
     return SpanRows.concat([record_span_rows(svc, r) for r in records])
 
 
-def fit_span_picker(rows: SpanRows) -> Any:
-    """A LambdaRank booster over the options of each quote."""
+def fit_span_picker(rows: SpanRows, seeds: Sequence[int] = SPAN_SEEDS) -> Bag:
+    """LambdaRank boosters over the options of each quote, one per seed (their mean is served)."""
     import lightgbm as lgb
 
-    model = lgb.LGBMRanker(**SPAN_PARAMS)
-    model.fit(rows.X, rows.y, group=rows.groups, sample_weight=np.repeat(np.array(rows.weights), rows.groups))
-    return model.booster_
+    weights = np.repeat(np.array(rows.weights), rows.groups)
+
+    def one(seed: int) -> Any:
+        model = lgb.LGBMRanker(**{**SPAN_PARAMS, "random_state": seed})
+        model.fit(rows.X, rows.y, group=rows.groups, sample_weight=weights)
+        return model.booster_
+
+    return fit_bag(one, seeds)

@@ -1,0 +1,205 @@
+"""The generic features the span picker scores a quote's span options by (`spanoptions`): what kind of
+span it is, what the question asks for, and how well the words around the span match the question's key
+terms, its head noun and its years."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from qa.compose.candidate import Candidate
+from qa.compose.extract import column_year
+from qa.compose.question import QuestionInfo
+from qa.compose.spanoptions import SpanOption
+from qa.lexical import tokenize
+
+_YEARISH = re.compile(r"^(?:FY)?(?:19|20)\d\d$")
+# where a clause ends: the words around a span that describe it lie inside its clause
+_CLAUSE_END = re.compile(r"[;:!?\t\n•]|\.(?=\s|$)|\s[–—-]\s")
+_QUALIFIER = re.compile(r"\b(approximately|about|around|over|more than|less than|nearly|almost|up to|some|roughly|at least)\s*$", re.I)
+_HOW_MANY = re.compile(r"\bhow (many|much)\b|\bnumber of\b|\bamount of\b", re.I)
+_WHO = re.compile(r"^\s*(who|whom|whose)\b|\bname of\b|\bcalled\b|\bnamed?\b", re.I)
+_WHICH = re.compile(r"^\s*(which|what)\b", re.I)
+_WHEN = re.compile(r"^\s*when\b|\bwhat year\b|\bwhich year\b|\bsince when\b|\bdate\b", re.I)
+_YEAR_WORD = re.compile(r"\byear\b(?!\s+(?:19|20)\d\d)", re.I)  # "target year", "base year", not "year 2022"
+_RATE = re.compile(r"\b(rate|share|percent\w*|proportion|ratio|quota|%)", re.I)
+_SCORE = re.compile(r"\b(score|rating|rated|grade|rank\w*|level|status)\b", re.I)
+# a figure labelled by its year (`(2022: 47%)`, `2021: 134,197`)
+_YEAR_LABEL = re.compile(r"(?<![\w.])(?:FY\s?)?((?:19|20)\d\d)\s*:\s*$")
+_TIME_PREP = re.compile(
+    r"\b(?:in|on|since|by|from|until|till|as of|as at|(?:at )?the (?:end|beginning|start) of|early|late|mid-?)\s*$", re.I)
+_CALLED = re.compile(r"\b(?:called|named|known as|entitled|titled|dubbed)\s*[“\"]?\s*$", re.I)
+_YEAR_MENTION = re.compile(r"(?<![\d.,:/-])((?:19|20)\d\d)(?![\d:])")
+_SENTENCE_END = re.compile(r"[!?\t\n•;]|\.(?=\s|$)")
+_DAY = re.compile(r"\b\d{1,2}\b(?!\d)")
+
+SPAN_FEATURES: tuple[str, ...] = (
+    "none", "rule_pick", "is_number", "is_date", "is_code", "is_name", "is_word", "is_cell", "cell_asked_year",
+    "cell_latest", "cell_header_match", "cell_empty", "unit_fit", "is_percent", "has_unit", "qualified", "near_terms",
+    "term_overlap", "before_match", "after_match", "after_first", "clause_match", "position", "digits", "yearish",
+    "in_question", "span_q_frac", "in_label", "long", "n_words", "n_options", "q_number", "q_percent", "q_date",
+    "q_entity", "q_other", "q_defn_list_yes", "q_howmany", "q_who", "q_which", "q_when", "q_rate", "q_score",
+    "q_year_word", "q_years", "is_word_number", "is_grade", "is_range", "date_grain", "time_prep", "year_label_asked",
+    "year_label_other", "in_parens", "adj_before", "adj_after", "called_before", "year_label", "year_before_asked",
+    "head_in_span", "head_before",
+)
+
+
+def _clause_before(qt: str, start: int) -> str:
+    text = qt[max(0, start - 90) : start]
+    ends = list(_CLAUSE_END.finditer(text))
+    return text[ends[-1].end() :] if ends else text
+
+
+def _sentence_before(qt: str, start: int) -> str:
+    text = qt[max(0, start - 120) : start]
+    ends = list(_SENTENCE_END.finditer(text))
+    return text[ends[-1].end() :] if ends else text
+
+
+def _clause_after(qt: str, end: int) -> str:
+    text = qt[end : end + 70]
+    m = _CLAUSE_END.search(text)
+    return text[: m.start()] if m else text
+
+
+def _matches(tokens: list[str], terms: set[str]) -> set[str]:
+    """Question terms among `tokens`, a stem or a shared 5-letter prefix counting as a match."""
+    hit: set[str] = set()
+    for t in tokens:
+        for q in terms:
+            if t == q or (len(t) >= 5 and len(q) >= 5 and t[:5] == q[:5]):
+                hit.add(q)
+    return hit
+
+
+def question_features(info: QuestionInfo) -> dict[str, float]:
+    qtype = info.qtype
+    return {
+        "q_number": float(info.wants_number), "q_percent": float(qtype == "percent"), "q_date": float(qtype == "date"),
+        "q_entity": float(qtype == "entity"), "q_other": float(qtype == "other"),
+        "q_defn_list_yes": float(qtype in ("definition", "list", "yes_no")),
+        "q_howmany": float(bool(_HOW_MANY.search(info.text))), "q_who": float(bool(_WHO.search(info.text))),
+        "q_which": float(bool(_WHICH.search(info.text))), "q_when": float(bool(_WHEN.search(info.text))),
+        "q_rate": float(bool(_RATE.search(info.text))), "q_score": float(bool(_SCORE.search(info.text))),
+        "q_year_word": float(bool(_YEAR_WORD.search(info.text))),
+        "q_years": float(min(len(info.years), 2)),
+    }
+
+
+@dataclass(frozen=True)
+class _QuoteContext:
+    """What every option of one quote shares: the question's features and terms, where the terms sit in
+    the quote, the table's header years and the row label's end."""
+
+    base: dict[str, float]
+    low: str
+    terms: set[str]
+    n_terms: int
+    term_pos: list[int]
+    header_years: list[str]
+    label_end: int | None  # the first tab of a tabbed quote: where a table row's label ends
+
+    @classmethod
+    def of(cls, info: QuestionInfo, c: Candidate, n_options: int) -> _QuoteContext:
+        qt = c.quote_text
+        low = qt.lower()
+        base = dict.fromkeys(SPAN_FEATURES, 0.0)
+        base.update(question_features(info))
+        base["n_options"] = min(n_options, 40) / 40
+        return cls(
+            base=base,
+            low=low,
+            terms=set(info.terms) | {t for v in info.alts.values() for t in v},
+            n_terms=max(1, len(info.terms)),
+            term_pos=[m.start() for t in info.terms if len(t) > 2 for m in re.finditer(re.escape(t[:6]), low)],
+            header_years=[y for h in (c.chunk.header or []) if (y := column_year(h)) is not None],
+            label_end=qt.index("\t") if "\t" in qt else None,
+        )
+
+
+def option_features(info: QuestionInfo, c: Candidate, opt: SpanOption, n_options: int = 1) -> list[float]:
+    return _option_features(_QuoteContext.of(info, c, n_options), info, c, opt)
+
+
+def feature_rows(info: QuestionInfo, c: Candidate, opts: list[SpanOption]) -> list[list[float]]:
+    """`option_features` of every option of one quote, the shared work done once."""
+    ctx = _QuoteContext.of(info, c, len(opts))
+    return [_option_features(ctx, info, c, o) for o in opts]
+
+
+def _option_features(ctx: _QuoteContext, info: QuestionInfo, c: Candidate, opt: SpanOption) -> list[float]:
+    qt = c.quote_text
+    f = dict(ctx.base)
+    if opt.span is None:
+        f["none"] = 1.0
+        f["rule_pick"] = float(c.answer is None)
+        return [f[k] for k in SPAN_FEATURES]
+    s = opt.span
+    text = s.text
+    terms, n_terms = ctx.terms, ctx.n_terms
+    f["rule_pick"] = float(c.answer is not None and (c.answer.start, c.answer.end) == (s.start, s.end))
+    f[f"is_{opt.kind}"] = 1.0
+    if opt.kind == "cell" and opt.column is not None:
+        years = [str(y) for y in info.years]
+        year = column_year(opt.column)
+        f["cell_asked_year"] = float(year is not None and year in years)
+        f["cell_latest"] = float(bool(ctx.header_years) and year == max(ctx.header_years))
+        header_toks = {t for t in tokenize(opt.column) if not _YEARISH.match(t)}
+        f["cell_header_match"] = float(bool(header_toks & info.tokens))
+        f["cell_empty"] = float(text.strip() in ("-", "–", "—", "n/a", "n.a.", ""))
+    if opt.kind in ("number", "range", "cell", "word_number"):
+        tail = ctx.low[s.end : s.end + 12]
+        f["is_percent"] = float("%" in text or tail.lstrip().startswith(("%", "percent")))
+        f["has_unit"] = float(bool(opt.unit))
+        f["unit_fit"] = float(bool(opt.unit) and opt.unit in info.units)
+        f["qualified"] = float(bool(_QUALIFIER.search(qt[max(0, s.start - 14) : s.start])))
+    if ctx.term_pos:
+        dist = min(abs(s.start - p) for p in ctx.term_pos)
+        f["near_terms"] = 1.0 / (1.0 + dist / 40.0)
+    window = set(tokenize(qt[max(0, s.start - 40) : s.end + 40]))
+    f["term_overlap"] = len(window & set(info.terms)) / n_terms
+    if opt.kind == "cell" and ctx.label_end is not None:
+        before, after = tokenize(qt[: ctx.label_end]), []  # a cell is described by its row's label
+    else:
+        before = tokenize(_clause_before(qt, s.start))[-8:]
+        after = tokenize(_clause_after(qt, s.end))[:6]
+    before_hit, after_hit = _matches(before, terms), _matches(after, terms)
+    f["before_match"] = min(1.0, len(before_hit) / n_terms)  # synonyms may add matches beyond the terms
+    f["after_match"] = min(1.0, len(after_hit) / n_terms)
+    f["clause_match"] = min(1.0, len(before_hit | after_hit) / n_terms)
+    f["adj_before"] = min(1.0, len(_matches(before[-3:], terms)) / 2)
+    f["adj_after"] = min(1.0, len(_matches(after[:3], terms)) / 2)
+    lead = qt[max(0, s.start - 24) : s.start]
+    asked_years = {str(y) for y in info.years}
+    label = _YEAR_LABEL.search(lead)
+    if label:
+        f["year_label"] = 1.0
+        if asked_years:
+            f["year_label_asked" if label.group(1) in asked_years else "year_label_other"] = 1.0
+    elif asked_years:  # the last year the sentence names before the span ("In 2023, a total of 1,100,714")
+        years_before = _YEAR_MENTION.findall(_sentence_before(qt, s.start))
+        f["year_before_asked"] = float(bool(years_before) and years_before[-1] in asked_years)
+    if info.head:
+        head = {info.head}
+        f["head_in_span"] = float(bool(_matches(tokenize(text), head)))
+        f["head_before"] = float(bool(_matches(before[-3:], head)))
+    f["in_parens"] = float(qt.rfind("(", max(0, s.start - 60), s.start) > qt.rfind(")", max(0, s.start - 60), s.start))
+    f["time_prep"] = float(bool(_TIME_PREP.search(lead)))
+    f["called_before"] = float(bool(_CALLED.search(lead)))
+    if opt.kind == "date":
+        f["date_grain"] = 1.0 if _DAY.search(re.sub(r"(?:19|20)\d\d", "", text)) else 0.5 if not _YEARISH.match(text.strip()) else 0.0
+    first = [t for t in after if not t.isdigit()][:1]
+    f["after_first"] = float(bool(first) and bool(_matches(first, terms)))
+    f["position"] = s.start / max(1, len(qt))
+    f["digits"] = min(sum(ch.isdigit() for ch in text), 12) / 12
+    f["yearish"] = float(bool(_YEARISH.match(text.strip())))
+    span_toks = set(tokenize(text))
+    f["in_question"] = float(bool(span_toks & info.tokens) and opt.kind != "cell")
+    f["span_q_frac"] = len(span_toks & info.tokens) / max(1, len(span_toks)) if opt.kind != "cell" else 0.0
+    if c.chunk.kind == "table_row" and ctx.label_end is not None:
+        f["in_label"] = float(s.end <= ctx.label_end)
+    n_words = len(text.split())
+    f["long"] = float(n_words > 6)
+    f["n_words"] = min(n_words, 12) / 12
+    return [f[k] for k in SPAN_FEATURES]
