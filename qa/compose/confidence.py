@@ -27,7 +27,7 @@ _PROPER = re.compile(r"\b([A-Z][A-Za-z]+|[A-Z]{2,}[a-z]?)\b")
 # prior weights (the first composer's), used when no fitted model is present
 DEFAULT_WEIGHTS: dict[str, float] = {
     "bias": -2.0, "dense": 2.5, "coverage": 2.5, "key_missing": -1.2, "unknown_frac": -4.0, "unknown_proper": -3.0,
-    "type_fit": 0.8, "year_uncovered": -6.0, "year_miss": -2.0, "hit_score": 0.5, "label_precision": 0.3,
+    "unknown_head": -3.0, "type_fit": 0.8, "year_uncovered": -6.0, "year_miss": -2.0, "hit_score": 0.5, "label_precision": 0.3,
     "no_extract": -0.8, "label_mismatch": -1.5, "cell_empty": -4.0, "low_coverage": -2.0, "type_mismatch": -1.0,
 }
 
@@ -97,6 +97,9 @@ class Evidence:
             toks = tokenize(w)
             if toks and all(idf.get(t, 0.0) == 0.0 and not info.alts.get(t) for t in toks):
                 unknown_proper = 1.0
+        # the thing asked about ("the name of the office cat") is a word no report uses
+        head = info.head  # already a BM25 token
+        unknown_head = float(bool(head) and idf.get(head or "", 0.0) == 0.0 and not info.alts.get(head or ""))
         report = self.reports.get(best.chunk.report_id)
         years = self.extractor.reporting_years(info, report)
         company = report.company if report else None
@@ -121,6 +124,7 @@ class Evidence:
             "key_missing": key_missing,
             "unknown_frac": unknown_frac,
             "unknown_proper": unknown_proper,
+            "unknown_head": unknown_head,
             "type_fit": max(best.type_fit, -0.6),
             "year_uncovered": year_uncovered,
             "year_miss": 1.0 if years and best.year_fit < 0.8 else 0.0,

@@ -35,7 +35,7 @@ RANKER_SEEDS: tuple[int, ...] = (7, 8, 9, 10, 11)  # the bag: one booster per se
 CONFIDENCE_FEATURES: tuple[str, ...] = (
     "dense", "coverage", "low_coverage", "type_mismatch", "key_missing", "unknown_frac", "unknown_proper", "type_fit",
     "year_uncovered", "year_miss", "label_mismatch", "cell_empty", "hit_score", "label_precision", "no_extract",
-    "company_unknown", "rank_score", "rank_margin", "span_clause", "span_margin",
+    "company_unknown", "rank_score", "rank_margin", "span_clause", "span_margin", "unknown_head",
 )
 
 
@@ -78,8 +78,11 @@ class Outcome:
 
 
 # Rare but decisive signals keep their prior weights (a few held-out answers cannot estimate them):
-# a question whose key words no report uses, a name no report knows, a year no report covers, an empty cell.
-FIXED_CONFIDENCE: dict[str, float] = {"unknown_frac": -4.0, "unknown_proper": -3.0, "year_uncovered": -6.0, "cell_empty": -4.0}
+# a question whose key words no report uses, a name or head noun no report knows, a year no report covers,
+# an empty cell.
+FIXED_CONFIDENCE: dict[str, float] = {
+    "unknown_frac": -4.0, "unknown_proper": -3.0, "unknown_head": -3.0, "year_uncovered": -6.0, "cell_empty": -4.0,
+}
 
 
 def fit_confidence(outcomes: Sequence[Outcome], max_false_abst: float = 0.04, l2: float = 1.0) -> ConfidenceModel:
