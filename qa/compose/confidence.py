@@ -98,8 +98,8 @@ class Evidence:
             if toks and all(idf.get(t, 0.0) == 0.0 and not info.alts.get(t) for t in toks):
                 unknown_proper = 1.0
         # the thing asked about ("the name of the office cat") is a word no report uses
-        head = info.head  # already a BM25 token
-        unknown_head = float(bool(head) and idf.get(head or "", 0.0) == 0.0 and not info.alts.get(head or ""))
+        head = info.head or ""  # already a BM25 token
+        unknown_head = float(bool(head) and idf.get(head, 0.0) == 0.0 and not info.alts.get(head))
         report = self.reports.get(best.chunk.report_id)
         years = self.extractor.reporting_years(info, report)
         company = report.company if report else None

@@ -98,6 +98,7 @@ class _QuoteContext:
     n_terms: int
     term_pos: list[int]
     header_years: list[str]
+    asked_years: frozenset[str]  # the years the question names
     label_end: int | None  # the first tab of a tabbed quote: where a table row's label ends
 
     @classmethod
@@ -114,6 +115,7 @@ class _QuoteContext:
             n_terms=max(1, len(info.terms)),
             term_pos=[m.start() for t in info.terms if len(t) > 2 for m in re.finditer(re.escape(t[:6]), low)],
             header_years=[y for h in (c.chunk.header or []) if (y := column_year(h)) is not None],
+            asked_years=frozenset(str(y) for y in info.years),
             label_end=qt.index("\t") if "\t" in qt else None,
         )
 
@@ -141,9 +143,8 @@ def _option_features(ctx: _QuoteContext, info: QuestionInfo, c: Candidate, opt: 
     f["rule_pick"] = float(c.answer is not None and (c.answer.start, c.answer.end) == (s.start, s.end))
     f[f"is_{opt.kind}"] = 1.0
     if opt.kind == "cell" and opt.column is not None:
-        years = [str(y) for y in info.years]
         year = column_year(opt.column)
-        f["cell_asked_year"] = float(year is not None and year in years)
+        f["cell_asked_year"] = float(year is not None and year in ctx.asked_years)
         f["cell_latest"] = float(bool(ctx.header_years) and year == max(ctx.header_years))
         header_toks = {t for t in tokenize(opt.column) if not _YEARISH.match(t)}
         f["cell_header_match"] = float(bool(header_toks & info.tokens))
@@ -171,7 +172,7 @@ def _option_features(ctx: _QuoteContext, info: QuestionInfo, c: Candidate, opt: 
     f["adj_before"] = min(1.0, len(_matches(before[-3:], terms)) / 2)
     f["adj_after"] = min(1.0, len(_matches(after[:3], terms)) / 2)
     lead = qt[max(0, s.start - 24) : s.start]
-    asked_years = {str(y) for y in info.years}
+    asked_years = ctx.asked_years
     label = _YEAR_LABEL.search(lead)
     if label:
         f["year_label"] = 1.0

@@ -6,7 +6,7 @@ boosters' model texts one after another, which `qa.compose.trees.TreeEnsemble` r
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,8 +25,18 @@ class Bag:
         return np.mean([b.feature_importance(importance_type) for b in self.boosters], axis=0)
 
 
-def fit_bag(fit_one: Callable[[int], Any], seeds: Sequence[int]) -> Bag:
-    """`fit_one(seed)` for every seed: a booster each."""
+def fit_lambdarank_bag(
+    params: dict[str, Any], X: np.ndarray, y: np.ndarray, groups: Sequence[int], sample_weight: np.ndarray,
+    seeds: Sequence[int],
+) -> Bag:
+    """One LightGBM LambdaRank booster per seed (`params` with that `random_state`), on the same rows."""
+    import lightgbm as lgb
+
     if not seeds:
         raise ValueError("a bag needs at least one seed")
-    return Bag(tuple(fit_one(s) for s in seeds))
+    boosters = []
+    for seed in seeds:
+        model = lgb.LGBMRanker(**{**params, "random_state": seed})
+        model.fit(X, y, group=groups, sample_weight=sample_weight)
+        boosters.append(model.booster_)
+    return Bag(tuple(boosters))

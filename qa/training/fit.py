@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from qa.compose.confidence import ConfidenceModel
-from qa.training.bag import Bag, fit_bag
+from qa.training.bag import Bag, fit_lambdarank_bag
 from qa.training.dataset import QuestionRecord
 
 RANKER_PARAMS: dict[str, Any] = {
@@ -41,22 +41,13 @@ CONFIDENCE_FEATURES: tuple[str, ...] = (
 
 def fit_ranker(records: Sequence[QuestionRecord], gen_weight: float = 0.5, seeds: Sequence[int] = RANKER_SEEDS) -> Bag:
     """LambdaRank over the questions that have at least one right candidate, one booster per seed."""
-    import lightgbm as lgb
-
     use = [r for r in records if len(r.rel) and r.rel.max() > 0 and r.source != "span"]
     X = np.vstack([r.X for r in use])
     y = np.concatenate([r.rel for r in use])
     groups = [len(r.rel) for r in use]
     # one weight per group: hand-written questions count more than generated ones
     weights = np.array([1.0 if r.source == "gold" else gen_weight for r in use])
-    sample_weight = np.repeat(weights, groups)
-
-    def one(seed: int) -> Any:
-        model = lgb.LGBMRanker(**{**RANKER_PARAMS, "random_state": seed})
-        model.fit(X, y, group=groups, sample_weight=sample_weight)
-        return model.booster_
-
-    return fit_bag(one, seeds)
+    return fit_lambdarank_bag(RANKER_PARAMS, X, y, groups, np.repeat(weights, groups), seeds)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from qa.compose.spanfeatures import SPAN_FEATURES
 from qa.compose.spanpick import option_matrix
 from qa.evaluation.metrics import holds
 from qa.service import QAService
-from qa.training.bag import Bag, fit_bag
+from qa.training.bag import Bag, fit_lambdarank_bag
 from qa.training.dataset import SPAN_TYPES, QuestionRecord, span_holds
 
 SPAN_PARAMS: dict[str, Any] = {
@@ -87,13 +87,5 @@ def span_rows(svc: QAService, records: Sequence[QuestionRecord]) -> SpanRows:
 
 def fit_span_picker(rows: SpanRows, seeds: Sequence[int] = SPAN_SEEDS) -> Bag:
     """LambdaRank boosters over the options of each quote, one per seed (their mean is served)."""
-    import lightgbm as lgb
-
     weights = np.repeat(np.array(rows.weights), rows.groups)
-
-    def one(seed: int) -> Any:
-        model = lgb.LGBMRanker(**{**SPAN_PARAMS, "random_state": seed})
-        model.fit(rows.X, rows.y, group=rows.groups, sample_weight=weights)
-        return model.booster_
-
-    return fit_bag(one, seeds)
+    return fit_lambdarank_bag(SPAN_PARAMS, rows.X, rows.y, rows.groups, weights, seeds)
