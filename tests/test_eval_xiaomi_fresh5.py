@@ -1,0 +1,43 @@
+"""The fifth fresh Xiaomi set (eval/xiaomi-fresh5.jsonl): a locked test set over the two seed reports,
+written blind after the fourth fresh set was scored. Schema, ids, mix, no question of the earlier sets,
+evidence verbatim in the seeds and every gold answer held by its evidence."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from qa.evaluation.metrics import contains_answer
+from tests.test_eval_sets_held_out import ROOT, _check_fresh_xiaomi_items, _lines
+
+EARLIER = (
+    "questions.jsonl",
+    "xiaomi-fresh.jsonl",
+    "xiaomi-fresh2.jsonl",
+    "xiaomi-fresh3.jsonl",
+    "xiaomi-fresh4.jsonl",
+)
+WANT = {
+    "table": 14,
+    "numeric": 14,
+    "entity": 7,
+    "date": 5,
+    "list": 4,
+    "definition": 3,
+    "yes_no": 3,
+    "cross_report": 2,
+    "unanswerable": 8,
+}
+
+
+def test_fifth_fresh_xiaomi_set_is_a_locked_test_set_over_the_seeds() -> None:
+    items = _lines(ROOT / "eval" / "xiaomi-fresh5.jsonl")
+    assert len(items) >= 60
+    _check_fresh_xiaomi_items(items, "xf5-", EARLIER)
+    # no id of an earlier fresh set, and no question text twice
+    earlier_ids = {q["id"] for name in EARLIER[1:] for q in _lines(ROOT / "eval" / name)}
+    assert not earlier_ids & {q["id"] for q in items}
+    assert len({q["question"].lower() for q in items}) == len(items)
+    assert Counter(q["type"] for q in items) == WANT
+    # every gold answer (list, yes_no and definition included) is held by its evidence
+    for q in items:
+        assert all(contains_answer(" ".join(q["evidence"]), a) for a in q["answers"]), q["id"]
