@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qa.compose.candidate import Candidate
+from qa.compose.cues import asks_target, header_year_absent, states_target, unit_clash
 from qa.compose.extract import header_years
 from qa.compose.question import QuestionInfo
 from qa.compose.signals import TermSignals, token_set
@@ -87,6 +88,12 @@ class Evidence:
         unknown_frac = (len(info.terms) - len(known)) / len(info.terms) if info.terms else 1.0
         body = token_set(best.quote_text) | token_set(f"{best.chunk.section} {best.chunk.context}")
         key_missing = 0.0
+        # the question's terms the quote (with its context) lacks: their share of the weight, and the
+        # weight of the rarest one relative to the question's rarest term ("Europe" in "turnover in Europe")
+        missing = [t for t in known if t not in body and not (info.alts.get(t, frozenset()) & body)]
+        top_w = max((tw(info, t) for t in known), default=0.0)
+        missing_share = sum(tw(info, t) for t in missing) / sum(tw(info, t) for t in known) if known else 0.0
+        missing_max = max((tw(info, t) for t in missing), default=0.0) / top_w if top_w else 0.0
         if known:
             key = max(known, key=lambda t: idf.get(t, 0.0))
             if key not in body and not (info.alts.get(key, frozenset()) & body):
@@ -140,4 +147,10 @@ class Evidence:
             # set by the span picker: the highlighted span's own clause names the question's terms
             "span_clause": best.extra.get("span_clause", 0.0),
             "span_margin": best.extra.get("span_margin", 0.0),
+            # a table row without a column for the asked year; units of another kind; a target, not asked
+            "header_year_absent": header_year_absent(info, best),
+            "unit_clash": unit_clash(info, best.quote_text),
+            "missing_share": missing_share,
+            "missing_max": missing_max,
+            "target_unasked": float(states_target(best.quote_text) and not asks_target(info)),
         }

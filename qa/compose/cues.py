@@ -1,0 +1,60 @@
+"""Generic cues against a quote answering a question, for the confidence model: the quote states a target
+the question did not ask about, its units are of another kind than the question expects, or it is a table
+row whose columns are for other years than the asked ones."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from qa.compose.candidate import Candidate
+from qa.compose.extract import header_years
+from qa.compose.question import QuestionInfo, unit_families
+
+# a target, goal or plan rather than an outcome ("we aim to cut … by 10%", "our target is …")
+TARGET = re.compile(
+    r"\b(targets?|targeted|goals?|aims?|aimed|aiming|ambitions?|ambitious|commit\w*|pledge\w*|plan(?:s|ned)? to|"
+    r"intends?|intended|strives?|striving|seeks? to|want to|wants to|is to be|are to be)\b",
+    re.I,
+)
+# unit strings too ambiguous to tell a kind of quantity by ("t" for tonnes of CO2, water or waste)
+_AMBIGUOUS_UNITS = frozenset({"t", "kg", "tonnes", "tons", "million", "billion", "hour", "hours"})
+
+
+@lru_cache(maxsize=1)
+def _unit_pattern() -> re.Pattern[str]:
+    units = sorted({u for fam in unit_families() for u in fam} - _AMBIGUOUS_UNITS, key=len, reverse=True)
+    return re.compile(r"(?<![\w$])(" + "|".join(re.escape(u) for u in units) + r")(?![A-Za-z])", re.I)
+
+
+def text_units(text: str) -> frozenset[str]:
+    """The unambiguous unit strings a text names (`MWh`, `m³`, `EUR`, `t CO2e`), lower-cased."""
+    return frozenset(m.group(1).lower() for m in _unit_pattern().finditer(text))
+
+
+def unit_clash(info: QuestionInfo, text: str) -> float:
+    """1 when the question expects a kind of quantity (energy, water, money, …) and the text names units,
+    none of them of that kind (water asked, `MWh` quoted)."""
+    if not info.units:
+        return 0.0
+    found = text_units(text)
+    return 1.0 if found and not (found & info.units) else 0.0
+
+
+def asks_target(info: QuestionInfo) -> bool:
+    return bool(TARGET.search(info.text))
+
+
+def states_target(text: str) -> bool:
+    return bool(TARGET.search(text))
+
+
+def header_year_absent(info: QuestionInfo, c: Candidate) -> float:
+    """1 when the quote is a table row whose columns are for years, the question names years, and neither
+    the columns nor the row's text are for any of them (2021 asked, columns 2022 and 2023)."""
+    if not info.years or c.chunk.kind != "table_row":
+        return 0.0
+    cols = header_years(c.chunk.header)
+    if not cols or set(info.years) & cols:
+        return 0.0
+    return 0.0 if any(str(y) in c.quote_text for y in info.years) else 1.0

@@ -1,0 +1,79 @@
+"""The generic cues the confidence model weighs, on tiny literal inputs, and their place in its features."""
+
+from __future__ import annotations
+
+from qa.compose.candidate import Candidate
+from qa.compose.cues import asks_target, header_year_absent, states_target, text_units, unit_clash
+from qa.compose.question import analyse
+from qa.models import Chunk, Unit
+
+
+def _cand(text: str, kind: str = "text", header: list[str] | None = None) -> Candidate:
+    chunk = Chunk(id="c1", report_id="acme-2023", source="acme.txt", start=0, end=len(text), section="S", page=1,
+                  kind=kind, text=text, header=header)  # type: ignore[arg-type]
+    unit = Unit(chunk_index=0, start=0, end=len(text), text=text, kind=kind)  # type: ignore[arg-type]
+    return Candidate(unit_index=0, unit=unit, chunk=chunk, hit_rank=1, hit_score=1.0, dense=0.5, coverage=0.5,
+                     quote_text=text)
+
+
+def test_units_of_a_text() -> None:
+    assert text_units("5 m³ of water, 3 tCO2e, EUR80 million and €200,000") >= {"m³", "tco2e", "eur", "€"}
+    assert text_units("Electricity consumed in MWh") == {"mwh"}
+    assert text_units("12 t of waste in 2023") == frozenset()  # "t" alone tells no kind of quantity
+    assert text_units("the euro area and its tEUR") == frozenset()
+
+
+def test_unit_clash_needs_an_expected_kind_and_another_kind_quoted() -> None:
+    water = analyse("How much water did Acme consume in 2023?")
+    assert unit_clash(water, "Company vehicles: electricity consumed in MWh\t85.5") == 1.0
+    assert unit_clash(water, "Water consumption (m³)\t85.5") == 0.0
+    assert unit_clash(water, "Water consumption\t85.5") == 0.0  # no units quoted: nothing clashes
+    assert unit_clash(analyse("Who audited Acme's report?"), "in MWh") == 0.0  # no kind expected
+
+
+def test_targets_in_questions_and_texts() -> None:
+    assert asks_target(analyse("What is Acme's 2030 emissions reduction target?"))
+    assert not asks_target(analyse("How much did Acme reduce emissions in 2023?"))
+    assert states_target("We aim to reduce emissions by 30% by 2030.")
+    assert states_target("Our goal is 50% women in management.")
+    assert not states_target("Emissions fell by 12% in 2023.")
+
+
+def test_a_table_row_without_the_asked_years_column() -> None:
+    row = _cand("Scope 1 GHG emissions (tCO2eq)\t866\t\t835", kind="table_row", header=["2022", "", "2023"])
+    assert header_year_absent(analyse("Acme Scope 1 emissions 2021"), row) == 1.0
+    assert header_year_absent(analyse("Acme Scope 1 emissions 2022"), row) == 0.0
+    assert header_year_absent(analyse("Acme Scope 1 emissions"), row) == 0.0  # no year asked
+    prose = _cand("Scope 1 emissions were 866 t in 2022.")
+    assert header_year_absent(analyse("Acme Scope 1 emissions 2021"), prose) == 0.0  # not a table row
+
+
+
+def test_confidence_evidence_carries_the_cues_and_the_missing_terms() -> None:
+    from qa.compose.confidence import Evidence
+    from qa.compose.signals import TermSignals
+    from qa.compose.span import SpanExtractor
+    from qa.models import ReportInfo
+
+    report = ReportInfo(id="acme-2023", company="Acme AG", title="Acme 2023", year=2023, years_covered=[2021, 2022, 2023],
+                        source="acme.txt", original_name="acme.pdf", sha256="0" * 64)
+    reports = {report.id: report}
+    from qa.lexical import tokenize
+
+    words = {"water": 2.0, "Europe": 4.0, "turnover": 3.0, "employee": 1.0, "electricity": 2.0, "consumed": 1.0,
+             "scope": 1.0, "emissions": 1.0, "GHG": 1.0}
+    idf = {tokenize(w)[0]: v for w, v in words.items()}
+    ev = Evidence(TermSignals(idf), SpanExtractor(reports), reports)
+    row = _cand("Scope 1 GHG emissions (tCO2eq)\t866\t\t835", kind="table_row", header=["2022", "", "2023"])
+    f = ev.features(analyse("Acme Scope 1 emissions 2021"), row)
+    assert f["header_year_absent"] == 1.0 and f["unit_clash"] == 0.0
+    assert ev.features(analyse("Acme Scope 1 emissions 2022"), row)["header_year_absent"] == 0.0
+    f = ev.features(analyse("How much water did Acme consume in 2023?"), _cand("Electricity consumed in MWh was 85.5 in 2023."))
+    assert f["unit_clash"] == 1.0
+    # the rarest term ("Europe") is what the quote lacks
+    info = analyse("Acme employee turnover in Europe")
+    f = ev.features(info, _cand("Employee turnover was 12% in 2023."))
+    assert f["missing_max"] == 1.0 and 0.0 < f["missing_share"] < 1.0
+    assert ev.features(info, _cand("Employee turnover in Europe was 12%."))["missing_share"] == 0.0
+    assert ev.features(analyse("What is Acme's turnover target?"), _cand("We aim to cut turnover by 2%."))["target_unasked"] == 0.0
+    assert ev.features(info, _cand("We aim to cut turnover in Europe by 2%."))["target_unasked"] == 1.0
