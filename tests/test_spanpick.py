@@ -127,3 +127,12 @@ def test_a_typed_question_gets_a_span_of_its_kind() -> None:
     picker.pick(analyse("When does Acme aim to reach net zero?"), c)
     assert c.answer is not None and c.answer.text == "2040"  # a date question is answered by a date, not a code
     assert -5.0 <= c.extra["span_margin"] <= 5.0 and 0.0 <= c.extra["span_clause"] <= 1.0
+
+
+def test_a_share_asked_fits_a_share_offered() -> None:
+    c = _cand("This year, 2,426 employees took parental leave and 97% of them returned to work.")
+    q = "What share of employees returned to work after parental leave?"
+    assert _feature(q, c, "97%", "percent_fit") == 1.0 and _feature(q, c, "97%", "percent_clash") == 0.0
+    assert _feature(q, c, "2,426", "percent_fit") == 0.0 and _feature(q, c, "2,426", "percent_clash") == 1.0
+    q = "How many employees took parental leave?"
+    assert _feature(q, c, "97%", "percent_fit") == 0.0 and _feature(q, c, "2,426", "percent_clash") == 0.0

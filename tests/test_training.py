@@ -57,3 +57,35 @@ def test_span_rows_have_a_right_option_per_quote_and_fit_a_servable_picker(svc: 
         start += g
     picker = SpanPicker.from_booster(fit_span_picker(rows))
     assert np.isfinite(picker._model.predict(rows.X)).all()
+
+
+def test_training_reads_the_listed_bundled_sets_and_refuses_a_locked_one(tmp_path: Path) -> None:
+    import json
+
+    from qa.training.run import BUNDLED_SET, TRAINING_SETS, bundled_training_sets
+
+    listed = bundled_training_sets()
+    data = json.loads(TRAINING_SETS.read_text(encoding="utf-8"))
+    assert BUNDLED_SET in listed and all(p.is_file() for p in listed)
+    assert not {p.name for p in listed} & set(data["locked"])  # the newest fresh set stays locked
+    assert bundled_training_sets(tmp_path / "absent.json") == [BUNDLED_SET]
+    bad = tmp_path / "sets.json"
+    bad.write_text(json.dumps({"bundled": ["questions.jsonl", "x.jsonl"], "locked": ["x.jsonl"]}), encoding="utf-8")
+    with pytest.raises(SystemExit, match="locked"):
+        bundled_training_sets(bad)
+
+
+def test_confidence_threshold_weighs_every_company_alike() -> None:
+    from qa.training.fit import Outcome, fit_confidence
+
+    def outcome(company: str, dense: float, answerable: bool = True) -> Outcome:
+        return Outcome(features={"dense": dense}, answerable=answerable, correct=answerable, correct3=answerable,
+                       span_ok=False, span_type=False, qtype="numeric", company=company, wrong_company=False)
+
+    # a big company whose answers all score high, a small one whose answers score low: by question, the
+    # small company's answers fall under the 4% a threshold may refuse; by company, most of them may not
+    big = [outcome("Big", 0.9 + 0.001 * i) for i in range(200)] + [outcome("Big", 0.1, False) for _ in range(20)]
+    small = [outcome("Small", 0.3 + 0.01 * i) for i in range(10)] + [outcome("Small", 0.1, False) for _ in range(2)]
+    model = fit_confidence(big + small)
+    refused = [o for o in small if o.answerable and model.confidence(o.features) < model.threshold]
+    assert len(refused) <= 1  # 4% of the weight: at most 8% of one of two companies

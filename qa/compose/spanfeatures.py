@@ -41,7 +41,7 @@ SPAN_FEATURES: tuple[str, ...] = (
     "q_entity", "q_other", "q_defn_list_yes", "q_howmany", "q_who", "q_which", "q_when", "q_rate", "q_score",
     "q_year_word", "q_years", "is_word_number", "is_grade", "is_range", "date_grain", "time_prep", "year_label_asked",
     "year_label_other", "in_parens", "adj_before", "adj_after", "called_before", "year_label", "year_before_asked",
-    "head_in_span", "head_before",
+    "head_in_span", "head_before", "percent_fit", "percent_clash",
 )
 
 
@@ -155,6 +155,9 @@ def _option_features(ctx: _QuoteContext, info: QuestionInfo, c: Candidate, opt: 
         f["has_unit"] = float(bool(opt.unit))
         f["unit_fit"] = float(bool(opt.unit) and opt.unit in info.units)
         f["qualified"] = float(bool(_QUALIFIER.search(qt[max(0, s.start - 14) : s.start])))
+        # a share asked and a share offered, or a share asked and a plain figure offered
+        f["percent_fit"] = float(info.qtype == "percent" and f["is_percent"] == 1.0)
+        f["percent_clash"] = float(info.qtype == "percent" and f["is_percent"] == 0.0)
     if ctx.term_pos:
         dist = min(abs(s.start - p) for p in ctx.term_pos)
         f["near_terms"] = 1.0 / (1.0 + dist / 40.0)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -80,8 +79,14 @@ FIXED_CONFIDENCE: dict[str, float] = {
 def fit_confidence(outcomes: Sequence[Outcome], max_false_abst: float = 0.04, l2: float = 1.0) -> ConfidenceModel:
     """Logistic regression of "quotes[0] answers" on the evidence features (held-out outcomes only),
     with FIXED_CONFIDENCE as an offset; the threshold is the highest that keeps false abstention on
-    answerable questions within the target."""
+    answerable questions within the target. Every company weighs the same in both (a company with many
+    questions does not set the threshold for the others)."""
     from scipy.optimize import minimize
+
+    per_company: dict[str, int] = {}
+    for o in outcomes:
+        per_company[o.company] = per_company.get(o.company, 0) + 1
+    sw = np.array([len(outcomes) / (len(per_company) * per_company[o.company]) for o in outcomes])
 
     free = [f for f in CONFIDENCE_FEATURES if f not in FIXED_CONFIDENCE]
     X = np.array([[o.features.get(f, 0.0) for f in free] for o in outcomes]).reshape(len(outcomes), len(free))
@@ -93,8 +98,8 @@ def fit_confidence(outcomes: Sequence[Outcome], max_false_abst: float = 0.04, l2
         z = Xb @ w + offset
         p = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
         eps = 1e-12
-        value = -np.sum(y * np.log(p + eps) + (1 - y) * np.log(1 - p + eps)) + 0.5 * l2 * np.sum(w[1:] ** 2)
-        grad = Xb.T @ (p - y)
+        value = -np.sum(sw * (y * np.log(p + eps) + (1 - y) * np.log(1 - p + eps))) + 0.5 * l2 * np.sum(w[1:] ** 2)
+        grad = Xb.T @ (sw * (p - y))
         grad[1:] += l2 * w[1:]
         return float(value), grad
 
@@ -105,9 +110,12 @@ def fit_confidence(outcomes: Sequence[Outcome], max_false_abst: float = 0.04, l2
     probe = ConfidenceModel(weights)
     conf = np.array([probe.confidence(o.features) for o in outcomes])
     ans = np.array([o.answerable for o in outcomes])
-    ans_conf = np.sort(conf[ans])
-    k = int(math.floor(max_false_abst * len(ans_conf)))
-    threshold = float(ans_conf[k]) - 1e-9 if len(ans_conf) else 0.5
+    order = np.argsort(conf[ans])
+    ans_conf, ans_w = conf[ans][order], sw[ans][order]
+    # the highest threshold whose (company-weighted) share of answerable questions below it stays within the target
+    below = np.concatenate([[0.0], np.cumsum(ans_w)])[:-1] / max(float(ans_w.sum()), 1e-12)
+    k = int(np.searchsorted(below, max_false_abst, side="right")) - 1
+    threshold = float(ans_conf[max(k, 0)]) - 1e-9 if len(ans_conf) else 0.5
     return ConfidenceModel(weights, (1.0, 0.0), threshold)
 
 

@@ -3,9 +3,10 @@
 confidence model, write each with a manifest, and a report under eval/reports/.
 
 Training data: the hand-written questions of every development set (the bundled reports' set, both of
-its splits, and the multi-company set's dev companies) and questions generated from the tables,
+its splits, the fresh sets of the bundled reports that were already scored, as `eval/training-sets.json`
+lists them, and the multi-company set's dev companies) and questions generated from the tables,
 label/value pairs and sentences of every development report. The locked test companies' reports and
-questions, and the fresh test sets of the bundled reports, are never read here.
+questions, and the locked fresh set of the bundled reports, are never read here.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from qa.training.spans import SPAN_PARAMS, SpanRows, fit_span_picker
 from qa.training.synth import synth_questions
 
 BUNDLED_SET = REPO_ROOT / "eval" / "questions.jsonl"
+TRAINING_SETS = REPO_ROOT / "eval" / "training-sets.json"
 CORPUS_SET = REPO_ROOT / "eval" / "corpus" / "questions.jsonl"
 CORPUS_MANIFEST = REPO_ROOT / "eval" / "corpus" / "reports.json"
 
@@ -59,6 +61,18 @@ def _items_with_company(path: Path, split: Literal["dev", "test"] | None, defaul
             companies[raw["id"]] = raw.get("company") or default_company or ""
     items = load_eval_files([path], split=split) if split else load_eval_files([path])
     return [(it, companies.get(it.id, default_company or "")) for it in items]
+
+
+def bundled_training_sets(path: Path = TRAINING_SETS) -> list[Path]:
+    """The bundled reports' question files to learn from (the set itself when no list is present); a file
+    the list also names as locked is refused."""
+    if not path.is_file():
+        return [BUNDLED_SET]
+    data = json.loads(path.read_text(encoding="utf-8"))
+    names, locked = list(data["bundled"]), set(data.get("locked", []))
+    if locked & set(names):
+        raise SystemExit(f"{path}: a locked set is listed for training: {sorted(locked & set(names))}")
+    return [path.parent / n for n in names]
 
 
 def _hash_files(paths: list[Path]) -> str:
@@ -132,7 +146,9 @@ def main(argv: list[str] | None = None) -> int:
     for r in xs.index.reports:
         services[r.company] = xs
     _log(f"bundled corpus: {len(xs.index.chunks)} chunks")
-    records += collect(xs, _items_with_company(BUNDLED_SET, None, bundled_company), "gold")
+    bundled_sets = bundled_training_sets()
+    for path in bundled_sets:
+        records += collect(xs, _items_with_company(path, None, bundled_company), "gold")
     records += _generated(xs, xs.index.reports, args.per_report)
     test_companies: set[str] = set()
     if args.corpus.is_dir() and args.manifest.is_file():
@@ -171,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     booster = fit_ranker(records)
     final_conf = fit_confidence([o for v in oof.values() for o in v])
     args.out.mkdir(parents=True, exist_ok=True)
-    data_sha256 = _hash_files([BUNDLED_SET, CORPUS_SET, args.manifest])
+    data_sha256 = _hash_files([*bundled_sets, CORPUS_SET, args.manifest])
     span_data = SpanRows.concat(span_parts)
     span_booster = fit_span_picker(span_data)
     (args.out / "span.txt").write_text(span_booster.model_to_string(), encoding="utf-8")
