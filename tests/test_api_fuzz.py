@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
+from hypothesis.errors import NoSuchExample
 
 from qa.api.app import create_app
 from qa.config import Settings
@@ -143,16 +144,18 @@ def test_fuzz_bodies_reach_the_service(fake_client: TestClient) -> None:
                  json.loads('{"question": "x", "history": [{"question": "y"}], "mode": "dense"}')]:
         statuses.add(fake_client.post("/v1/ask", json=body).status_code)
     assert statuses == {200}
-    found_ok = []
+    # about 2% of the generated bodies are valid: search until one is (a fixed 200 draws missed now and then)
+    seen: Counter[int] = Counter()
 
-    @settings(max_examples=200, deadline=None, database=None)
-    @given(body=ask_bodies)
-    def probe(body: Any) -> None:
-        if post(fake_client, "/v1/ask", body).status_code == 200:
-            found_ok.append(body)
+    def accepted(body: Any) -> bool:
+        code = post(fake_client, "/v1/ask", body).status_code
+        seen[code] += 1
+        return code == 200
 
-    probe()
-    assert found_ok, "the ask strategy never produced a valid body"
+    try:
+        find(ask_bodies, accepted, settings=settings(max_examples=3000, deadline=None, database=None))
+    except NoSuchExample:
+        pytest.fail(f"the ask strategy never produced a valid body (statuses: {dict(seen)})")
 
 
 # ---------------------------------------------------------------- schemathesis over /openapi.json
