@@ -2,18 +2,9 @@
 
 from __future__ import annotations
 
-from qa.compose.candidate import Candidate
 from qa.compose.cues import asks_target, header_year_absent, states_target, text_units, unit_clash
 from qa.compose.question import analyse
-from qa.models import Chunk, Unit
-
-
-def _cand(text: str, kind: str = "text", header: list[str] | None = None) -> Candidate:
-    chunk = Chunk(id="c1", report_id="acme-2023", source="acme.txt", start=0, end=len(text), section="S", page=1,
-                  kind=kind, text=text, header=header)  # type: ignore[arg-type]
-    unit = Unit(chunk_index=0, start=0, end=len(text), text=text, kind=kind)  # type: ignore[arg-type]
-    return Candidate(unit_index=0, unit=unit, chunk=chunk, hit_rank=1, hit_score=1.0, dense=0.5, coverage=0.5,
-                     quote_text=text)
+from tests.test_spanpick import _cand
 
 
 def test_units_of_a_text() -> None:

@@ -84,20 +84,18 @@ class Evidence:
     ) -> dict[str, float]:
         idf = self.signals.idf
         tw = self.signals.term_weight
-        known = [t for t in info.terms if tw(info, t) > 0]
+        weights = {t: w for t in info.terms if (w := tw(info, t)) > 0}  # the known terms and their weights
+        known = list(weights)
+        total = sum(weights.values())
         unknown_frac = (len(info.terms) - len(known)) / len(info.terms) if info.terms else 1.0
         body = token_set(best.quote_text) | token_set(f"{best.chunk.section} {best.chunk.context}")
-        key_missing = 0.0
         # the question's terms the quote (with its context) lacks: their share of the weight, and the
         # weight of the rarest one relative to the question's rarest term ("Europe" in "turnover in Europe")
         missing = [t for t in known if t not in body and not (info.alts.get(t, frozenset()) & body)]
-        top_w = max((tw(info, t) for t in known), default=0.0)
-        missing_share = sum(tw(info, t) for t in missing) / sum(tw(info, t) for t in known) if known else 0.0
-        missing_max = max((tw(info, t) for t in missing), default=0.0) / top_w if top_w else 0.0
-        if known:
-            key = max(known, key=lambda t: idf.get(t, 0.0))
-            if key not in body and not (info.alts.get(key, frozenset()) & body):
-                key_missing = 1.0
+        top_w = max(weights.values(), default=0.0)
+        missing_share = sum(weights[t] for t in missing) / total if known else 0.0
+        missing_max = max((weights[t] for t in missing), default=0.0) / top_w if top_w else 0.0
+        key_missing = float(bool(known) and max(known, key=lambda t: idf.get(t, 0.0)) in missing)
         proper = [w for w in _PROPER.findall(info.text) if w.lower() not in _QWORDS and w.lower() not in ignore]
         unknown_proper = 0.0
         for w in proper:
@@ -117,8 +115,6 @@ class Evidence:
             str(y) in best.quote_text for y in years) else 0.0
         # key terms the answering company's own reports never use (another company's may)
         vocab = self.vocabulary.get(company or "", frozenset())
-        weights = {t: tw(info, t) for t in known}
-        total = sum(weights.values())
         absent = sum(w for t, w in weights.items() if t not in vocab and not (info.alts.get(t, frozenset()) & vocab))
         company_unknown = absent / total if (total and vocab) else 0.0
         ordered = sorted(scores, reverse=True)

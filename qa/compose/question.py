@@ -29,6 +29,7 @@ def unit_families() -> list[frozenset[str]]:
     """The kinds of quantity a question may expect, each as the unit strings that measure it."""
     return [frozenset(us) for _, us in _UNIT_HINTS]
 
+
 @dataclass(frozen=True)
 class QuestionInfo:
     text: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -83,9 +84,7 @@ def fit_confidence(outcomes: Sequence[Outcome], max_false_abst: float = 0.04, l2
     questions does not set the threshold for the others)."""
     from scipy.optimize import minimize
 
-    per_company: dict[str, int] = {}
-    for o in outcomes:
-        per_company[o.company] = per_company.get(o.company, 0) + 1
+    per_company = Counter(o.company for o in outcomes)
     sw = np.array([len(outcomes) / (len(per_company) * per_company[o.company]) for o in outcomes])
 
     free = [f for f in CONFIDENCE_FEATURES if f not in FIXED_CONFIDENCE]

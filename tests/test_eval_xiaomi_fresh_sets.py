@@ -1,21 +1,18 @@
-"""The fifth fresh Xiaomi set (eval/xiaomi-fresh5.jsonl): a locked test set over the two seed reports,
-written blind after the fourth fresh set was scored. Schema, ids, mix, no question of the earlier sets,
-evidence verbatim in the seeds and every gold answer held by its evidence."""
+"""The fourth and fifth fresh Xiaomi sets (eval/xiaomi-fresh4.jsonl, eval/xiaomi-fresh5.jsonl): each written
+blind after the set before it was scored. Schema, ids, mix, no question of the earlier sets, evidence verbatim in
+the seeds and every gold answer held by its evidence."""
 
 from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 from qa.evaluation.metrics import contains_answer
 from tests.test_eval_sets_held_out import ROOT, _check_fresh_xiaomi_items, _lines
 
-EARLIER = (
-    "questions.jsonl",
-    "xiaomi-fresh.jsonl",
-    "xiaomi-fresh2.jsonl",
-    "xiaomi-fresh3.jsonl",
-    "xiaomi-fresh4.jsonl",
-)
+SETS = ("questions.jsonl", "xiaomi-fresh.jsonl", "xiaomi-fresh2.jsonl", "xiaomi-fresh3.jsonl", "xiaomi-fresh4.jsonl",
+        "xiaomi-fresh5.jsonl")
 WANT = {
     "table": 14,
     "numeric": 14,
@@ -29,12 +26,15 @@ WANT = {
 }
 
 
-def test_fifth_fresh_xiaomi_set_is_a_locked_test_set_over_the_seeds() -> None:
-    items = _lines(ROOT / "eval" / "xiaomi-fresh5.jsonl")
+@pytest.mark.parametrize("n", [4, 5])
+def test_fresh_xiaomi_set_is_a_locked_test_set_over_the_seeds(n: int) -> None:
+    name = f"xiaomi-fresh{n}.jsonl"
+    earlier = SETS[: SETS.index(name)]
+    items = _lines(ROOT / "eval" / name)
     assert len(items) >= 60
-    _check_fresh_xiaomi_items(items, "xf5-", EARLIER)
+    _check_fresh_xiaomi_items(items, f"xf{n}-", earlier)
     # no id of an earlier fresh set, and no question text twice
-    earlier_ids = {q["id"] for name in EARLIER[1:] for q in _lines(ROOT / "eval" / name)}
+    earlier_ids = {q["id"] for e in earlier[1:] for q in _lines(ROOT / "eval" / e)}
     assert not earlier_ids & {q["id"] for q in items}
     assert len({q["question"].lower() for q in items}) == len(items)
     assert Counter(q["type"] for q in items) == WANT
