@@ -75,6 +75,21 @@ def test_training_reads_the_listed_bundled_sets_and_refuses_a_locked_one(tmp_pat
         bundled_training_sets(bad)
 
 
+def test_training_reads_the_listed_corpus_sets_and_refuses_a_locked_one(tmp_path: Path) -> None:
+    import json
+
+    from qa.training.run import CORPUS_SET, corpus_training_sets
+
+    listed = corpus_training_sets()
+    assert CORPUS_SET in listed and all(p.is_file() for p in listed) and len(set(listed)) == len(listed)
+    assert corpus_training_sets(tmp_path / "absent.json") == [CORPUS_SET]
+    bad = tmp_path / "sets.json"
+    bad.write_text(json.dumps({"bundled": ["questions.jsonl"], "corpus": ["corpus/a.jsonl", "corpus/b.jsonl"],
+                               "corpus_locked": ["corpus/b.jsonl"]}), encoding="utf-8")
+    with pytest.raises(SystemExit, match="locked"):
+        corpus_training_sets(bad)
+
+
 def test_confidence_threshold_weighs_every_company_alike() -> None:
     from qa.training.fit import Outcome, fit_confidence
 

@@ -3,10 +3,10 @@
 confidence model, write each with a manifest, and a report under eval/reports/.
 
 Training data: the hand-written questions of every development set (the bundled reports' set, both of
-its splits, the fresh sets of the bundled reports that were already scored, as `eval/training-sets.json`
-lists them, and the multi-company set's dev companies) and questions generated from the tables,
-label/value pairs and sentences of every development report. The locked test companies' reports and
-questions, and the locked fresh set of the bundled reports, are never read here.
+its splits, the fresh sets of the bundled reports that were already scored, and the multi-company sets
+that were already scored, as `eval/training-sets.json` lists them) and questions generated from the
+tables, label/value pairs and sentences of every development report. A set the list names as locked is
+never read here.
 """
 
 from __future__ import annotations
@@ -63,16 +63,26 @@ def _items_with_company(path: Path, split: Literal["dev", "test"] | None, defaul
     return [(it, companies.get(it.id, default_company or "")) for it in items]
 
 
-def bundled_training_sets(path: Path = TRAINING_SETS) -> list[Path]:
-    """The bundled reports' question files to learn from (the set itself when no list is present); a file
-    the list also names as locked is refused."""
+def _listed(path: Path, key: str, locked_key: str, default: list[Path]) -> list[Path]:
     if not path.is_file():
-        return [BUNDLED_SET]
+        return default
     data = json.loads(path.read_text(encoding="utf-8"))
-    names, locked = list(data["bundled"]), set(data.get("locked", []))
+    names, locked = list(data.get(key, [])), set(data.get(locked_key, []))
     if locked & set(names):
         raise SystemExit(f"{path}: a locked set is listed for training: {sorted(locked & set(names))}")
     return [path.parent / n for n in names]
+
+
+def bundled_training_sets(path: Path = TRAINING_SETS) -> list[Path]:
+    """The bundled reports' question files to learn from (the set itself when no list is present); a file
+    the list also names as locked is refused."""
+    return _listed(path, "bundled", "locked", [BUNDLED_SET])
+
+
+def corpus_training_sets(path: Path = TRAINING_SETS) -> list[Path]:
+    """The multi-company corpus's question files to learn from, every split of each (the first set alone
+    when no list is present); a file the list also names as locked is refused."""
+    return _listed(path, "corpus", "corpus_locked", [CORPUS_SET])
 
 
 def _hash_files(paths: list[Path]) -> str:
@@ -147,20 +157,17 @@ def main(argv: list[str] | None = None) -> int:
         services[r.company] = xs
     _log(f"bundled corpus: {len(xs.index.chunks)} chunks")
     bundled_sets = bundled_training_sets()
+    corpus_sets = corpus_training_sets()
     for path in bundled_sets:
         records += collect(xs, _items_with_company(path, None, bundled_company), "gold")
     records += _generated(xs, xs.index.reports, args.per_report)
-    test_companies: set[str] = set()
     if args.corpus.is_dir() and args.manifest.is_file():
-        corpus_items = _items_with_company(CORPUS_SET, None, None)
-        test_companies = {c for it, c in corpus_items if it.split == "test"}
+        corpus_items = [ic for p in corpus_sets for ic in _items_with_company(p, None, None)]
         cs = load_corpus_service(args.corpus, args.manifest, embedder=xs.embedder)
         for r in cs.index.reports:
             services[r.company] = cs
-        dev_items = [(it, c) for it, c in corpus_items if it.split != "test" and c not in test_companies]
-        records += collect(cs, dev_items, "gold")
-        dev_reports = [r for r in cs.index.reports if r.company not in test_companies]
-        records += _generated(cs, dev_reports, args.per_report)
+        records += collect(cs, corpus_items, "gold")
+        records += _generated(cs, cs.index.reports, args.per_report)
         _log(f"corpus: {len(cs.index.reports)} reports, {len(cs.index.chunks)} chunks")
     else:
         _log(f"no corpus at {args.corpus}: training on the bundled reports only")
@@ -187,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     booster = fit_ranker(records)
     final_conf = fit_confidence([o for v in oof.values() for o in v])
     args.out.mkdir(parents=True, exist_ok=True)
-    data_sha256 = _hash_files([*bundled_sets, CORPUS_SET, args.manifest])
+    data_sha256 = _hash_files([*bundled_sets, *corpus_sets, args.manifest])
     span_data = SpanRows.concat(span_parts)
     span_booster = fit_span_picker(span_data)
     (args.out / "span.txt").write_text(span_booster.model_to_string(), encoding="utf-8")
@@ -207,8 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     manifest = {
         "model": "LightGBM LambdaRank", "params": RANKER_PARAMS, "features": list(FEATURES),
         "training_data_sha256": data_sha256,
-        "training_set": {"hand_written": len(gold), "generated": len(gen), "companies": companies,
-                         "excluded_test_companies": sorted(test_companies)},
+        "training_set": {"hand_written": len(gold), "generated": len(gen), "companies": companies},
         "loco": {name: new.__dict__ for name, _old, new in rows},
         "loco_rules": {name: old.__dict__ for name, old, _new in rows},
         "feature_importance_gain": dict(sorted(importance.items(), key=lambda kv: -kv[1])),
