@@ -63,6 +63,7 @@ class Chunk(BaseModel):
     context: str = ""
     table_title: str | None = None
     header: list[str] | None = None  # column labels of the table, e.g. ["2022", "2021", "2020"]
+    as_of: str | None = None  # the date a table's rows are as of, from its band header (`12/31/2023`)
     tokens: int = 0  # embedding-model word pieces
     tokens_cl100k: int = 0
 

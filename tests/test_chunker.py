@@ -281,3 +281,15 @@ def test_literal_tab_table() -> None:
     assert all(c.section == "Key Environmental Indicators" for c in rows)
     assert all(c.table_title == "Key Environmental Indicators" for c in rows)
     assert not any("Key Environmental Indicators" in c.text for c in chunks)
+
+
+def test_a_band_table_printed_per_date_keeps_each_rows_date() -> None:
+    text = ("Employees by gender and age group\n\n12/31/2023\t<30\t30-50\t>50\tTotal\nFemale\t117\t174\t26\t317\n"
+            "12/31/2022\t<30\t30-50\t>50\tTotal\nFemale\t130\t142\t25\t297\n")
+    chunks, _units = _split(text)
+    rows = {c.text: c for c in chunks if c.kind == "table_row"}
+    assert set(rows) == {"Female\t117\t174\t26\t317", "Female\t130\t142\t25\t297"}  # the headers are not rows
+    assert rows["Female\t117\t174\t26\t317"].as_of == "12/31/2023"
+    assert rows["Female\t130\t142\t25\t297"].as_of == "12/31/2022"
+    assert "12/31/2022" in rows["Female\t130\t142\t25\t297"].context
+    assert rows["Female\t130\t142\t25\t297"].header == ["<30", "30-50", ">50", "Total"]

@@ -136,3 +136,18 @@ def test_a_share_asked_fits_a_share_offered() -> None:
     assert _feature(q, c, "2,426", "percent_fit") == 0.0 and _feature(q, c, "2,426", "percent_clash") == 1.0
     q = "How many employees took parental leave?"
     assert _feature(q, c, "97%", "percent_fit") == 0.0 and _feature(q, c, "2,426", "percent_clash") == 0.0
+
+
+def test_a_rows_date_decides_its_year_fit() -> None:
+    from qa.compose.span import SpanExtractor
+    from qa.models import ReportInfo
+
+    report = ReportInfo(id="acme-2023", company="Acme", title="Acme 2023", year=2023, years_covered=[2022, 2023],
+                        source="acme.txt", original_name="acme.txt", sha256="0" * 64)
+    fits = {}
+    for as_of in ("12/31/2023", "12/31/2022"):
+        c = _cand("Female\t130\t142\t25\t297", kind="table_row", header=["<30", "30-50", ">50", "Total"])
+        c.chunk = c.chunk.model_copy(update={"as_of": as_of})
+        SpanExtractor({report.id: report}).extract(analyse("How many female employees under 30 were there in 2022?"), c)
+        fits[as_of] = c.year_fit
+    assert fits["12/31/2022"] == 1.0 and fits["12/31/2023"] < 0.5

@@ -50,3 +50,28 @@ def test_column_year_reads_a_leading_or_trailing_year_only(header: str, year: st
     from qa.compose.extract import column_year
 
     assert column_year(header) == year
+
+
+BANDS = ("12/31/2023\t<30\t30-50\t>50\tTotal\nFemale\t117\t174\t26\t317\nMale\t158\t249\t51\t458\n"
+         "12/31/2022\t<30\t30-50\t>50\tTotal\nFemale\t130\t142\t25\t297\nMale\t145\t209\t41\t395")
+
+
+def test_an_age_band_header_names_the_columns_and_its_date_the_rows() -> None:
+    table = parse_table(split_lines(BANDS))
+    assert table.header == ["<30", "30-50", ">50", "Total"]
+    assert [(r.lines[0].text.split("\t")[0], r.as_of) for r in table.rows] == [
+        ("Female", "12/31/2023"), ("Male", "12/31/2023"), ("Female", "12/31/2022"), ("Male", "12/31/2022")]
+    assert _cell(BANDS, "Male", "30-50") == "249"
+
+
+@pytest.mark.parametrize("line", [
+    "Salary band\t1-2\t3-4",  # closed ranges only: figures, not a header
+    "Temperature\t<5\t7",  # an open band beside a plain figure
+    "Scope 1\t1,234\t1,150",
+    "Intensity in t CO2e/EUR million\t<113\t<107\t<102",  # open bounds alone: targets
+    "Transition risk\tAbove 4° C scenario\tBelow 2° C scenario",  # words that start like a band
+])
+def test_rows_of_figures_are_not_band_headers(line: str) -> None:
+    from qa.chunking.tables import is_band_header
+
+    assert not is_band_header(split_lines(line)[0])

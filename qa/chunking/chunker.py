@@ -23,7 +23,7 @@ from qa.chunking.lines import (
     strip_marks,
 )
 from qa.chunking.structure import Hints, Structure, analyse
-from qa.chunking.tables import Row, Table, parse_table
+from qa.chunking.tables import Row, Table, is_band_header, parse_table
 from qa.ingest import Document
 from qa.models import Chunk, ChunkKind, ReportInfo, Unit
 
@@ -145,7 +145,7 @@ class Chunker:
                 title = _table_title(section)
                 kind: ChunkKind = "index" if (noise == "index" or table.is_index) else "table_row"
                 hl = table.header_line
-                if hl is not None and not hl.raw.startswith("\t"):
+                if hl is not None and not hl.raw.startswith("\t") and not is_band_header(hl):
                     # a text header row is quotable too (it may be the table's first data row)
                     out.append(Piece(hl.start, hl.end, kind, section, standalone=True, table=table,
                                      row=Row(lines=[hl]), table_title=title))
@@ -275,6 +275,8 @@ class Chunker:
         if head.table is not None:
             header = head.table.header
             parts = [head.table_title or ""]
+            if head.row is not None and head.row.as_of:
+                parts.append(head.row.as_of)
             if head.row is not None and head.row.group:
                 parts.append(head.row.group)
             if header:
@@ -297,6 +299,7 @@ class Chunker:
                 context=context,
                 table_title=head.table_title if head.table is not None else None,
                 header=header,
+                as_of=head.row.as_of if head.row is not None else None,
                 tokens=self.count(span),
                 tokens_cl100k=self.count_cl100k(span),
             )

@@ -11,12 +11,18 @@ _YEAR = re.compile(r"^(?:FY)?(?:19|20)\d\d$")
 _HEADER_MARK = re.compile(r"\s*[(⁽]?[*⁰¹²³⁴⁵⁶⁷⁸⁹]+[)⁾]?$")
 _NAMED_YEAR = re.compile(r"^(?:FY)?(?:19|20)\d\d\b.*[A-Za-z%]")  # `2023 number`, `2022 in %`
 _FIGURE = re.compile(r"[-–_\d,.\s%()]+(?:\s?[A-Za-z%]{1,6})?")
+# an age or size band as a column name (`<30`, `30-50`, `>50`, `50+`, `under 30`): GRI 405-1 breakdowns print these
+_BAND = re.compile(r"(?:[<>≤≥]\s?\d+|\d+\s?[-–]\s?\d+|\d+\s?\+|(?:under|over|below|above|up to)\s\d+)(?:\s?(?:years?|yrs)\.?)?", re.I)
+_OPEN_BAND = re.compile(r"^(?:[<>≤≥]|\d+\s?\+$|(?:under|over|below|above|up to)\s)", re.I)
+# a date or year naming the label column (`12/31/2023`, `31.12.2022`, `Dec. 31, 2023`, `2023`): the rows' date
+_AS_OF = re.compile(r"^(?=.*\b(?:19|20)\d\d\b)[\w./, -]{4,24}$")
 
 
 @dataclass
 class Row:
     lines: list[Line]
     group: str | None = None
+    as_of: str | None = None  # the date its band header names (`12/31/2023`)
 
     @property
     def start(self) -> int:
@@ -61,6 +67,26 @@ def _is_text_header(line: Line) -> bool:
     return bool(label) and bool(vals) and not any(_is_figure_cell(v) for v in vals)
 
 
+def is_band_header(line: Line) -> bool:
+    """`12/31/2023<TAB><30<TAB>30-50<TAB>>50<TAB>Total`: column names that are bands, at least one of them
+    open (`<30`, `>50`, `50+`) and one closed (`30-50`) or a word (`Total`); no other figure. A row of open
+    bounds alone (`<113<TAB><107`) is a row of targets, not a header."""
+    _label, values = cells(line)
+    vals = [v for v in values if v]
+    bands = [v for v in vals if _BAND.fullmatch(v)]
+    if not any(_OPEN_BAND.match(v) for v in bands):
+        return False
+    closed_or_word = any(not _OPEN_BAND.match(v) for v in bands) or any(
+        v not in bands and any(ch.isalpha() for ch in v) for v in vals)
+    return closed_or_word and all(v in bands or not _is_figure_cell(v) for v in vals)
+
+
+def _as_of(line: Line) -> str | None:
+    """The date a band header's label cell names, if it names one."""
+    label = cells(line)[0]
+    return label if _AS_OF.match(label) else None
+
+
 def _is_figure_cell(v: str) -> bool:
     """A figure, not a column name: digits, and neither a year (`2022³`) nor a year with a name (`2023 in %`)."""
     return bool(_FIGURE.fullmatch(v)) and any(ch.isdigit() for ch in v) \
@@ -85,13 +111,14 @@ def parse_table(lines: list[Line]) -> Table:
         header = _columns(cells(first)[1])
         header_line = first
         body = lines[1:]
-    elif _is_text_header(first) and len(lines) > 1:
+    elif (_is_text_header(first) or is_band_header(first)) and len(lines) > 1:
         header = _columns(cells(first)[1])  # the value columns' names (the label column's name stays in the text)
         header_line = first
         body = lines[1:]
     else:
         body = lines
     table = Table(header=header, header_line=header_line)
+    as_of = _as_of(first) if header_line is not None and is_band_header(first) else None
     if header and any(h.lower().startswith(("disclosure", "esg disclosure")) for h in header):
         table.is_index = True
     group: str | None = None
@@ -104,6 +131,11 @@ def parse_table(lines: list[Line]) -> Table:
         if _is_year_header(line):
             # a repeated header (e.g. after a page break) restarts the columns
             table.header = _columns(values)
+            continue
+        if is_band_header(line) and table.rows:
+            # the same breakdown again, as of another date (`12/31/2022<TAB><30<TAB>…` after the 2023 rows)
+            table.header = _columns(values)
+            as_of, group, group_is_fresh = _as_of(line), None, False
             continue
         if not has_values and label.startswith(("(", "[")) and table.rows and not pending:
             table.rows[-1].lines.append(line)  # unit line wrapped below its row
@@ -122,10 +154,10 @@ def parse_table(lines: list[Line]) -> Table:
             continue
         group_is_fresh = False
         if pending:
-            table.rows.append(Row(lines=[*pending, line], group=group))
+            table.rows.append(Row(lines=[*pending, line], group=group, as_of=as_of))
             pending = []
         else:
-            table.rows.append(Row(lines=[line], group=group))
+            table.rows.append(Row(lines=[line], group=group, as_of=as_of))
     for line in pending:
-        table.rows.append(Row(lines=[line], group=group))
+        table.rows.append(Row(lines=[line], group=group, as_of=as_of))
     return table

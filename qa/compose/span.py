@@ -65,6 +65,11 @@ class SpanExtractor:
                 c.year_fit = max(c.year_fit, 0.8)
         elif report is not None and info.wants_number and report.year == self.latest_year(report):
             c.year_fit = 0.4  # no year named: the latest report that answers is preferred
+        if years and c.chunk.as_of:
+            # a breakdown table printed once per date (`12/31/2023`, then `12/31/2022`): the date decides
+            stated = {int(y) for y in re.findall(r"(?:19|20)\d\d", c.chunk.as_of)}
+            if stated:
+                c.year_fit = 1.0 if stated & set(years) else min(c.year_fit, 0.2)
         targets = [y for y in info.years if y not in years]
         if targets and any(str(y) in qt for y in targets):
             c.year_fit = max(c.year_fit, 0.8)  # a target year the question names ("the 2030 target")
