@@ -149,7 +149,7 @@ def chunks_cmd(
             chunks, _units = chunker.split(r, load_document(reg.path_of(r)))
             for c in chunks:
                 if as_json:
-                    typer.echo(c.model_dump_json(exclude={"header", "table_title"}))
+                    typer.echo(c.model_dump_json(exclude={"header", "table_title", "as_of"}))
                 else:
                     typer.echo(f"[{c.kind}] {c.report_id} {c.start}-{c.end} p={c.page} {c.section}\n  {c.text[:160]!r}")
     except QAError as exc:
