@@ -104,3 +104,31 @@ def test_confidence_threshold_weighs_every_company_alike() -> None:
     model = fit_confidence(big + small)
     refused = [o for o in small if o.answerable and model.confidence(o.features) < model.threshold]
     assert len(refused) <= 1  # 4% of the weight: at most 8% of one of two companies
+
+
+def test_confidence_separates_unanswerable_questions_and_is_calibrated_on_right_answers() -> None:
+    import numpy as np
+
+    from qa.training.fit import Outcome, fit_confidence
+
+    rng = np.random.default_rng(0)
+
+    def outcome(answerable: bool, correct: bool) -> Outcome:
+        # `coverage` tells answerable questions from unanswerable ones; `dense` right top quotes from wrong ones
+        f = {"coverage": float(answerable) + rng.normal(0, 0.3), "dense": float(correct) + rng.normal(0, 0.6)}
+        return Outcome(features=f, answerable=answerable, correct=correct, correct3=correct, span_ok=False,
+                       span_type=False, qtype="numeric", company="Acme", wrong_company=False)
+
+    outcomes = ([outcome(True, True) for _ in range(300)] + [outcome(True, False) for _ in range(150)]
+                + [outcome(False, False) for _ in range(100)])
+    soft, hard = fit_confidence(outcomes), fit_confidence(outcomes, wrong_answerable=0.0)
+    for model in (soft, hard):  # Platt-scaled: the mean confidence is the share of right top quotes
+        conf = np.array([model.confidence(o.features) for o in outcomes])
+        assert abs(conf.mean() - 300 / 550) < 0.03 and model.platt != (1.0, 0.0)
+
+    def refused_unanswerable(model: object) -> int:
+        return sum(1 for o in outcomes if not o.answerable and model.confidence(o.features) < model.threshold)  # type: ignore[attr-defined]
+
+    # at the same 4% false abstention, counting a wrong answer to an answerable question half right refuses
+    # more of the unanswerable questions
+    assert refused_unanswerable(soft) > refused_unanswerable(hard) + 10

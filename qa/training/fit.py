@@ -77,45 +77,63 @@ FIXED_CONFIDENCE: dict[str, float] = {
 }
 
 
-def fit_confidence(outcomes: Sequence[Outcome], max_false_abst: float = 0.04, l2: float = 1.0) -> ConfidenceModel:
-    """Logistic regression of "quotes[0] answers" on the evidence features (held-out outcomes only),
-    with FIXED_CONFIDENCE as an offset; the threshold is the highest that keeps false abstention on
-    answerable questions within the target. Every company weighs the same in both (a company with many
-    questions does not set the threshold for the others)."""
+# An answerable question whose top quote is wrong counts half a "yes" in the confidence fit: abstention is
+# judged on answerable against unanswerable questions, so the logit learns that distinction first; the Platt
+# step then maps it to the probability that the top quote answers.
+WRONG_ANSWERABLE_TARGET = 0.5
+
+
+def _logistic(X: np.ndarray, y: np.ndarray, sw: np.ndarray, offset: np.ndarray, l2: float) -> np.ndarray:
+    """Weighted (soft-target) logistic regression with an offset; L2 on every weight but the first."""
     from scipy.optimize import minimize
 
-    per_company = Counter(o.company for o in outcomes)
-    sw = np.array([len(outcomes) / (len(per_company) * per_company[o.company]) for o in outcomes])
-
-    free = [f for f in CONFIDENCE_FEATURES if f not in FIXED_CONFIDENCE]
-    X = np.array([[o.features.get(f, 0.0) for f in free] for o in outcomes]).reshape(len(outcomes), len(free))
-    offset = np.array([sum(w * o.features.get(f, 0.0) for f, w in FIXED_CONFIDENCE.items()) for o in outcomes])
-    y = np.array([o.correct and o.answerable for o in outcomes], dtype=float)
-    Xb = np.column_stack([np.ones(len(y)), X])
-
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
-        z = Xb @ w + offset
+        z = X @ w + offset
         p = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
         eps = 1e-12
         value = -np.sum(sw * (y * np.log(p + eps) + (1 - y) * np.log(1 - p + eps))) + 0.5 * l2 * np.sum(w[1:] ** 2)
-        grad = Xb.T @ (sw * (p - y))
+        grad = X.T @ (sw * (p - y))
         grad[1:] += l2 * w[1:]
         return float(value), grad
 
-    res = minimize(loss, np.zeros(Xb.shape[1]), jac=True, method="L-BFGS-B")
-    weights = {"bias": float(res.x[0])}
-    weights.update({f: float(w) for f, w in zip(free, res.x[1:], strict=True)})
+    return np.asarray(minimize(loss, np.zeros(X.shape[1]), jac=True, method="L-BFGS-B").x)
+
+
+def fit_confidence(outcomes: Sequence[Outcome], max_false_abst: float = 0.04, l2: float = 1.0,
+                   wrong_answerable: float = WRONG_ANSWERABLE_TARGET) -> ConfidenceModel:
+    """Logistic regression on the evidence features (held-out outcomes only), with FIXED_CONFIDENCE as an
+    offset: the target is 1 for a right top quote, `wrong_answerable` for a wrong one to an answerable
+    question, 0 for an unanswerable one. Platt scaling on the same outcomes then turns the logit into the
+    probability that the top quote answers. The threshold is the highest that keeps false abstention on
+    answerable questions within the target. Every company weighs the same in all three (a company with
+    many questions does not set them for the others)."""
+    per_company = Counter(o.company for o in outcomes)
+    sw = np.array([len(outcomes) / (len(per_company) * per_company[o.company]) for o in outcomes])
+    free = [f for f in CONFIDENCE_FEATURES if f not in FIXED_CONFIDENCE]
+    X = np.array([[o.features.get(f, 0.0) for f in free] for o in outcomes]).reshape(len(outcomes), len(free))
+    offset = np.array([sum(w * o.features.get(f, 0.0) for f, w in FIXED_CONFIDENCE.items()) for o in outcomes])
+    right = np.array([o.correct and o.answerable for o in outcomes], dtype=float)
+    answerable = np.array([o.answerable for o in outcomes], dtype=bool)
+    y = np.where(right > 0, 1.0, np.where(answerable, wrong_answerable, 0.0))
+    w = _logistic(np.column_stack([np.ones(len(y)), X]), y, sw, offset, l2)
+    weights = {"bias": float(w[0])}
+    weights.update({f: float(v) for f, v in zip(free, w[1:], strict=True)})
     weights.update(FIXED_CONFIDENCE)
-    probe = ConfidenceModel(weights)
-    conf = np.array([probe.confidence(o.features) for o in outcomes])
-    ans = np.array([o.answerable for o in outcomes])
+    logits = np.array([ConfidenceModel(weights).logit(o.features) for o in outcomes])
+    a, b = _logistic(np.column_stack([np.ones(len(y)), logits]), right, sw, np.zeros(len(y)), 0.0)[::-1] \
+        if len(y) else (1.0, 0.0)
+    if not a > 0:  # a degenerate fit (no signal): keep the logit as it is
+        a, b = 1.0, 0.0
+    model = ConfidenceModel(weights, (float(a), float(b)))
+    conf = np.array([model.confidence(o.features) for o in outcomes])
+    ans = answerable
     order = np.argsort(conf[ans])
     ans_conf, ans_w = conf[ans][order], sw[ans][order]
     # the highest threshold whose (company-weighted) share of answerable questions below it stays within the target
     below = np.concatenate([[0.0], np.cumsum(ans_w)])[:-1] / max(float(ans_w.sum()), 1e-12)
     k = int(np.searchsorted(below, max_false_abst, side="right")) - 1
     threshold = float(ans_conf[max(k, 0)]) - 1e-9 if len(ans_conf) else 0.5
-    return ConfidenceModel(weights, (1.0, 0.0), threshold)
+    return ConfidenceModel(weights, (float(a), float(b)), threshold)
 
 
 def ece(conf: Sequence[float], correct: Sequence[bool], bins: int = 5) -> float:
