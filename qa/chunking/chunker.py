@@ -23,7 +23,7 @@ from qa.chunking.lines import (
     strip_marks,
 )
 from qa.chunking.structure import Hints, Structure, analyse
-from qa.chunking.tables import Row, Table, is_band_header, parse_table
+from qa.chunking.tables import Row, Table, parse_table
 from qa.ingest import Document
 from qa.models import Chunk, ChunkKind, ReportInfo, Unit
 
@@ -145,7 +145,7 @@ class Chunker:
                 title = _table_title(section)
                 kind: ChunkKind = "index" if (noise == "index" or table.is_index) else "table_row"
                 hl = table.header_line
-                if hl is not None and not hl.raw.startswith("\t") and not is_band_header(hl):
+                if hl is not None and not hl.raw.startswith("\t") and not table.band_header:
                     # a text header row is quotable too (it may be the table's first data row)
                     out.append(Piece(hl.start, hl.end, kind, section, standalone=True, table=table,
                                      row=Row(lines=[hl]), table_title=title))

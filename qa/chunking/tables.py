@@ -39,6 +39,7 @@ class Table:
     rows: list[Row] = field(default_factory=list)
     header_line: Line | None = None
     is_index: bool = False
+    band_header: bool = False  # the header names bands (`<30`, `30-50`): column names, never a quotable row
 
 
 def cells(line: Line) -> tuple[str, list[str]]:
@@ -107,18 +108,20 @@ def parse_table(lines: list[Line]) -> Table:
     header: list[str] | None = None
     header_line: Line | None = None
     first = lines[0]
+    band = is_band_header(first)
     if _is_year_header(first) or _is_column_header(first):
         header = _columns(cells(first)[1])
         header_line = first
         body = lines[1:]
-    elif (_is_text_header(first) or is_band_header(first)) and len(lines) > 1:
+    elif (_is_text_header(first) or band) and len(lines) > 1:
         header = _columns(cells(first)[1])  # the value columns' names (the label column's name stays in the text)
         header_line = first
         body = lines[1:]
     else:
         body = lines
-    table = Table(header=header, header_line=header_line)
-    as_of = _as_of(first) if header_line is not None and is_band_header(first) else None
+    band = band and header_line is not None
+    table = Table(header=header, header_line=header_line, band_header=band)
+    as_of = _as_of(first) if band else None
     if header and any(h.lower().startswith(("disclosure", "esg disclosure")) for h in header):
         table.is_index = True
     group: str | None = None

@@ -11,6 +11,7 @@ from qa.compose.extract import Span, codes, column_year, dates, names, numbers, 
 from qa.compose.question import QuestionInfo
 from qa.lexical import tokenize
 from qa.models import ReportInfo
+from qa.retrieval import years_in
 
 DEFINES = re.compile(
     r"\b(refers? to|is defined as|defined as|means|is a|are a|encompass(?:es)?|is the|consists? of|concept of)\b|\S\s?=\s?\S", re.I
@@ -67,7 +68,7 @@ class SpanExtractor:
             c.year_fit = 0.4  # no year named: the latest report that answers is preferred
         if years and c.chunk.as_of:
             # a breakdown table printed once per date (`12/31/2023`, then `12/31/2022`): the date decides
-            stated = {int(y) for y in re.findall(r"(?:19|20)\d\d", c.chunk.as_of)}
+            stated = set(years_in(c.chunk.as_of))
             if stated:
                 c.year_fit = 1.0 if stated & set(years) else min(c.year_fit, 0.2)
         targets = [y for y in info.years if y not in years]

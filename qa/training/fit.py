@@ -126,9 +126,8 @@ def fit_confidence(outcomes: Sequence[Outcome], max_false_abst: float = 0.04, l2
         a, b = 1.0, 0.0
     model = ConfidenceModel(weights, (float(a), float(b)))
     conf = np.array([model.confidence(o.features) for o in outcomes])
-    ans = answerable
-    order = np.argsort(conf[ans])
-    ans_conf, ans_w = conf[ans][order], sw[ans][order]
+    order = np.argsort(conf[answerable])
+    ans_conf, ans_w = conf[answerable][order], sw[answerable][order]
     # the highest threshold whose (company-weighted) share of answerable questions below it stays within the target
     below = np.concatenate([[0.0], np.cumsum(ans_w)])[:-1] / max(float(ans_w.sum()), 1e-12)
     k = int(np.searchsorted(below, max_false_abst, side="right")) - 1
