@@ -46,15 +46,18 @@ class Candidate:
         return len(self.quote_text.split())
 
 
+_BREAK = re.compile(r"[ \t]*\n\s*")
+
+
 @lru_cache(maxsize=32768)
 def quote_text(raw: str) -> str:
     """A unit as shown: line breaks (and the blank lines of hard-wrapped text) become single spaces."""
-    return re.sub(r"[ \t]*\n\s*", " ", raw).strip()
+    return _BREAK.sub(" ", raw).strip()
 
 
 def map_span(raw: str, shown: str, start: int, end: int) -> Span | None:
     """Map [start, end) in the raw unit text to the same characters in `quote_text(raw)`."""
-    target = raw[start:end]
+    target = _BREAK.sub(" ", raw[start:end])  # a span over a line break is shown on one line
     prefix = quote_text(raw[:start] + "\x00")[:-1] if start else ""
     guess = len(prefix)
     for off in (guess, guess - 1, guess + 1):

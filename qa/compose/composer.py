@@ -146,7 +146,7 @@ class Composer:
         if info.qtype == "list":
             self.generator.extend_list(best)
         if self.span_picker is not None:
-            self.span_picker.pick(info, best)
+            self.span_picker.pick(info, best, qvec)
         if best.note:
             notes.insert(0, best.note)
         feats = self.evidence.features(info, best, [c.score for c in cands], self.ignore_words)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from qa.compose.answerkind import KINDS, option_kind
 from qa.compose.candidate import Candidate
 from qa.compose.extract import column_year
 from qa.compose.question import QuestionInfo
@@ -41,7 +42,7 @@ SPAN_FEATURES: tuple[str, ...] = (
     "q_entity", "q_other", "q_defn_list_yes", "q_howmany", "q_who", "q_which", "q_when", "q_rate", "q_score",
     "q_year_word", "q_years", "is_word_number", "is_grade", "is_range", "date_grain", "time_prep", "year_label_asked",
     "year_label_other", "in_parens", "adj_before", "adj_after", "called_before", "year_label", "year_before_asked",
-    "head_in_span", "head_before", "percent_fit", "percent_clash",
+    "head_in_span", "head_before", "percent_fit", "percent_clash", "k_number", "k_date", "k_name", "k_none", "kind_p",
 )
 
 
@@ -61,6 +62,7 @@ def _clause_after(qt: str, end: int) -> str:
     text = qt[end : end + 70]
     m = _CLAUSE_END.search(text)
     return text[: m.start()] if m else text
+
 
 
 def _matches(tokens: list[str], terms: set[str]) -> set[str]:
@@ -100,14 +102,16 @@ class _QuoteContext:
     header_years: list[str]
     asked_years: frozenset[str]  # the years the question names
     label_end: int | None  # the first tab of a tabbed quote: where a table row's label ends
+    kinds: tuple[float, ...]  # the answer-kind probabilities of the question (`answerkind`); () unknown
 
     @classmethod
-    def of(cls, info: QuestionInfo, c: Candidate, n_options: int) -> _QuoteContext:
+    def of(cls, info: QuestionInfo, c: Candidate, n_options: int, kinds: tuple[float, ...] = ()) -> _QuoteContext:
         qt = c.quote_text
         low = qt.lower()
         base = dict.fromkeys(SPAN_FEATURES, 0.0)
         base.update(question_features(info))
         base["n_options"] = min(n_options, 40) / 40
+        base.update({f"k_{k}": p for k, p in zip(KINDS, kinds, strict=False)})
         return cls(
             base=base,
             low=low,
@@ -117,22 +121,29 @@ class _QuoteContext:
             header_years=[y for h in (c.chunk.header or []) if (y := column_year(h)) is not None],
             asked_years=frozenset(str(y) for y in info.years),
             label_end=qt.index("\t") if "\t" in qt else None,
+            kinds=kinds,
         )
 
 
-def option_features(info: QuestionInfo, c: Candidate, opt: SpanOption, n_options: int = 1) -> list[float]:
-    return _option_features(_QuoteContext.of(info, c, n_options), info, c, opt)
+def option_features(
+    info: QuestionInfo, c: Candidate, opt: SpanOption, n_options: int = 1, kinds: tuple[float, ...] = ()
+) -> list[float]:
+    return _option_features(_QuoteContext.of(info, c, n_options, kinds), info, c, opt)
 
 
-def feature_rows(info: QuestionInfo, c: Candidate, opts: list[SpanOption]) -> list[list[float]]:
+def feature_rows(
+    info: QuestionInfo, c: Candidate, opts: list[SpanOption], kinds: tuple[float, ...] = ()
+) -> list[list[float]]:
     """`option_features` of every option of one quote, the shared work done once."""
-    ctx = _QuoteContext.of(info, c, len(opts))
+    ctx = _QuoteContext.of(info, c, len(opts), kinds)
     return [_option_features(ctx, info, c, o) for o in opts]
 
 
 def _option_features(ctx: _QuoteContext, info: QuestionInfo, c: Candidate, opt: SpanOption) -> list[float]:
     qt = c.quote_text
     f = dict(ctx.base)
+    if ctx.kinds:  # how likely the question asks for a span of this option's kind
+        f["kind_p"] = ctx.kinds[option_kind(opt.kind, opt.span.text if opt.span else None)]
     if opt.span is None:
         f["none"] = 1.0
         f["rule_pick"] = float(c.answer is None)

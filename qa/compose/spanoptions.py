@@ -10,7 +10,7 @@ from qa.compose.candidate import Candidate, map_span
 from qa.compose.extract import Span, codes, dates, names, numbers, row_cells
 
 MAX_OPTIONS = 48
-_QUOTED = re.compile(r"[“\"]([^”\"\n]{2,60})[”\"]")
+_QUOTED = re.compile(r"[“\"]([^“”\"\n]{2,60})[”“\"]")  # some reports close with an opening mark
 _CAPS_RUN = re.compile(r"(?<![\w-])[A-Z]{2,}(?:[ -][A-Z]{2,})+(?![\w-])")  # `FAIR LINE`
 _CAP_WORD = re.compile(r"(?<![\w.])[A-Z][\w&-]*[a-z][\w&-]*")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;•]\s+|\n)$")

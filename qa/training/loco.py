@@ -12,6 +12,7 @@ from qa.compose.ranker import LearnedRanker, Ranker
 from qa.compose.spanpick import SpanPicker
 from qa.evaluation.metrics import holds
 from qa.service import QAService
+from qa.training.answerkind import KindFits
 from qa.training.dataset import SPAN_TYPES, QuestionRecord, span_holds
 from qa.training.fit import Outcome, ece, fit_confidence, fit_ranker
 from qa.training.spans import SpanRows, fit_span_picker, record_span_rows
@@ -97,16 +98,19 @@ def score(company: str, outcomes: Sequence[Outcome], conf: ConfidenceModel) -> C
 
 def leave_one_company_out(
     records: Sequence[QuestionRecord], svc_of: Callable[[str], QAService], companies: Sequence[str],
-    span_parts: Sequence[SpanRows], log: Callable[[str], None] = print,
+    span_parts: Sequence[SpanRows], kinds: KindFits, log: Callable[[str], None] = print,
 ) -> dict[str, list[Outcome]]:
-    """Held-out outcomes per company, each from a ranker trained without that company's questions or
-    generated questions."""
+    """Held-out outcomes per company, each from a ranker, span picker and answer-kind model trained without
+    that company's questions or generated questions (the picker's training rows take their kind features
+    from models that saw neither the held-out company nor the row's own)."""
     out: dict[str, list[Outcome]] = {}
     for company in companies:
         train = [r for r in records if r.company != company]
         booster = fit_ranker(train)
-        spans = SpanRows.concat([p for r, p in zip(records, span_parts, strict=True) if r.company != company])
-        picker = SpanPicker.from_booster(fit_span_picker(spans))
+        spans = SpanRows.concat([
+            p.with_kinds(kinds.probs(r, {company})) for r, p in zip(records, span_parts, strict=True)
+            if r.company != company])
+        picker = SpanPicker.from_booster(fit_span_picker(spans), kinds.model({company}))
         held = [r for r in records if r.company == company and r.source == "gold"]
         out[company] = answer_all(svc_of(company), LearnedRanker.from_booster(booster), held, picker)
         log(f"  fold {company}: {len(held)} questions, trained on {len(train)}")

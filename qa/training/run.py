@@ -29,6 +29,7 @@ from qa.config import REPO_ROOT, Settings
 from qa.evaluation.dataset import EvalItem, load_eval_files
 from qa.models import ReportInfo
 from qa.service import QAService
+from qa.training.answerkind import L2, KindFits, kind_accuracy
 from qa.training.dataset import QuestionRecord, collect
 from qa.training.fit import RANKER_PARAMS, Outcome, fit_confidence, fit_ranker
 from qa.training.loco import (
@@ -179,7 +180,9 @@ def main(argv: list[str] | None = None) -> int:
     companies = sorted({r.company for r in gold})
     svc_of: Callable[[str], QAService] = services.__getitem__
     span_parts = span_rows_per_record(svc_of, records)
-    oof = leave_one_company_out(records, svc_of, companies, span_parts, _log)
+    kinds = KindFits(records)
+    _log(f"answer kinds: {kinds.label_counts()}; held-out accuracy by company {kind_accuracy(kinds, records, companies)}")
+    oof = leave_one_company_out(records, svc_of, companies, span_parts, kinds, _log)
     per_fold_conf = confidence_per_fold(oof) if len(companies) > 1 else {}
     rules_conf = load_confidence_model("confidence-rules.json")
     rows: list[tuple[str, CompanyScore, CompanyScore]] = []
@@ -195,8 +198,13 @@ def main(argv: list[str] | None = None) -> int:
     final_conf = fit_confidence([o for v in oof.values() for o in v])
     args.out.mkdir(parents=True, exist_ok=True)
     data_sha256 = _hash_files([*bundled_sets, *corpus_sets, args.manifest])
-    span_data = SpanRows.concat(span_parts)
+    span_data = SpanRows.concat([p.with_kinds(kinds.probs(r)) for r, p in zip(records, span_parts, strict=True)])
     span_booster = fit_span_picker(span_data)
+    kind_acc = kind_accuracy(kinds, records, companies)
+    (args.out / "answerkind.json").write_text(json.dumps(kinds.model().to_json(
+        model="softmax regression of the question embedding on its gold answer's kind",
+        fitted_on=f"{kinds.n} hand-written questions", l2=L2, labels=kinds.label_counts(),
+        leave_one_company_out_accuracy=kind_acc, training_data_sha256=data_sha256)) + "\n", encoding="utf-8")
     (args.out / "span.txt").write_text(span_booster.model_to_string(), encoding="utf-8")
     span_importance = dict(sorted(
         zip(SPAN_FEATURES, (float(x) for x in span_booster.feature_importance("gain")), strict=True),
@@ -230,6 +238,8 @@ def main(argv: list[str] | None = None) -> int:
               "the other companies' held-out answers. Rules = the hand-set baseline ranker and its confidence.", "",
               _table(rows), "", "Feature importance (gain, top 15):", ""]
     report += [f"- {k}: {v:.0f}" for k, v in list(manifest["feature_importance_gain"].items())[:15]]  # type: ignore[attr-defined]
+    report += ["", f"Answer kinds (number, date, name, none) from the question's embedding: {kinds.n} hand-written "
+               f"questions {kinds.label_counts()}; accuracy on each held-out company {kind_acc}."]
     report += ["", f"Span picker: LambdaRank over {len(span_data.y)} span options of {len(span_data.groups)} quotes "
                "(hand-written and generated questions); feature importance (gain, top 15):", ""]
     report += [f"- {k}: {v:.0f}" for k, v in list(span_importance.items())[:15]]

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from qa.compose.answerkind import KINDS, option_kind
 from qa.compose.candidate import Candidate
 from qa.compose.spanfeatures import SPAN_FEATURES
 from qa.compose.spanpick import option_matrix
@@ -38,6 +39,8 @@ SPAN_PARAMS: dict[str, Any] = {
 }
 
 SPAN_SEEDS: tuple[int, ...] = (11, 12, 13, 14, 15)  # the bag: one booster per seed, scores averaged
+_K_COLS = [SPAN_FEATURES.index(f"k_{k}") for k in KINDS]
+_KIND_P = SPAN_FEATURES.index("kind_p")
 
 
 @dataclass
@@ -46,10 +49,21 @@ class SpanRows:
     y: np.ndarray  # 1: the option holds a gold answer (or is "none" for a question with no span)
     groups: list[int]  # options per candidate quote
     weights: list[float]  # per group: hand-written questions count more than generated ones
+    kind_of: np.ndarray  # per option: its `answerkind.KINDS` index
 
     @staticmethod
     def empty() -> SpanRows:
-        return SpanRows(np.zeros((0, len(SPAN_FEATURES))), np.zeros(0, np.int32), [], [])
+        return SpanRows(np.zeros((0, len(SPAN_FEATURES))), np.zeros(0, np.int32), [], [], np.zeros(0, np.int32))
+
+    def with_kinds(self, kinds: tuple[float, ...]) -> SpanRows:
+        """These rows (one question's) with the answer-kind features of `kinds` filled in."""
+        if not len(self.y):
+            return self
+        X = self.X.copy()
+        p = np.array(kinds, dtype=np.float64)
+        X[:, _K_COLS] = p
+        X[:, _KIND_P] = p[self.kind_of]
+        return SpanRows(X, self.y, self.groups, self.weights, self.kind_of)
 
     @staticmethod
     def concat(parts: Sequence[SpanRows]) -> SpanRows:
@@ -57,16 +71,19 @@ class SpanRows:
         if not parts:
             return SpanRows.empty()
         return SpanRows(np.vstack([p.X for p in parts]), np.concatenate([p.y for p in parts]),
-                        [g for p in parts for g in p.groups], [w for p in parts for w in p.weights])
+                        [g for p in parts for g in p.groups], [w for p in parts for w in p.weights],
+                        np.concatenate([p.kind_of for p in parts]))
 
 
 def record_span_rows(svc: QAService, rec: QuestionRecord, per_question: int = 3, gen_weight: float = 0.5) -> SpanRows:
     """One question's option features and labels, from up to `per_question` candidates that hold a gold
-    answer; a candidate none of whose options is right (or all) teaches nothing and is left out."""
+    answer; a candidate none of whose options is right (or all) teaches nothing and is left out. The
+    answer-kind features are left 0: `with_kinds` fills them with a model that has not seen the question."""
     if not rec.item.answers:
         return SpanRows.empty()
     Xs: list[np.ndarray] = []
     ys: list[np.ndarray] = []
+    ks: list[np.ndarray] = []
     cands: list[Candidate] = svc.composer.generator.generate(rec.info, rec.hits, rec.qvec)
     for c in [c for c in cands if holds(c.quote_text, rec.item)][:per_question]:
         opts, X = option_matrix(rec.info, c)
@@ -77,10 +94,11 @@ def record_span_rows(svc: QAService, rec: QuestionRecord, per_question: int = 3,
         if y.any() and not y.all():
             Xs.append(X)
             ys.append(y)
+            ks.append(np.array([option_kind(o.kind, o.span.text if o.span else None) for o in opts], dtype=np.int32))
     if not Xs:
         return SpanRows.empty()
     weight = 1.0 if rec.source == "gold" else gen_weight
-    return SpanRows(np.vstack(Xs), np.concatenate(ys), [len(y) for y in ys], [weight] * len(ys))
+    return SpanRows(np.vstack(Xs), np.concatenate(ys), [len(y) for y in ys], [weight] * len(ys), np.concatenate(ks))
 
 
 def span_rows(svc: QAService, records: Sequence[QuestionRecord]) -> SpanRows:

@@ -1,0 +1,70 @@
+"""What kind of span a question asks for: a figure, a date, a name, or none (a list, a definition, a
+yes/no is answered by the whole quote). Probabilities from the question's embedding, by a softmax
+regression that `make train` fits on the hand-written questions' gold answers; the span picker reads
+them as features ("wildlife charity behind the ads" asks for a name although no question word says so)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+KINDS: tuple[str, ...] = ("number", "date", "name", "none")
+NONE = KINDS.index("none")
+_FIGURE_OPTIONS = frozenset({"number", "range", "word_number"})
+_NAME_OPTIONS = frozenset({"name", "word", "code", "grade"})
+
+
+def figure_like(text: str) -> bool:
+    """Mostly digits (`7,122.60`, `26%`, `No.81`): a figure, not a name with a number in it."""
+    core = text.replace(" ", "")
+    return any(ch.isdigit() for ch in core) and len(core) <= 30 and sum(ch.isdigit() for ch in core) * 3 >= len(core)
+
+
+def option_kind(kind: str, text: str | None) -> int:
+    """The KINDS index of a span option (`spanoptions` kinds; a table cell by its text)."""
+    if kind == "none" or text is None:
+        return NONE
+    if kind == "date":
+        return KINDS.index("date")
+    if kind in _FIGURE_OPTIONS or (kind == "cell" and figure_like(text)):
+        return KINDS.index("number")
+    if kind in _NAME_OPTIONS or kind == "cell":
+        return KINDS.index("name")
+    return NONE
+
+
+@dataclass(frozen=True)
+class AnswerKindModel:
+    weights: np.ndarray  # (len(KINDS), dim)
+    bias: np.ndarray  # (len(KINDS),)
+
+    def probs(self, qvec: np.ndarray) -> tuple[float, ...]:
+        z = self.weights @ np.asarray(qvec, dtype=np.float64).reshape(-1) + self.bias
+        e = np.exp(z - z.max())
+        return tuple(float(x) for x in e / e.sum())
+
+    def to_json(self, **meta: Any) -> dict[str, Any]:
+        return {"kinds": list(KINDS), **meta, "bias": [round(float(x), 6) for x in self.bias],
+                "weights": [[round(float(x), 6) for x in row] for row in self.weights]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> AnswerKindModel:
+        if tuple(data["kinds"]) != KINDS:
+            raise ValueError("the answer-kind model was trained on other kinds; run `make train`")
+        weights = np.array(data["weights"], dtype=np.float64)
+        bias = np.array(data["bias"], dtype=np.float64)
+        if weights.ndim != 2 or weights.shape[0] != len(KINDS) or bias.shape != (len(KINDS),):
+            raise ValueError("malformed answer-kind model")
+        return cls(weights, bias)
+
+    @classmethod
+    def load(cls, path: Path) -> AnswerKindModel | None:
+        """The fitted model; None when it is missing or unreadable."""
+        try:
+            return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None

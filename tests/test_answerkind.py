@@ -1,0 +1,121 @@
+"""The answer-kind model: option kinds, gold labels, the fit on a tiny literal problem, the model file, the
+picker's features from it, and the fill-in of training rows."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa.compose.answerkind import KINDS, NONE, AnswerKindModel, figure_like, option_kind
+from qa.compose.candidate import Candidate
+from qa.compose.question import analyse
+from qa.compose.spanfeatures import SPAN_FEATURES, option_features
+from qa.compose.spanoptions import options
+from qa.compose.spanpick import MODEL_DIR, SpanPicker
+from qa.evaluation.dataset import EvalItem
+from qa.models import Chunk, Unit
+from qa.training.answerkind import fit_answer_kinds, gold_kind
+from qa.training.spans import SpanRows
+
+
+def _cand(text: str) -> Candidate:
+    chunk = Chunk(id="c1", report_id="acme-2023", source="acme.txt", start=0, end=len(text), section="S", page=1,
+                  kind="text", text=text)
+    unit = Unit(chunk_index=0, start=0, end=len(text), text=text, kind="text")
+    return Candidate(unit_index=0, unit=unit, chunk=chunk, hit_rank=0, hit_score=1.0, dense=0.5, coverage=0.5,
+                     quote_text=text)
+
+
+def _item(answers: list[str], qtype: str) -> EvalItem:
+    return EvalItem(id="x1", question="q?", answers=answers, type=qtype)  # type: ignore[arg-type]
+
+
+def test_option_kinds() -> None:
+    number, date, name = (KINDS.index(k) for k in ("number", "date", "name"))
+    assert option_kind("number", "7,122.60") == number and option_kind("range", "200 to 270") == number
+    assert option_kind("date", "April 27, 2020") == date
+    assert option_kind("name", "Boston Consulting Group") == name and option_kind("grade", "B-") == name
+    assert option_kind("cell", "26%") == number and option_kind("cell", "Yes, in Germany") == name
+    assert option_kind("none", None) == NONE
+    assert figure_like("No.81") and figure_like("7,122.60 t") and not figure_like("ISO 14001 certified sites")
+
+
+def test_gold_kinds_of_questions() -> None:
+    assert gold_kind(_item(["7,122.60 tCO2e", "7,122.60"], "table")) == KINDS.index("number")
+    assert gold_kind(_item(["In 2021"], "date")) == KINDS.index("date")
+    assert gold_kind(_item(["Boston Consulting Group"], "entity")) == KINDS.index("name")
+    assert gold_kind(_item(["solar, wind"], "list")) == NONE
+    assert gold_kind(_item(["Yes"], "yes_no")) == NONE
+    assert gold_kind(_item([], "unanswerable")) is None
+
+
+def test_the_fit_separates_two_literal_kinds_and_survives_its_file(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    a, b = np.eye(8)[0], np.eye(8)[1]
+    X = np.vstack([a + 0.1 * rng.standard_normal((40, 8)), b + 0.1 * rng.standard_normal((40, 8))])
+    y = np.array([KINDS.index("number")] * 40 + [KINDS.index("name")] * 40)
+    model = fit_answer_kinds(X, y)
+    pa, pb = model.probs(a), model.probs(b)
+    assert abs(sum(pa) - 1.0) < 1e-9 and len(pa) == len(KINDS)
+    assert pa[KINDS.index("number")] > 0.8 and pb[KINDS.index("name")] > 0.8
+    path = tmp_path / "answerkind.json"
+    path.write_text(json.dumps(model.to_json(model="test")), encoding="utf-8")
+    again = AnswerKindModel.load(path)
+    assert again is not None and np.allclose(again.probs(a), pa, atol=1e-5)
+    path.write_text(json.dumps({"kinds": ["number", "name"], "weights": [[0.0]], "bias": [0.0]}), encoding="utf-8")
+    assert AnswerKindModel.load(path) is None  # other kinds
+    path.write_text("{", encoding="utf-8")
+    assert AnswerKindModel.load(path) is None and AnswerKindModel.load(tmp_path / "absent.json") is None
+
+
+def test_the_picker_reads_the_probability_of_each_options_kind() -> None:
+    c = _cand("In 2020 the Boston Consulting Group ranked Acme 24th among 50 innovators.")
+    info = analyse("Which organisation ranked Acme among the top innovators?")
+    kinds = (0.1, 0.05, 0.8, 0.05)
+    opts = options(c, info.words)
+    got = {o.span.text if o.span else None: option_features(info, c, o, len(opts), kinds) for o in opts}
+    col = SPAN_FEATURES.index
+    assert got["Boston Consulting Group"][col("kind_p")] == 0.8 and got["50"][col("kind_p")] == 0.1
+    assert got[None][col("kind_p")] == 0.05 and got["50"][col("k_name")] == 0.8
+    assert option_features(info, c, opts[1])[col("kind_p")] == 0.0  # no kinds known: the features stay 0
+
+
+def test_training_rows_get_the_kind_features_filled_in() -> None:
+    X = np.zeros((3, len(SPAN_FEATURES)))
+    rows = SpanRows(X, np.array([0, 1, 0]), [3], [1.0], np.array([NONE, 0, 2]))
+    filled = rows.with_kinds((0.6, 0.1, 0.2, 0.1))
+    col = SPAN_FEATURES.index
+    assert list(filled.X[:, col("kind_p")]) == [0.1, 0.6, 0.2]
+    assert (filled.X[:, col("k_number")] == 0.6).all() and (rows.X == 0).all()  # a copy
+    assert SpanRows.concat([filled, SpanRows.empty()]).kind_of.tolist() == [NONE, 0, 2]
+
+
+def test_a_span_model_without_its_answer_kind_model_is_not_served(tmp_path: Path) -> None:
+    if not (MODEL_DIR / "answerkind.json").exists():
+        pytest.skip("no trained models in the package yet")
+    for name in ("span.json", "span.txt"):
+        shutil.copy(MODEL_DIR / name, tmp_path / name)
+    assert SpanPicker.load(tmp_path) is None
+    shutil.copy(MODEL_DIR / "answerkind.json", tmp_path / "answerkind.json")
+    picker = SpanPicker.load(tmp_path)
+    assert picker is not None and picker.kinds is not None
+
+
+def test_the_shipped_model_reads_obvious_kinds_off_real_embeddings(real_service: object) -> None:
+    model = AnswerKindModel.load(MODEL_DIR / "answerkind.json")
+    if model is None:
+        pytest.skip("no trained models in the package yet")
+    embed = real_service.retriever.embed_query  # type: ignore[attr-defined]
+    expect = {
+        "How many tons of waste did the company recycle in 2022?": "number",
+        "Which organisation audited the sustainability report?": "name",
+        "When was the anti-corruption policy first adopted?": "date",
+        "What are the main channels for communicating with suppliers?": "none",
+    }
+    for question, kind in expect.items():
+        probs = model.probs(embed(question))
+        assert KINDS[int(np.argmax(probs))] == kind, (question, probs)
