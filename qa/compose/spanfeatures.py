@@ -64,7 +64,6 @@ def _clause_after(qt: str, end: int) -> str:
     return text[: m.start()] if m else text
 
 
-
 def _matches(tokens: list[str], terms: set[str]) -> set[str]:
     """Question terms among `tokens`, a stem or a shared 5-letter prefix counting as a match."""
     hit: set[str] = set()

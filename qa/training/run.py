@@ -181,7 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     svc_of: Callable[[str], QAService] = services.__getitem__
     span_parts = span_rows_per_record(svc_of, records)
     kinds = KindFits(records)
-    _log(f"answer kinds: {kinds.label_counts()}; held-out accuracy by company {kind_accuracy(kinds, records, companies)}")
+    kind_acc = kind_accuracy(kinds, records, companies)
+    _log(f"answer kinds: {kinds.label_counts()}; held-out accuracy by company {kind_acc}")
     oof = leave_one_company_out(records, svc_of, companies, span_parts, kinds, _log)
     per_fold_conf = confidence_per_fold(oof) if len(companies) > 1 else {}
     rules_conf = load_confidence_model("confidence-rules.json")
@@ -200,7 +201,6 @@ def main(argv: list[str] | None = None) -> int:
     data_sha256 = _hash_files([*bundled_sets, *corpus_sets, args.manifest])
     span_data = SpanRows.concat([p.with_kinds(kinds.probs(r)) for r, p in zip(records, span_parts, strict=True)])
     span_booster = fit_span_picker(span_data)
-    kind_acc = kind_accuracy(kinds, records, companies)
     (args.out / "answerkind.json").write_text(json.dumps(kinds.model().to_json(
         model="softmax regression of the question embedding on its gold answer's kind",
         fitted_on=f"{kinds.n} hand-written questions", l2=L2, labels=kinds.label_counts(),
