@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qa.budget import Deadline, check
+from qa.compose.answerkind import KIND_MODEL, AnswerKindModel
 from qa.compose.composer import Composer, ComposerOptions, idf_table
 from qa.compose.confidence import load_confidence_model
 from qa.compose.question import analyse, name_words
-from qa.compose.ranker import load_ranker
+from qa.compose.ranker import MODEL_DIR, load_ranker
 from qa.compose.spanpick import SpanPicker
 from qa.config import Settings
 from qa.conversation import resolve
@@ -77,6 +78,7 @@ class QAService:
             index, idf_table(index.chunks), ComposerOptions(abstain_threshold=settings.abstain_threshold),
             source_text=_source_reader(settings.root), ranker=ranker, confidence=confidence, ignore_words=ignore,
             span_picker=SpanPicker.load() if ranker.name == "learned" else None,
+            answer_kinds=AnswerKindModel.load(MODEL_DIR / KIND_MODEL) if ranker.name == "learned" else None,
         )
         svc = cls(settings, index, embedder, retriever, composer)
         svc.ask("warm-up: total energy consumption")  # first call pays one-off costs, not the first user

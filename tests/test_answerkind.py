@@ -101,8 +101,19 @@ def test_a_span_model_without_its_answer_kind_model_is_not_served(tmp_path: Path
         shutil.copy(MODEL_DIR / name, tmp_path / name)
     assert SpanPicker.load(tmp_path) is None
     shutil.copy(MODEL_DIR / "answerkind.json", tmp_path / "answerkind.json")
-    picker = SpanPicker.load(tmp_path)
-    assert picker is not None and picker.kinds is not None
+    assert SpanPicker.load(tmp_path) is not None
+
+
+def test_the_ranker_reads_whether_a_quote_offers_the_kind_asked_for() -> None:
+    from qa.compose.features import kind_columns, quote_kinds
+
+    assert quote_kinds(_cand("In 2020 the Boston Consulting Group ranked Acme 24th.")) == (True, True, True)
+    assert quote_kinds(_cand("our partners recycle old devices")) == (False, False, False)
+    name_asked = (0.1, 0.0, 0.85, 0.05)
+    avail, lack = kind_columns(name_asked, (True, False, False))  # a figure offered, a name asked
+    assert abs(avail - 0.15) < 1e-9 and lack == 0.85
+    avail, lack = kind_columns(name_asked, (True, True, True))
+    assert abs(avail - 1.0) < 1e-9 and lack == 0.0
 
 
 def test_the_shipped_model_reads_obvious_kinds_off_real_embeddings(real_service: object) -> None:

@@ -14,6 +14,7 @@ import numpy as np
 
 KINDS: tuple[str, ...] = ("number", "date", "name", "none")
 NONE = KINDS.index("none")
+KIND_MODEL = "answerkind.json"  # its file in the model folder
 _FIGURE_OPTIONS = frozenset({"number", "range", "word_number"})
 _NAME_OPTIONS = frozenset({"name", "word", "code", "grade"})
 

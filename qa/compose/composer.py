@@ -8,11 +8,12 @@ cross-report reconciliation (`reconcile`) → confidence and the abstention deci
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from qa.budget import Deadline, check
+from qa.compose.answerkind import AnswerKindModel
 from qa.compose.candidate import Candidate
 from qa.compose.confidence import ConfidenceModel, Evidence, load_confidence_model
 from qa.compose.generate import CandidateGenerator
@@ -64,6 +65,7 @@ class Composer:
         confidence: ConfidenceModel | None = None,
         ignore_words: frozenset[str] = frozenset(),
         span_picker: SpanPicker | None = None,
+        answer_kinds: AnswerKindModel | None = None,
     ) -> None:
         self.options = options or ComposerOptions()
         self.reports = {r.id: r for r in index.reports}
@@ -76,6 +78,7 @@ class Composer:
         self.confidence = confidence or load_confidence_model("confidence-rules.json")
         self.ignore_words = ignore_words  # company names: never "unknown proper names"
         self.span_picker = span_picker  # None: the rule extractor's span stands
+        self.answer_kinds = answer_kinds  # None: the ranker's and picker's answer-kind features stay 0
 
     # ------------------------------------------------------------------ ranking
     def ranked(
@@ -128,6 +131,8 @@ class Composer:
     ) -> Composed:
         """`deadline`: checked between stages; past it, `OverBudget` is raised (the answer is unchanged
         when it is not reached)."""
+        if self.answer_kinds is not None and not info.kinds:
+            info = replace(info, kinds=self.answer_kinds.probs(qvec))
         cands = self.ranked(info, hits, qvec, year_awareness, deadline)
         check(deadline, "quote selection")
         if not cands:
@@ -146,7 +151,7 @@ class Composer:
         if info.qtype == "list":
             self.generator.extend_list(best)
         if self.span_picker is not None:
-            self.span_picker.pick(info, best, qvec)
+            self.span_picker.pick(info, best)
         if best.note:
             notes.insert(0, best.note)
         feats = self.evidence.features(info, best, [c.score for c in cands], self.ignore_words)

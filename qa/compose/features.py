@@ -8,8 +8,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from qa.compose.answerkind import NONE
 from qa.compose.candidate import MAX_QUOTE_WORDS, Candidate
-from qa.compose.extract import numbers
+from qa.compose.extract import dates, names, numbers
 from qa.compose.question import QuestionInfo
 
 # the first composer's hand-set weights (a baseline ranker, and one feature of the learned one)
@@ -45,7 +46,10 @@ FEATURES: tuple[str, ...] = (
     "q_number", "q_percent", "q_date", "q_entity", "q_list", "q_definition", "q_yes_no", "q_years", "q_terms",
     # relative to the question's other candidates
     "dense_gap", "coverage_gap", "hit_gap", "label_gap", "rule_gap",
+    # the kind of span the question asks for (`answerkind`) against what the quote offers
+    "kind_avail", "kind_lack",
 )
+KIND_COLUMNS = (FEATURES.index("kind_avail"), FEATURES.index("kind_lack"))
 
 
 def question_features(info: QuestionInfo) -> dict[str, float]:
@@ -98,6 +102,21 @@ def candidate_features(c: Candidate, q: dict[str, float]) -> dict[str, float]:
     }
 
 
+def quote_kinds(c: Candidate) -> tuple[bool, bool, bool]:
+    """Does the quote offer a figure, a date, a name (`answerkind.KINDS` order, "none" left out)?"""
+    qt = c.quote_text
+    return bool(numbers(qt)), bool(dates(qt)), bool(names(c.unit.text))
+
+
+def kind_columns(kinds: Sequence[float], offers: Sequence[bool]) -> tuple[float, float]:
+    """How likely the quote offers the kind of span asked for (a question that asks for none is always
+    served), and the likeliest asked kind it lacks."""
+    spans = [k for k in range(len(kinds)) if k != NONE]
+    avail = kinds[NONE] + sum(kinds[k] for k, has in zip(spans, offers, strict=True) if has)
+    lack = max((kinds[k] for k, has in zip(spans, offers, strict=True) if not has), default=0.0)
+    return avail, lack
+
+
 def feature_matrix(info: QuestionInfo, cands: Sequence[Candidate]) -> np.ndarray:
     """One row per candidate, columns in FEATURES order (relative features over these candidates)."""
     q = question_features(info)
@@ -110,4 +129,6 @@ def feature_matrix(info: QuestionInfo, cands: Sequence[Candidate]) -> np.ndarray
             r["hit_gap"] = r["hit_score"] - top["hit_score"]
             r["label_gap"] = r["label_match"] - top["label_match"]
             r["rule_gap"] = r["rule_score"] - top["rule_score"]
+    for r, c in zip(rows, cands, strict=True):
+        r["kind_avail"], r["kind_lack"] = kind_columns(info.kinds, quote_kinds(c)) if info.kinds else (0.0, 0.0)
     return np.array([[r[f] for f in FEATURES] for r in rows], dtype=np.float64).reshape(len(rows), len(FEATURES))

@@ -45,6 +45,7 @@ class QuestionInfo:
     tokens: frozenset[str] = field(default_factory=frozenset)  # every BM25 token of the question
     synonym_tokens: frozenset[str] = field(default_factory=frozenset)  # the tokens of all `alts`
     words: frozenset[str] = field(default_factory=frozenset)  # lower-case words, possessives dropped
+    kinds: tuple[float, ...] = ()  # the answer kinds it asks for (`answerkind`), set by the composer; () unknown
 
 
 _BREAK = frozenset(

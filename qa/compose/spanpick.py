@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from qa.compose.answerkind import AnswerKindModel
+from qa.compose.answerkind import KIND_MODEL, AnswerKindModel
 from qa.compose.candidate import Candidate
 from qa.compose.extract import parse_number
 from qa.compose.question import QuestionInfo
@@ -33,31 +33,28 @@ _KINDS_FOR: dict[str, frozenset[str]] = {
 _MUST_PICK = frozenset({"date", "percent", "count", "numeric", "entity"})
 
 
-def option_matrix(
-    info: QuestionInfo, c: Candidate, answer_kinds: tuple[float, ...] = ()
-) -> tuple[list[SpanOption], np.ndarray]:
+def option_matrix(info: QuestionInfo, c: Candidate) -> tuple[list[SpanOption], np.ndarray]:
     """The quote's span options that fit the question's type, and their features."""
     kinds = _KINDS_FOR.get(info.qtype)
     opts = [o for o in options(c, info.words) if kinds is None or o.kind in kinds]
-    X = np.array(feature_rows(info, c, opts, answer_kinds), dtype=np.float64)
+    X = np.array(feature_rows(info, c, opts, info.kinds), dtype=np.float64)
     return opts, X.reshape(len(opts), len(SPAN_FEATURES))
 
 
 class SpanPicker:
     """`pick(info, candidate)`: re-chooses the candidate's answer span with the fitted model."""
 
-    def __init__(self, model: TreeEnsemble, kinds: AnswerKindModel | None = None, keep_rule_cells: bool = True) -> None:
+    def __init__(self, model: TreeEnsemble, keep_rule_cells: bool = True) -> None:
         if model.n_features != len(SPAN_FEATURES):
             raise ValueError("the span model was trained on other features; run `make train`")
         self._model = model
-        self.kinds = kinds  # None: the answer-kind features stay 0
         # a table cell the rule extractor read off the asked (or latest) year's column is kept: the
         # header logic is exact where it applies; the model chooses everywhere else
         self.keep_rule_cells = keep_rule_cells
 
     @classmethod
-    def from_booster(cls, booster: Any, kinds: AnswerKindModel | None = None) -> SpanPicker:
-        return cls(TreeEnsemble.from_model_text(booster.model_to_string()), kinds)
+    def from_booster(cls, booster: Any) -> SpanPicker:
+        return cls(TreeEnsemble.from_model_text(booster.model_to_string()))
 
     @classmethod
     def load(cls, model_dir: Path = MODEL_DIR) -> SpanPicker | None:
@@ -65,21 +62,17 @@ class SpanPicker:
         was trained with, is missing or stale."""
         try:
             manifest = json.loads((model_dir / "span.json").read_text(encoding="utf-8"))
-            kinds = AnswerKindModel.load(model_dir / "answerkind.json")
-            if tuple(manifest["features"]) != SPAN_FEATURES or kinds is None:
+            if tuple(manifest["features"]) != SPAN_FEATURES or AnswerKindModel.load(model_dir / KIND_MODEL) is None:
                 return None
-            return cls(TreeEnsemble.from_model_text((model_dir / "span.txt").read_text(encoding="utf-8")), kinds)
+            return cls(TreeEnsemble.from_model_text((model_dir / "span.txt").read_text(encoding="utf-8")))
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
-    def answer_kinds(self, qvec: np.ndarray | None) -> tuple[float, ...]:
-        return self.kinds.probs(qvec) if self.kinds is not None and qvec is not None else ()
-
-    def pick(self, info: QuestionInfo, c: Candidate, qvec: np.ndarray | None = None) -> None:
+    def pick(self, info: QuestionInfo, c: Candidate) -> None:
         """Sets the candidate's span, and in `extra` the evidence for confidence: how well the chosen
         span's own clause matches the question, and how far the model prefers it to highlighting nothing.
-        `qvec`: the question's embedding, for the answer-kind features."""
-        opts, X = option_matrix(info, c, self.answer_kinds(qvec))
+        The answer-kind features come from `info.kinds` (set by the composer)."""
+        opts, X = option_matrix(info, c)
         scores = self._model.predict(X)
         rule = c.answer
         kept = None

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from qa.compose.candidate import Candidate
-from qa.compose.features import FEATURES, feature_matrix
+from qa.compose.features import FEATURES, KIND_COLUMNS, feature_matrix, kind_columns, quote_kinds
 from qa.compose.question import QuestionInfo, analyse
 from qa.evaluation.dataset import EvalItem
 from qa.evaluation.metrics import contains_answer, holds
@@ -51,8 +51,16 @@ class QuestionRecord:
     info: QuestionInfo
     hits: list[Hit]
     qvec: np.ndarray
-    X: np.ndarray  # one row per candidate, FEATURES order
+    X: np.ndarray  # one row per candidate, FEATURES order (answer-kind columns 0: see `with_kinds`)
     rel: np.ndarray  # relevance per candidate
+    offers: np.ndarray  # per candidate: does its quote offer a figure, a date, a name (`quote_kinds`)
+
+    def with_kinds(self, kinds: tuple[float, ...]) -> QuestionRecord:
+        """This record with the answer-kind columns of its candidates filled in from `kinds`."""
+        X = self.X.copy()
+        for i, offers in enumerate(self.offers):
+            X[i, list(KIND_COLUMNS)] = kind_columns(kinds, [bool(x) for x in offers])
+        return replace(self, X=X)
 
 
 def company_filters(svc: QAService, company: str) -> Filters | None:
@@ -75,5 +83,6 @@ def collect(svc: QAService, items: Sequence[tuple[EvalItem, str]], source: str) 
         cands = composer.generator.generate(info, hits, qvec)
         X = feature_matrix(info, cands) if cands else np.zeros((0, len(FEATURES)))
         rel = np.array([relevance(c, item) for c in cands], dtype=np.int32) if item.answers else np.zeros(len(cands), np.int32)
-        out.append(QuestionRecord(item, company, source, info, hits, qvec, X, rel))
+        offers = np.array([quote_kinds(c) for c in cands], dtype=bool).reshape(len(cands), 3)
+        out.append(QuestionRecord(item, company, source, info, hits, qvec, X, rel, offers))
     return out

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from qa.compose.answerkind import AnswerKindModel
 from qa.compose.confidence import ConfidenceModel
 from qa.compose.ranker import LearnedRanker, Ranker
 from qa.compose.spanpick import SpanPicker
@@ -19,13 +20,15 @@ from qa.training.spans import SpanRows, fit_span_picker, record_span_rows
 
 
 def answer_all(
-    svc: QAService, ranker: Ranker, records: Sequence[QuestionRecord], span_picker: SpanPicker | None = None
+    svc: QAService, ranker: Ranker, records: Sequence[QuestionRecord], span_picker: SpanPicker | None = None,
+    answer_kinds: AnswerKindModel | None = None,
 ) -> list[Outcome]:
     """Compose every record's answer with `ranker` (retrieval reused) and score it. Every answer is
     composed as if answered (threshold 0): the confidence decision is applied afterwards."""
     composer = svc.composer
-    saved = composer.ranker, composer.options.abstain_threshold, composer.span_picker
+    saved = composer.ranker, composer.options.abstain_threshold, composer.span_picker, composer.answer_kinds
     composer.ranker, composer.options.abstain_threshold, composer.span_picker = ranker, 0.0, span_picker
+    composer.answer_kinds = answer_kinds
     company_of = {r.id: r.company for r in svc.index.reports}
     out: list[Outcome] = []
     try:
@@ -50,7 +53,7 @@ def answer_all(
                 span=span,
             ))
     finally:
-        composer.ranker, composer.options.abstain_threshold, composer.span_picker = saved
+        composer.ranker, composer.options.abstain_threshold, composer.span_picker, composer.answer_kinds = saved
     return out
 
 
@@ -106,13 +109,14 @@ def leave_one_company_out(
     out: dict[str, list[Outcome]] = {}
     for company in companies:
         train = [r for r in records if r.company != company]
-        booster = fit_ranker(train)
+        booster = fit_ranker([r.with_kinds(kinds.probs(r, {company})) for r in train])
         spans = SpanRows.concat([
             p.with_kinds(kinds.probs(r, {company})) for r, p in zip(records, span_parts, strict=True)
             if r.company != company])
-        picker = SpanPicker.from_booster(fit_span_picker(spans), kinds.model({company}))
+        picker = SpanPicker.from_booster(fit_span_picker(spans))
         held = [r for r in records if r.company == company and r.source == "gold"]
-        out[company] = answer_all(svc_of(company), LearnedRanker.from_booster(booster), held, picker)
+        out[company] = answer_all(svc_of(company), LearnedRanker.from_booster(booster), held, picker,
+                                  kinds.model({company}))
         log(f"  fold {company}: {len(held)} questions, trained on {len(train)}")
     return out
 

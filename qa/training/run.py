@@ -195,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.dump is not None:
         _dump(args.dump, gold, oof, per_fold_conf)
-    booster = fit_ranker(records)
+    booster = fit_ranker([r.with_kinds(kinds.probs(r)) for r in records])
     final_conf = fit_confidence([o for v in oof.values() for o in v])
     args.out.mkdir(parents=True, exist_ok=True)
     data_sha256 = _hash_files([*bundled_sets, *corpus_sets, args.manifest])
