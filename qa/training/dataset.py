@@ -58,8 +58,8 @@ class QuestionRecord:
     def with_kinds(self, kinds: tuple[float, ...]) -> QuestionRecord:
         """This record with the answer-kind columns of its candidates filled in from `kinds`."""
         X = self.X.copy()
-        for i, offers in enumerate(self.offers):
-            X[i, list(KIND_COLUMNS)] = kind_columns(kinds, [bool(x) for x in offers])
+        if len(X):
+            X[:, list(KIND_COLUMNS)] = [kind_columns(kinds, offers) for offers in self.offers]
         return replace(self, X=X)
 
 

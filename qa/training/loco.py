@@ -104,15 +104,14 @@ def leave_one_company_out(
     span_parts: Sequence[SpanRows], kinds: KindFits, log: Callable[[str], None] = print,
 ) -> dict[str, list[Outcome]]:
     """Held-out outcomes per company, each from a ranker, span picker and answer-kind model trained without
-    that company's questions or generated questions (the picker's training rows take their kind features
-    from models that saw neither the held-out company nor the row's own)."""
+    that company's questions or generated questions (the ranker's and picker's training rows take their kind
+    features from models that saw neither the held-out company nor the row's own)."""
     out: dict[str, list[Outcome]] = {}
     for company in companies:
-        train = [r for r in records if r.company != company]
-        booster = fit_ranker([r.with_kinds(kinds.probs(r, {company})) for r in train])
-        spans = SpanRows.concat([
-            p.with_kinds(kinds.probs(r, {company})) for r, p in zip(records, span_parts, strict=True)
-            if r.company != company])
+        train = [(r, p, kinds.probs(r, {company})) for r, p in zip(records, span_parts, strict=True)
+                 if r.company != company]
+        booster = fit_ranker([r.with_kinds(k) for r, _p, k in train])
+        spans = SpanRows.concat([p.with_kinds(k) for _r, p, k in train])
         picker = SpanPicker.from_booster(fit_span_picker(spans))
         held = [r for r in records if r.company == company and r.source == "gold"]
         out[company] = answer_all(svc_of(company), LearnedRanker.from_booster(booster), held, picker,

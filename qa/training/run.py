@@ -195,11 +195,12 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.dump is not None:
         _dump(args.dump, gold, oof, per_fold_conf)
-    booster = fit_ranker([r.with_kinds(kinds.probs(r)) for r in records])
+    own_kinds = [kinds.probs(r) for r in records]  # each from a model that did not see the record's company
+    booster = fit_ranker([r.with_kinds(k) for r, k in zip(records, own_kinds, strict=True)])
     final_conf = fit_confidence([o for v in oof.values() for o in v])
     args.out.mkdir(parents=True, exist_ok=True)
     data_sha256 = _hash_files([*bundled_sets, *corpus_sets, args.manifest])
-    span_data = SpanRows.concat([p.with_kinds(kinds.probs(r)) for r, p in zip(records, span_parts, strict=True)])
+    span_data = SpanRows.concat([p.with_kinds(k) for p, k in zip(span_parts, own_kinds, strict=True)])
     span_booster = fit_span_picker(span_data)
     (args.out / "answerkind.json").write_text(json.dumps(kinds.model().to_json(
         model="softmax regression of the question embedding on its gold answer's kind",
