@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from qa.compose.cues import asks_target, header_year_absent, states_target, text_units, unit_clash
+from qa.compose.cues import (
+    asks_target,
+    header_year_absent,
+    prose_about_another_year,
+    states_target,
+    text_units,
+    unit_clash,
+)
 from qa.compose.question import analyse
 from tests.test_spanpick import _cand
 
@@ -40,6 +47,16 @@ def test_a_table_row_without_the_asked_years_column() -> None:
 
 
 
+def test_prose_about_another_year() -> None:
+    prose = _cand("In 2020, Acme selected 46 suppliers for audit and completed 40 audits.")
+    assert prose_about_another_year(prose, year_miss=True) == 1.0
+    assert prose_about_another_year(prose, year_miss=False) == 0.0
+    row = _cand("Audits completed\t40\t38", kind="table_row", header=["2020", "2019"])
+    assert prose_about_another_year(row, year_miss=True) == 0.0  # a table's columns may hold the year
+    previous = _cand("Acme recorded 15 accidents (previous year: 22).")
+    assert prose_about_another_year(previous, year_miss=True) == 0.0  # it gives the year before its own
+
+
 def test_confidence_evidence_carries_the_cues_and_the_missing_terms() -> None:
     from qa.compose.confidence import Evidence
     from qa.compose.signals import TermSignals
@@ -68,3 +85,10 @@ def test_confidence_evidence_carries_the_cues_and_the_missing_terms() -> None:
     assert ev.features(info, _cand("Employee turnover in Europe was 12%."))["missing_share"] == 0.0
     assert ev.features(analyse("What is Acme's turnover target?"), _cand("We aim to cut turnover by 2%."))["target_unasked"] == 0.0
     assert ev.features(info, _cand("We aim to cut turnover in Europe by 2%."))["target_unasked"] == 1.0
+    # a sentence that fits no asked year (its year fit stays below 0.8) is prose about another year
+    other = _cand("This year, employee turnover in Europe was 12%.")
+    other.year_fit = 0.0
+    f = ev.features(analyse("Acme employee turnover in Europe 2021"), other)
+    assert f["year_miss"] == 1.0 and f["prose_year_miss"] == 1.0
+    other.year_fit = 1.0
+    assert ev.features(analyse("Acme employee turnover in Europe 2023"), other)["prose_year_miss"] == 0.0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -151,3 +152,26 @@ def test_a_rows_date_decides_its_year_fit() -> None:
         SpanExtractor({report.id: report}).extract(analyse("How many female employees under 30 were there in 2022?"), c)
         fits[as_of] = c.year_fit
     assert fits["12/31/2022"] == 1.0 and fits["12/31/2023"] < 0.5
+
+
+def test_the_words_right_after_a_figure_and_a_part_of_a_figure() -> None:
+    c = _cand("In 2023, Acme hired 785 full-time employees, of which 210 were new graduates, and recycled 25 tons of "
+              "electronic waste.")
+    q = "How many full-time employees did Acme hire in 2023?"
+    assert _feature(q, c, "785", "phrase_match") > _feature(q, c, "210", "phrase_match") == 0.0
+    assert _feature(q, c, "785", "phrase_head") == 1.0 and _feature(q, c, "25 tons", "phrase_head") == 0.0
+    assert _feature(q, c, "210", "subset_intro") == 1.0 and _feature(q, c, "785", "subset_intro") == 0.0
+    q = "electronic waste recycled by Acme 2023"  # `of` after a unit is read through
+    assert _feature(q, c, "25 tons", "phrase_match") > _feature(q, c, "785", "phrase_match") == 0.0
+
+
+def test_the_answer_kind_model_makes_a_highlight_obligatory() -> None:
+    picker = SpanPicker.load()
+    if picker is None:
+        pytest.skip("no trained span model in the package yet")
+    c = _cand("The Board has appointed the Corporate Governance Committee to oversee ESG matters on its behalf.")
+    info = analyse("Which board committee oversees ESG issues?")
+    assert info.qtype not in ("entity", "count", "numeric", "percent", "date")  # the wording alone asks for no span
+    name_asked = replace(info, kinds=(0.05, 0.05, 0.8, 0.1))  # number, date, name, none
+    picker.pick(name_asked, c)
+    assert c.answer is not None and c.answer.text == "Corporate Governance Committee"

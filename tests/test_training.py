@@ -90,6 +90,20 @@ def test_training_reads_the_listed_corpus_sets_and_refuses_a_locked_one(tmp_path
         corpus_training_sets(bad)
 
 
+def test_the_in_company_check_holds_out_training_sets_only(tmp_path: Path) -> None:
+    import json
+
+    from qa.training.run import bundled_training_sets, in_company_sets
+
+    checked = in_company_sets()
+    assert checked and set(checked) <= set(bundled_training_sets())  # never a locked set
+    assert in_company_sets(tmp_path / "absent.json") == []
+    sets = tmp_path / "sets.json"
+    sets.write_text(json.dumps({"bundled": ["a.jsonl"], "locked": ["b.jsonl"], "in_company_check": ["a.jsonl", "b.jsonl"]}),
+                    encoding="utf-8")
+    assert in_company_sets(sets) == [tmp_path / "a.jsonl"]
+
+
 def test_confidence_threshold_weighs_every_company_alike() -> None:
     from qa.training.fit import Outcome, fit_confidence
 

@@ -11,7 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qa.compose.candidate import Candidate
-from qa.compose.cues import asks_target, header_year_absent, states_target, unit_clash
+from qa.compose.cues import (
+    asks_target,
+    header_year_absent,
+    prose_about_another_year,
+    states_target,
+    unit_clash,
+)
 from qa.compose.extract import header_years
 from qa.compose.question import QuestionInfo
 from qa.compose.signals import TermSignals, token_set
@@ -117,6 +123,7 @@ class Evidence:
         vocab = self.vocabulary.get(company or "", frozenset())
         absent = sum(w for t, w in weights.items() if t not in vocab and not (info.alts.get(t, frozenset()) & vocab))
         company_unknown = absent / total if (total and vocab) else 0.0
+        year_miss = bool(years) and best.year_fit < 0.8
         ordered = sorted(scores, reverse=True)
         margin = ordered[0] - ordered[1] if len(ordered) > 1 else 1.0
         return {
@@ -130,7 +137,8 @@ class Evidence:
             "unknown_head": unknown_head,
             "type_fit": max(best.type_fit, -0.6),
             "year_uncovered": year_uncovered,
-            "year_miss": 1.0 if years and best.year_fit < 0.8 else 0.0,
+            "year_miss": float(year_miss),
+            "prose_year_miss": prose_about_another_year(best, year_miss),
             "label_mismatch": 1.0 if best.chunk.kind in ("table_row", "kpi") and best.label_precision < 0.4 else 0.0,
             "cell_empty": 1.0 if best.column is not None and best.answer is not None and not any(
                 ch.isalnum() for ch in best.answer.text) else 0.0,

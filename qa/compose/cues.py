@@ -1,6 +1,6 @@
 """Generic cues against a quote answering a question, for the confidence model: the quote states a target
-the question did not ask about, its units are of another kind than the question expects, or it is a table
-row whose columns are for other years than the asked ones."""
+the question did not ask about, its units are of another kind than the question expects, it is a table
+row whose columns are for other years than the asked ones, or it is prose about another year."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ TARGET = re.compile(
     r"intends?|intended|strives?|striving|seeks? to|want to|wants to|is to be|are to be)\b",
     re.I,
 )
+# the quote gives the year before its own as well ("previous year: 975", "compared with the prior year")
+_PREVIOUS_YEAR = re.compile(r"\b(?:previous|prior|preceding|last) year\b", re.I)
 # unit strings too ambiguous to tell a kind of quantity by ("t" for tonnes of CO2, water or waste)
 _AMBIGUOUS_UNITS = frozenset({"t", "kg", "tonnes", "tons", "million", "billion", "hour", "hours"})
 
@@ -47,6 +49,15 @@ def asks_target(info: QuestionInfo) -> bool:
 
 def states_target(text: str) -> bool:
     return bool(TARGET.search(text))
+
+
+def prose_about_another_year(c: Candidate, year_miss: bool) -> float:
+    """1 when the quote fits none of the asked years (`year_miss`), is prose rather than a table row or KPI
+    (whose columns may restate earlier years), and does not give the year before its own: a sentence of
+    another year's report ("In 2020, …", "This year, …") or one naming another year."""
+    if not year_miss or c.chunk.kind in ("table_row", "kpi"):
+        return 0.0
+    return 0.0 if _PREVIOUS_YEAR.search(c.quote_text) else 1.0
 
 
 def header_year_absent(info: QuestionInfo, c: Candidate) -> float:

@@ -33,6 +33,14 @@ _CALLED = re.compile(r"\b(?:called|named|known as|entitled|titled|dubbed)\s*[“
 _YEAR_MENTION = re.compile(r"(?<![\d.,:/-])((?:19|20)\d\d)(?![\d:])")
 _SENTENCE_END = re.compile(r"[!?\t\n•;]|\.(?=\s|$)")
 _DAY = re.compile(r"\b\d{1,2}\b(?!\d)")
+# the words right after a figure that say what it counts (`7,885 full-time employees`, `684 general risk
+# alerts`): up to the first punctuation, figure, verb of being or having, relative pronoun or preposition
+_PHRASE_STOP = re.compile(
+    r"[,.;:!?()\t\n•]|\d|\b(?:were|was|is|are|be|been|has|have|had|which|that|who|whom|in|on|at|of|from|with|to|"
+    r"by|for|as|than|compared|while|whereas|reaching|reached)\b", re.I)
+_OF = re.compile(r"\s*of\b", re.I)
+# a part of the figure before it (`…, of which 2,210 were new graduates`, `including 41 …`)
+_SUBSET = re.compile(r"\b(?:of which|of whom|including|among (?:them|which|whom|these)|thereof|in particular)\b[^.;:\n\t]{0,24}$", re.I)
 
 SPAN_FEATURES: tuple[str, ...] = (
     "none", "rule_pick", "is_number", "is_date", "is_code", "is_name", "is_word", "is_cell", "cell_asked_year",
@@ -43,6 +51,7 @@ SPAN_FEATURES: tuple[str, ...] = (
     "q_year_word", "q_years", "is_word_number", "is_grade", "is_range", "date_grain", "time_prep", "year_label_asked",
     "year_label_other", "in_parens", "adj_before", "adj_after", "called_before", "year_label", "year_before_asked",
     "head_in_span", "head_before", "percent_fit", "percent_clash", "k_number", "k_date", "k_name", "k_none", "kind_p",
+    "phrase_match", "phrase_head", "subset_intro",
 )
 
 
@@ -62,6 +71,13 @@ def _clause_after(qt: str, end: int) -> str:
     text = qt[end : end + 70]
     m = _CLAUSE_END.search(text)
     return text[: m.start()] if m else text
+
+
+def _phrase_after(qt: str, end: int) -> list[str]:
+    text = qt[end : end + 60]
+    text = text[lead.end() :] if (lead := _OF.match(text)) else text  # `25 tons of electronic waste`
+    m = _PHRASE_STOP.search(text)
+    return tokenize(text[: m.start()] if m else text)[:6]
 
 
 def _matches(tokens: list[str], terms: set[str]) -> set[str]:
@@ -198,6 +214,11 @@ def _option_features(ctx: _QuoteContext, info: QuestionInfo, c: Candidate, opt: 
         head = {info.head}
         f["head_in_span"] = float(bool(_matches(tokenize(text), head)))
         f["head_before"] = float(bool(_matches(before[-3:], head)))
+    phrase = _phrase_after(qt, s.end)
+    f["phrase_match"] = min(1.0, len(_matches(phrase, terms)) / n_terms)
+    if info.head:
+        f["phrase_head"] = float(bool(_matches(phrase, {info.head})))
+    f["subset_intro"] = float(bool(_SUBSET.search(qt[max(0, s.start - 40) : s.start])))
     f["in_parens"] = float(qt.rfind("(", max(0, s.start - 60), s.start) > qt.rfind(")", max(0, s.start - 60), s.start))
     f["time_prep"] = float(bool(_TIME_PREP.search(lead)))
     f["called_before"] = float(bool(_CALLED.search(lead)))

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from qa.compose.answerkind import KIND_MODEL, AnswerKindModel
+from qa.compose.answerkind import KIND_MODEL, NONE, AnswerKindModel
 from qa.compose.candidate import Candidate
 from qa.compose.extract import parse_number
 from qa.compose.question import QuestionInfo
@@ -31,6 +31,16 @@ _KINDS_FOR: dict[str, frozenset[str]] = {
 }
 # questions that ask for a span (a date, a figure, a name): when the quote offers one, one is highlighted
 _MUST_PICK = frozenset({"date", "percent", "count", "numeric", "entity"})
+
+
+# the answer-kind model's probability of "none" (the whole quote answers) below which a span is asked for
+SPAN_ASKED_BELOW = 0.25
+
+
+def _asks_span(info: QuestionInfo) -> bool:
+    """The question asks for a span: by its wording, or by the answer-kind model (a figure, a date or a
+    name at least three times as likely as the whole quote answering: "which board committee oversees …")."""
+    return info.qtype in _MUST_PICK or (len(info.kinds) > NONE and info.kinds[NONE] < SPAN_ASKED_BELOW)
 
 
 def option_matrix(info: QuestionInfo, c: Candidate) -> tuple[list[SpanOption], np.ndarray]:
@@ -80,7 +90,7 @@ class SpanPicker:
             kept = next((k for k, o in enumerate(opts) if o.span is not None and (o.span.start, o.span.end) == (rule.start, rule.end)), None)
         if kept is not None:
             i = kept
-        elif info.qtype in _MUST_PICK and len(opts) > 1:
+        elif _asks_span(info) and len(opts) > 1:
             i = 1 + int(np.argmax(scores[1:]))  # option 0 is "none"
         else:
             i = int(np.argmax(scores))

@@ -129,3 +129,23 @@ def span_rows_per_record(svc_of: Callable[[str], QAService], records: Sequence[Q
 def confidence_per_fold(oof: dict[str, list[Outcome]]) -> dict[str, ConfidenceModel]:
     """For each company, a confidence model fitted on the other companies' held-out outcomes."""
     return {c: fit_confidence([o for k, v in oof.items() if k != c for o in v]) for c in oof}
+
+
+def in_company_check(
+    records: Sequence[QuestionRecord], svc_of: Callable[[str], QAService], span_parts: Sequence[SpanRows],
+    kinds: KindFits, held_ids: frozenset[str],
+) -> list[Outcome]:
+    """New questions about reports the models know (how the bundled reports are served): a ranker and a span
+    picker trained on every record but the `held_ids` questions answer those. The kind features of the
+    training rows come, as in the final fit, from models without the row's company; the kind model answering
+    the held questions is the one without their company (it never saw them)."""
+    held = [r for r in records if r.item.id in held_ids and r.source == "gold"]
+    if not held:
+        return []
+    train = [(r, p, kinds.probs(r)) for r, p in zip(records, span_parts, strict=True) if r.item.id not in held_ids]
+    booster = fit_ranker([r.with_kinds(k) for r, _p, k in train])
+    picker = SpanPicker.from_booster(fit_span_picker(SpanRows.concat([p.with_kinds(k) for _r, p, k in train])))
+    companies = {r.company for r in held}
+    return [o for c in sorted(companies) for o in answer_all(
+        svc_of(c), LearnedRanker.from_booster(booster), [r for r in held if r.company == c], picker,
+        kinds.model({c}))]

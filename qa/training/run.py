@@ -36,6 +36,7 @@ from qa.training.loco import (
     CompanyScore,
     answer_all,
     confidence_per_fold,
+    in_company_check,
     leave_one_company_out,
     score,
     span_rows_per_record,
@@ -84,6 +85,36 @@ def corpus_training_sets(path: Path = TRAINING_SETS) -> list[Path]:
     """The multi-company corpus's question files to learn from, every split of each (the first set alone
     when no list is present); a file the list also names as locked is refused."""
     return _listed(path, "corpus", "corpus_locked", [CORPUS_SET])
+
+
+def in_company_sets(path: Path = TRAINING_SETS) -> list[Path]:
+    """The training sets whose questions the in-company check holds out (all are also training sets)."""
+    if not path.is_file():
+        return []
+    data = json.loads(path.read_text(encoding="utf-8"))
+    names = [n for n in data.get("in_company_check", []) if n in data.get("bundled", [])]
+    return [path.parent / n for n in names]
+
+
+def _in_company_lines(
+    records: list[QuestionRecord], svc_of: Callable[[str], QAService], span_parts: list[SpanRows], kinds: KindFits,
+    conf: ConfidenceModel, rules_conf: ConfidenceModel, paths: list[Path],
+) -> tuple[list[str], dict[str, object]]:
+    """The in-company check's report lines and manifest entry: learned (the final confidence model) and rules
+    on the questions of `paths`, the models trained on everything else."""
+    held_ids = frozenset(it.id for p in paths for it, _c in _items_with_company(p, None, None))
+    outcomes = in_company_check(records, svc_of, span_parts, kinds, held_ids)
+    if not outcomes:
+        return [], {}
+    company = outcomes[0].company
+    held = [r for r in records if r.item.id in held_ids and r.source == "gold"]
+    new = score(company, outcomes, conf)
+    old = score(company, answer_all(svc_of(company), RuleRanker(), held), rules_conf)
+    lines = ["", f"In-company check: the {len(held)} questions of {', '.join(p.name for p in paths)} (new questions about "
+             "reports the models know, as the bundled reports are served), answered by a ranker and span picker trained "
+             "on every other question, with the final confidence model. These sets were read in earlier sessions: a "
+             "development figure.", "", _table([(company, old, new)])]
+    return lines, {"sets": [p.name for p in paths], "learned": new.__dict__, "rules": old.__dict__}
 
 
 def _hash_files(paths: list[Path]) -> str:
@@ -198,6 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     own_kinds = [kinds.probs(r) for r in records]  # each from a model that did not see the record's company
     booster = fit_ranker([r.with_kinds(k) for r, k in zip(records, own_kinds, strict=True)])
     final_conf = fit_confidence([o for v in oof.values() for o in v])
+    check_lines, check = _in_company_lines(records, svc_of, span_parts, kinds, final_conf, rules_conf, in_company_sets())
     args.out.mkdir(parents=True, exist_ok=True)
     data_sha256 = _hash_files([*bundled_sets, *corpus_sets, args.manifest])
     span_data = SpanRows.concat([p.with_kinds(k) for p, k in zip(span_parts, own_kinds, strict=True)])
@@ -226,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         "training_set": {"hand_written": len(gold), "generated": len(gen), "companies": companies},
         "loco": {name: new.__dict__ for name, _old, new in rows},
         "loco_rules": {name: old.__dict__ for name, old, _new in rows},
+        "in_company_check": check,
         "feature_importance_gain": dict(sorted(importance.items(), key=lambda kv: -kv[1])),
     }
     (args.out / "ranker.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
@@ -237,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
               f"Training set: {len(gold)} hand-written and {len(gen)} generated questions; each company's row is "
               "scored with a ranker trained without its questions and reports, and a confidence model fitted on "
               "the other companies' held-out answers. Rules = the hand-set baseline ranker and its confidence.", "",
-              _table(rows), "", "Feature importance (gain, top 15):", ""]
+              _table(rows), *check_lines, "", "Feature importance (gain, top 15):", ""]
     report += [f"- {k}: {v:.0f}" for k, v in list(manifest["feature_importance_gain"].items())[:15]]  # type: ignore[attr-defined]
     report += ["", f"Answer kinds (number, date, name, none) from the question's embedding: {kinds.n} hand-written "
                f"questions {kinds.label_counts()}; accuracy on each held-out company {kind_acc}."]
