@@ -26,14 +26,14 @@ def figure_like(text: str) -> bool:
 
 
 def option_kind(kind: str, text: str | None) -> int:
-    """The KINDS index of a span option (`spanoptions` kinds; a table cell by its text)."""
+    """The KINDS index of a span option (`spanoptions` kinds; a table cell or a text row's value by its text)."""
     if kind == "none" or text is None:
         return NONE
     if kind == "date":
         return KINDS.index("date")
-    if kind in _FIGURE_OPTIONS or (kind == "cell" and figure_like(text)):
+    if kind in _FIGURE_OPTIONS or (kind in ("cell", "row") and figure_like(text)):
         return KINDS.index("number")
-    if kind in _NAME_OPTIONS or kind == "cell":
+    if kind in _NAME_OPTIONS or kind in ("cell", "row"):
         return KINDS.index("name")
     return NONE
 

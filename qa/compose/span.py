@@ -9,6 +9,7 @@ import re
 from qa.compose.candidate import Candidate, digits, map_span
 from qa.compose.extract import Span, codes, column_year, dates, names, numbers, parse_number, row_cells
 from qa.compose.question import QuestionInfo
+from qa.compose.rowblock import line_value
 from qa.lexical import tokenize
 from qa.models import ReportInfo
 from qa.retrieval import years_in
@@ -108,6 +109,15 @@ class SpanExtractor:
                 raw = digits(best[0].text)
                 c.type_fit = 0.5 if len(raw.replace(".", "")) == 1 else 0.9
             return
+        if c.chunk.kind == "text" and info.qtype in ("entity", "other"):
+            # a table printed as text lines ("Awards Organization", then "label value" lines): the named row's value
+            value = line_value(info, c.unit.text)
+            row = map_span(c.unit.text, qt, value.start, value.end) if value is not None else None
+            if row is not None:
+                c.answer = row
+                c.type_fit = 0.8
+                c.extra["row_value"] = 1.0
+                return
         if info.qtype == "entity":
             cs = codes(qt)
             if cs and _CODE_WORDS.search(info.text):

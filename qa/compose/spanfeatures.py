@@ -51,7 +51,7 @@ SPAN_FEATURES: tuple[str, ...] = (
     "q_year_word", "q_years", "is_word_number", "is_grade", "is_range", "date_grain", "time_prep", "year_label_asked",
     "year_label_other", "in_parens", "adj_before", "adj_after", "called_before", "year_label", "year_before_asked",
     "head_in_span", "head_before", "percent_fit", "percent_clash", "k_number", "k_date", "k_name", "k_none", "kind_p",
-    "phrase_match", "phrase_head", "subset_intro",
+    "phrase_match", "phrase_head", "subset_intro", "is_row",
 )
 
 

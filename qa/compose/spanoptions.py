@@ -1,5 +1,6 @@
 """The spans a quote offers as its highlight: every figure, range of figures, number word, date, code, grade,
-name, quoted name, capitalised word and table cell, and "none". `spanfeatures` scores them."""
+name, quoted name, capitalised word, table cell, the value of a row of a table printed as text lines
+(`rowblock`), and "none". `spanfeatures` scores them."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ _BETWEEN = re.compile(r"\bbetween\s*$", re.I)
 @dataclass(frozen=True)
 class SpanOption:
     span: Span | None  # in the quote text; None: highlight nothing
-    kind: str  # none | number | range | word_number | date | code | grade | name | word | cell
+    kind: str  # none | number | range | word_number | date | code | grade | name | word | cell | row
     unit: str = ""
     column: str | None = None
 
@@ -43,6 +44,8 @@ def options(c: Candidate, known: frozenset[str] = frozenset()) -> list[SpanOptio
             seen.add((opt.span.start, opt.span.end))
             out.append(opt)
 
+    if c.answer is not None and c.extra.get("row_value"):  # the value of a row of a table printed as text
+        add(SpanOption(c.answer, "row"))
     if c.chunk.kind == "table_row" and c.chunk.header:
         for cell in row_cells(c.unit.text, c.chunk.header):
             s = map_span(c.unit.text, qt, cell.span.start, cell.span.end)

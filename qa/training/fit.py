@@ -71,7 +71,7 @@ class Outcome:
 
 # Rare but decisive signals keep their prior weights (a few held-out answers cannot estimate them):
 # a question whose key words no report uses, a name or head noun no report knows, a year no report covers,
-# an empty cell, prose about another year than the asked one (2 of 34 such top quotes were right among the
+# an empty cell, prose about another year than the asked one (2 of 33 such top quotes were right among the
 # tenth session's leave-one-company-out answers, 26 answered unanswerable questions; fitted freely, the
 # company weighting left its weight small, as most of them are one company's).
 FIXED_CONFIDENCE: dict[str, float] = {
