@@ -1,7 +1,8 @@
 """Two-column tables printed as text lines: a short header line ("Awards Organization", "Conference Speech"),
 then one unpunctuated "label value" line per row, with no tab between label and value. The value of the
-row a question names is the rest of that row's line after the question's last key term there, or the next
-line when the label fills its line (a label wrapped over two lines)."""
+row a question names is the rest of that row's line after the question's key terms there, the value the
+line ends with when values recur down the block (`Council member`), or the next line when the label fills
+its line (a label wrapped over two lines)."""
 
 from __future__ import annotations
 
@@ -106,7 +107,7 @@ def line_value(info: QuestionInfo, text: str) -> Span | None:
     nxt = text[rows[i + 1][0] : rows[i + 1][1]] if i + 1 < len(rows) else ""
     if ending is not None:
         start = b - len(ending)  # the repeated value the line ends with
-    elif nxt and (start >= b or (nxt in recurring and ending is None)) and _split(info, nxt)[0] == 0:
+    elif nxt and (start >= b or nxt in recurring) and _split(info, nxt)[0] == 0:
         start, b = rows[i + 1]  # the label fills its line: the value is the next line
     value = text[start:b]
     if not any(ch.isalnum() for ch in value) or len(value.split()) > MAX_VALUE_WORDS:
