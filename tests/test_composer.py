@@ -215,7 +215,7 @@ def test_every_quote_of_every_eval_answer_is_verbatim(real_service: Any) -> None
     locked test sets): 100%, always, highlight inside the quote."""
     lines = [
         line
-        for name in ("questions.jsonl", *(f"xiaomi-fresh{s}.jsonl" for s in ("", "2", "3", "4", "5", "6", "7", "8", "9", "10")))
+        for name in ("questions.jsonl", *(f"xiaomi-fresh{s}.jsonl" for s in ("", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12")))
         for line in (ROOT / "eval" / name).read_text(encoding="utf-8").splitlines()
         if line.strip()
     ]
