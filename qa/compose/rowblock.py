@@ -7,6 +7,7 @@ its line (a label wrapped over two lines)."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from qa.compose.extract import Span
 from qa.compose.question import QuestionInfo
@@ -39,11 +40,12 @@ def _lines(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def row_block(text: str) -> list[tuple[int, int]] | None:
+@lru_cache(maxsize=8192)
+def row_block(text: str) -> tuple[tuple[int, int], ...] | None:
     """The row lines (header excluded) when `text` is such a block: at least four lines, a header of at most
     eight words without digits or sentence punctuation, and rows that are short and unpunctuated (all but
     one in ten) and mostly not cut mid-sentence (a label may wrap: up to one in three); else None. Prose,
-    wrapped into lines or not, does not pass."""
+    wrapped into lines or not, does not pass. Cached: a unit's text is tested for every question."""
     if "\t" in text:
         return None
     lines = _lines(text)
@@ -55,14 +57,13 @@ def row_block(text: str) -> list[tuple[int, int]] | None:
     rows = lines[1:]
     prose = sum(1 for a, b in rows if len(text[a:b].split()) > MAX_ROW_WORDS or _SENTENCE_END.search(text[a:b]))
     wrapped = sum(1 for a, b in rows if _WRAPPED.search(text[a:b]) or _GOES_ON.match(text[a:b]))
-    return rows if prose * 10 <= len(rows) and wrapped * 3 <= len(rows) else None
+    return tuple(rows) if prose * 10 <= len(rows) and wrapped * 3 <= len(rows) else None
 
 
-def _split(info: QuestionInfo, line: str) -> tuple[int, int]:
+def _split(terms: frozenset[str], line: str) -> tuple[int, int]:
     """How many of the question's key terms (or alternatives) the line names, and where the label ends: after
     the first mention of the last of them (a value may repeat a label's word: "Quality Technology Award,
     Second Prize China Association for Quality")."""
-    terms = set(info.terms) | {t for v in info.alts.values() for t in v}
     first: dict[str, int] = {}
     for m in _WORD.finditer(line):
         for t in set(tokenize(m.group(0))) & terms:
@@ -70,17 +71,18 @@ def _split(info: QuestionInfo, line: str) -> tuple[int, int]:
     return len(first), max(first.values(), default=0)
 
 
-def _recurring(text: str, rows: list[tuple[int, int]]) -> set[str]:
-    """Endings of two or three words that end at least two row lines (`Council member`, `Vice president`):
-    the values of a column whose entries repeat."""
+@lru_cache(maxsize=8192)
+def _recurring(text: str) -> frozenset[str]:
+    """Endings of two or three words that end at least two row lines of the block (`Council member`,
+    `Vice president`): the values of a column whose entries repeat."""
     seen: dict[str, int] = {}
-    for a, b in rows:
+    for a, b in row_block(text) or ():
         words = text[a:b].split()
         for k in (2, 3):
             if len(words) >= k:
                 end = " ".join(words[-k:])
                 seen[end] = seen.get(end, 0) + 1
-    return {e for e, n in seen.items() if n >= 2}
+    return frozenset(e for e, n in seen.items() if n >= 2)
 
 
 def line_value(info: QuestionInfo, text: str) -> Span | None:
@@ -91,7 +93,8 @@ def line_value(info: QuestionInfo, text: str) -> Span | None:
     rows = row_block(text)
     if rows is None or not info.terms:
         return None
-    splits = [_split(info, text[a:b]) for a, b in rows]
+    terms = frozenset(info.terms) | {t for v in info.alts.values() for t in v}
+    splits = [_split(terms, text[a:b]) for a, b in rows]
     best = max(n for n, _ in splits)
     if best < 1 or sum(1 for n, _ in splits if n == best) > 1:
         return None  # no row named, or two rows named alike: no value to prefer
@@ -100,14 +103,14 @@ def line_value(info: QuestionInfo, text: str) -> Span | None:
     start = a + splits[i][1]
     lead = _LEAD.match(text, start)
     start = lead.end() if lead else start
-    recurring = _recurring(text, rows)
+    recurring = _recurring(text)
     endings = [e for e in recurring if text[a:b].endswith(e)]
     after = [e for e in endings if b - len(e) >= start]  # the longest after the label, else the shortest
     ending = max(after, key=len) if after else min(endings, key=len, default=None)
-    nxt = text[rows[i + 1][0] : rows[i + 1][1]] if i + 1 < len(rows) else ""
+    nxt = splits[i + 1][0] if i + 1 < len(rows) else None
     if ending is not None:
         start = b - len(ending)  # the repeated value the line ends with
-    elif nxt and (start >= b or nxt in recurring) and _split(info, nxt)[0] == 0:
+    elif nxt == 0 and (start >= b or text[rows[i + 1][0] : rows[i + 1][1]] in recurring):
         start, b = rows[i + 1]  # the label fills its line: the value is the next line
     value = text[start:b]
     if not any(ch.isalnum() for ch in value) or len(value.split()) > MAX_VALUE_WORDS:

@@ -110,12 +110,9 @@ def leave_one_company_out(
     for company in companies:
         train = [(r, p, kinds.probs(r, {company})) for r, p in zip(records, span_parts, strict=True)
                  if r.company != company]
-        booster = fit_ranker([r.with_kinds(k) for r, _p, k in train])
-        spans = SpanRows.concat([p.with_kinds(k) for _r, p, k in train])
-        picker = SpanPicker.from_booster(fit_span_picker(spans))
+        ranker, picker = _fit_ranker_and_picker(train)
         held = [r for r in records if r.company == company and r.source == "gold"]
-        out[company] = answer_all(svc_of(company), LearnedRanker.from_booster(booster), held, picker,
-                                  kinds.model({company}))
+        out[company] = answer_all(svc_of(company), ranker, held, picker, kinds.model({company}))
         log(f"  fold {company}: {len(held)} questions, trained on {len(train)}")
     return out
 
@@ -132,20 +129,27 @@ def confidence_per_fold(oof: dict[str, list[Outcome]]) -> dict[str, ConfidenceMo
 
 
 def in_company_check(
-    records: Sequence[QuestionRecord], svc_of: Callable[[str], QAService], span_parts: Sequence[SpanRows],
-    kinds: KindFits, held_ids: frozenset[str],
+    records: Sequence[QuestionRecord], span_parts: Sequence[SpanRows], own_kinds: Sequence[tuple[float, ...]],
+    kinds: KindFits, svc: QAService, held: Sequence[QuestionRecord],
 ) -> list[Outcome]:
     """New questions about reports the models know (how the bundled reports are served): a ranker and a span
-    picker trained on every record but the `held_ids` questions answer those. The kind features of the
-    training rows come, as in the final fit, from models without the row's company; the kind model answering
-    the held questions is the one without their company (it never saw them)."""
-    held = [r for r in records if r.item.id in held_ids and r.source == "gold"]
+    picker trained on every record but the `held` questions (all of one company, answered by `svc`) answer
+    those. The training rows take their kind features from `own_kinds`, as in the final fit (each from a model
+    without the row's company); the kind model answering the held questions is the one without their company
+    (it never saw them)."""
     if not held:
         return []
-    train = [(r, p, kinds.probs(r)) for r, p in zip(records, span_parts, strict=True) if r.item.id not in held_ids]
+    held_ids = {r.item.id for r in held}
+    ranker, picker = _fit_ranker_and_picker(
+        [(r, p, k) for r, p, k in zip(records, span_parts, own_kinds, strict=True) if r.item.id not in held_ids])
+    return answer_all(svc, ranker, held, picker, kinds.model({held[0].company}))
+
+
+def _fit_ranker_and_picker(
+    train: Sequence[tuple[QuestionRecord, SpanRows, tuple[float, ...]]],
+) -> tuple[LearnedRanker, SpanPicker]:
+    """A ranker and a span picker fitted on these records and their span rows, each with the answer kinds
+    given beside it."""
     booster = fit_ranker([r.with_kinds(k) for r, _p, k in train])
     picker = SpanPicker.from_booster(fit_span_picker(SpanRows.concat([p.with_kinds(k) for _r, p, k in train])))
-    companies = {r.company for r in held}
-    return [o for c in sorted(companies) for o in answer_all(
-        svc_of(c), LearnedRanker.from_booster(booster), [r for r in held if r.company == c], picker,
-        kinds.model({c}))]
+    return LearnedRanker.from_booster(booster), picker

@@ -97,18 +97,18 @@ def in_company_sets(path: Path = TRAINING_SETS) -> list[Path]:
 
 
 def _in_company_lines(
-    records: list[QuestionRecord], svc_of: Callable[[str], QAService], span_parts: list[SpanRows], kinds: KindFits,
-    conf: ConfidenceModel, rules_conf: ConfidenceModel, paths: list[Path],
+    records: list[QuestionRecord], svc_of: Callable[[str], QAService], span_parts: list[SpanRows],
+    own_kinds: list[tuple[float, ...]], kinds: KindFits, conf: ConfidenceModel, rules_conf: ConfidenceModel,
+    paths: list[Path],
 ) -> tuple[list[str], dict[str, object]]:
     """The in-company check's report lines and manifest entry: learned (the final confidence model) and rules
-    on the questions of `paths`, the models trained on everything else."""
-    held_ids = frozenset(it.id for p in paths for it, _c in _items_with_company(p, None, None))
-    outcomes = in_company_check(records, svc_of, span_parts, kinds, held_ids)
-    if not outcomes:
-        return [], {}
-    company = outcomes[0].company
+    on the questions of `paths` (bundled sets: one company), the models trained on everything else."""
+    held_ids = {it.id for p in paths for it, _c in _items_with_company(p, None, None)}
     held = [r for r in records if r.item.id in held_ids and r.source == "gold"]
-    new = score(company, outcomes, conf)
+    if not held:
+        return [], {}
+    company = held[0].company
+    new = score(company, in_company_check(records, span_parts, own_kinds, kinds, svc_of(company), held), conf)
     old = score(company, answer_all(svc_of(company), RuleRanker(), held), rules_conf)
     lines = ["", f"In-company check: the {len(held)} questions of {', '.join(p.name for p in paths)} (new questions about "
              "reports the models know, as the bundled reports are served), answered by a ranker and span picker trained "
@@ -229,7 +229,8 @@ def main(argv: list[str] | None = None) -> int:
     own_kinds = [kinds.probs(r) for r in records]  # each from a model that did not see the record's company
     booster = fit_ranker([r.with_kinds(k) for r, k in zip(records, own_kinds, strict=True)])
     final_conf = fit_confidence([o for v in oof.values() for o in v])
-    check_lines, check = _in_company_lines(records, svc_of, span_parts, kinds, final_conf, rules_conf, in_company_sets())
+    check_lines, check = _in_company_lines(records, svc_of, span_parts, own_kinds, kinds, final_conf, rules_conf,
+                                           in_company_sets())
     args.out.mkdir(parents=True, exist_ok=True)
     data_sha256 = _hash_files([*bundled_sets, *corpus_sets, args.manifest])
     span_data = SpanRows.concat([p.with_kinds(k) for p, k in zip(span_parts, own_kinds, strict=True)])
