@@ -283,6 +283,37 @@ def test_literal_tab_table() -> None:
     assert not any("Key Environmental Indicators" in c.text for c in chunks)
 
 
+SIBLINGS = (
+    "Employees\n\n"
+    "\t2022\t2021\t2020\n"
+    "Profile of Full-time Employees\t\t\t\n"
+    "By Gender\t\t\t\n"
+    "Male\t25,000\t24,000\t20,000\n"
+    "By Age Group\t\t\t\n"
+    "Under 30\t9,000\t8,000\t7,000\n"
+    "\n"
+    "\t2022\t2021\t2020\n"
+    "By Region\t\t\t\n"
+    "China\t30,066\t31,115\t20,586\n"
+    "Other Groups\t\t\t\n"
+    "Interns\t900\t800\t700\n"
+    "\n"
+    "\t2019\t2018\n"
+    "Overall\t71\t3\n"
+)
+
+
+def test_a_sibling_group_label_keeps_its_parent_across_a_page_break() -> None:
+    chunks, _ = _split(SIBLINGS)
+    rows = {c.text.split("\t")[0]: c.context for c in chunks if c.kind == "table_row"}
+    assert "Profile of Full-time Employees > By Gender |" in rows["Male"]
+    assert "Profile of Full-time Employees > By Age Group |" in rows["Under 30"]  # `By …` parallels `By Gender`
+    # the same header repeated after a page break continues the table and its open group
+    assert "Profile of Full-time Employees > By Region |" in rows["China"]
+    assert "Employees | Other Groups |" in rows["Interns"]  # parallels no open group: it replaces the group
+    assert "Other Groups" not in rows["Overall"] and "Profile" not in rows["Overall"]  # other columns: a new table
+
+
 def test_a_band_table_printed_per_date_keeps_each_rows_date() -> None:
     text = ("Employees by gender and age group\n\n12/31/2023\t<30\t30-50\t>50\tTotal\nFemale\t117\t174\t26\t317\n"
             "12/31/2022\t<30\t30-50\t>50\tTotal\nFemale\t130\t142\t25\t297\n")

@@ -138,7 +138,7 @@ class Chunker:
                 while j < n and not lines[j].blank and lines[j].has_tab and st.roles[j].kind == "body":
                     block.append(lines[j])
                     j += 1
-                table = parse_table(block)
+                table = parse_table(block, last_table)
                 if table.header is None and last_table is not None:
                     table.header = last_table.header
                 last_table = table

@@ -103,8 +103,24 @@ def _columns(values: list[str]) -> list[str]:
     return out
 
 
-def parse_table(lines: list[Line]) -> Table:
-    """Group a block of tab lines into rows. Wrapped labels and units join their row."""
+def _sibling_group(group: str | None, label: str) -> str:
+    """A group label after rows: it replaces the open group, but a sibling of a nested one (`By Age Group`
+    after `Profile of Full-time Employees > By Gender`: the same first word, both short) keeps its parents."""
+    words = label.split()
+    if not group or not words or not words[0].isalpha() or len(words) > 6:
+        return label
+    parts = group.split(" > ")
+    for k in range(len(parts) - 1, 0, -1):
+        other = parts[k].split()
+        if other and other[0].lower() == words[0].lower() and len(other) <= 6 and parts[k] != label:
+            return " > ".join([*parts[:k], label])
+    return label
+
+
+def parse_table(lines: list[Line], after: Table | None = None) -> Table:
+    """Group a block of tab lines into rows. Wrapped labels and units join their row. `after`: the table
+    just before this block (no heading between); a block without a header, or repeating its header,
+    continues it (a table across a page break) and starts in its last group."""
     header: list[str] | None = None
     header_line: Line | None = None
     first = lines[0]
@@ -124,7 +140,8 @@ def parse_table(lines: list[Line]) -> Table:
     as_of = _as_of(first) if band else None
     if header and any(h.lower().startswith(("disclosure", "esg disclosure")) for h in header):
         table.is_index = True
-    group: str | None = None
+    continues = after is not None and bool(after.rows) and (header is None or header == after.header)
+    group: str | None = after.rows[-1].group if continues and after is not None else None
     group_is_fresh = False  # the previous line was a group label too: nest, don't replace
     pending: list[Line] = []  # a label-only line waiting for its values on the next line
     for idx, line in enumerate(body):
@@ -152,7 +169,7 @@ def parse_table(lines: list[Line]) -> Table:
                 pending.append(line)  # label wrapped above its values
                 continue
             # a group label such as "Consumption" or "By Gender"
-            group = f"{group} > {label}" if group_is_fresh and group else label
+            group = f"{group} > {label}" if group_is_fresh and group else _sibling_group(group, label)
             group_is_fresh = True
             continue
         group_is_fresh = False
