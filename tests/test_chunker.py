@@ -314,6 +314,16 @@ def test_a_sibling_group_label_keeps_its_parent_across_a_page_break() -> None:
     assert "Other Groups" not in rows["Overall"] and "Profile" not in rows["Overall"]  # other columns: a new table
 
 
+def test_a_caption_line_above_a_table_joins_its_rows_context() -> None:
+    text = ("Equal opportunities\n\nWe promote diversity in all our teams.\n\nAge distribution of female employees\n"
+            "\t2023\t2022\n< 30 years\t13.1%\t14.6%\n\nWe hired more women this year.\n\n"
+            "\t2023\t2022\nShare Female Managers\t14.2%\t12.4%\n")
+    chunks, _ = _split(text)
+    rows = {c.text.split("\t")[0]: c.context for c in chunks if c.kind == "table_row"}
+    assert rows["< 30 years"] == "Age distribution of female employees | columns: 2023 | 2022"
+    assert rows["Share Female Managers"] == "columns: 2023 | 2022"  # a sentence is no caption
+
+
 def test_a_band_table_printed_per_date_keeps_each_rows_date() -> None:
     text = ("Employees by gender and age group\n\n12/31/2023\t<30\t30-50\t>50\tTotal\nFemale\t117\t174\t26\t317\n"
             "12/31/2022\t<30\t30-50\t>50\tTotal\nFemale\t130\t142\t25\t297\n")

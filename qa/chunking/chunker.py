@@ -139,6 +139,7 @@ class Chunker:
                     block.append(lines[j])
                     j += 1
                 table = parse_table(block, last_table)
+                table.caption = _caption_above(lines, st, i)
                 if table.header is None and last_table is not None:
                     table.header = last_table.header
                 last_table = table
@@ -275,6 +276,8 @@ class Chunker:
         if head.table is not None:
             header = head.table.header
             parts = [head.table_title or ""]
+            if head.table.caption and head.table.caption != head.table_title:
+                parts.append(head.table.caption)
             if head.row is not None and head.row.as_of:
                 parts.append(head.row.as_of)
             if head.row is not None and head.row.group:
@@ -357,6 +360,18 @@ def _hints(lines: list[Line], doc: Document) -> Hints:
 
 def _family(kind: ChunkKind) -> str:
     return {"list_item": "text"}.get(kind, kind)
+
+
+def _caption_above(lines: list[Line], st: Structure, i: int) -> str | None:
+    """The short title-like body line right above a table block (blank lines between allowed), which names
+    what its rows count: a chart or table caption printed as text."""
+    k = i - 1
+    while k >= 0 and lines[k].blank:
+        k -= 1
+    if k < 0 or st.roles[k].kind != "body" or st.roles[k].noise or not is_short_label(lines[k]):
+        return None
+    text = strip_marks(" ".join(lines[k].text.split()))
+    return text if len(text.split()) >= 2 and any(ch.isalpha() for ch in text) and not is_value(lines[k]) else None
 
 
 def _table_title(section: str) -> str | None:

@@ -40,6 +40,7 @@ class Table:
     header_line: Line | None = None
     is_index: bool = False
     band_header: bool = False  # the header names bands (`<30`, `30-50`): column names, never a quotable row
+    caption: str | None = None  # a short title line right above the block (`Age Distribution Female Employees`)
 
 
 def cells(line: Line) -> tuple[str, list[str]]:
