@@ -316,11 +316,12 @@ def test_a_sibling_group_label_keeps_its_parent_across_a_page_break() -> None:
 
 def test_a_caption_line_above_a_table_joins_its_rows_context() -> None:
     text = ("Equal opportunities\n\nWe promote diversity in all our teams.\n\nAge distribution of female employees\n"
-            "\t2023\t2022\n< 30 years\t13.1%\t14.6%\n\nWe hired more women this year.\n\n"
+            "\t2023\t2022\n< 30 years\t13.1%\t14.6%\n\n30–50 years\t67.8%\t66.4%\n\nWe hired more women this year.\n\n"
             "\t2023\t2022\nShare Female Managers\t14.2%\t12.4%\n")
     chunks, _ = _split(text)
     rows = {c.text.split("\t")[0]: c.context for c in chunks if c.kind == "table_row"}
     assert rows["< 30 years"] == "Age distribution of female employees | columns: 2023 | 2022"
+    assert rows["30–50 years"] == rows["< 30 years"]  # the same table after a blank line keeps its caption
     assert rows["Share Female Managers"] == "columns: 2023 | 2022"  # a sentence is no caption
 
 

@@ -107,6 +107,7 @@ class Chunker:
         wrapped = _hard_wrapped(lines, st)
         n = len(lines)
         last_table: Table | None = None
+        last_end = 0  # the line after the last table block
         i = 0
         while i < n:
             ln = lines[i]
@@ -140,9 +141,13 @@ class Chunker:
                     j += 1
                 table = parse_table(block, last_table)
                 table.caption = _caption_above(lines, st, i)
+                if table.caption is None and table.continued and last_table is not None and all(
+                    lines[k].blank or st.roles[k].kind in ("navigation", "footer") for k in range(last_end, i)
+                ):  # the same table on, only a page break or blank lines between: its caption goes on
+                    table.caption = last_table.caption
                 if table.header is None and last_table is not None:
                     table.header = last_table.header
-                last_table = table
+                last_table, last_end = table, j
                 title = _table_title(section)
                 kind: ChunkKind = "index" if (noise == "index" or table.is_index) else "table_row"
                 hl = table.header_line

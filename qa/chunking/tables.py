@@ -41,6 +41,7 @@ class Table:
     is_index: bool = False
     band_header: bool = False  # the header names bands (`<30`, `30-50`): column names, never a quotable row
     caption: str | None = None  # a short title line right above the block (`Age Distribution Female Employees`)
+    continued: bool = False  # the block continues the table before it (a page break, a blank line)
 
 
 def cells(line: Line) -> tuple[str, list[str]]:
@@ -137,11 +138,11 @@ def parse_table(lines: list[Line], after: Table | None = None) -> Table:
     else:
         body = lines
     band = band and header_line is not None
-    table = Table(header=header, header_line=header_line, band_header=band)
+    continues = after is not None and bool(after.rows) and (header is None or header == after.header)
+    table = Table(header=header, header_line=header_line, band_header=band, continued=continues)
     as_of = _as_of(first) if band else None
     if header and any(h.lower().startswith(("disclosure", "esg disclosure")) for h in header):
         table.is_index = True
-    continues = after is not None and bool(after.rows) and (header is None or header == after.header)
     group: str | None = after.rows[-1].group if continues and after is not None else None
     group_is_fresh = False  # the previous line was a group label too: nest, don't replace
     pending: list[Line] = []  # a label-only line waiting for its values on the next line
