@@ -325,6 +325,15 @@ def test_a_caption_line_above_a_table_joins_its_rows_context() -> None:
     assert rows["Share Female Managers"] == "columns: 2023 | 2022"  # a sentence is no caption
 
 
+def test_a_block_of_other_width_after_text_does_not_take_the_columns_before() -> None:
+    text = ("\t<30\t30-50\t>50\tTotal\nMale\t158\t249\t51\t458\n\nAs of year-end we employed 775 staff.\n\n"
+            "Female\t117\t174\t26\t317\n\nWe set goals for women in management.\n\nMale\t69\t78\t59\n")
+    chunks, _ = _split(text)
+    rows = [c for c in chunks if c.kind == "table_row"]
+    bands = ["<30", "30-50", ">50", "Total"]
+    assert [r.header for r in rows] == [bands, bands, None]  # four figures a row fit the four columns; three do not
+
+
 def test_a_band_table_printed_per_date_keeps_each_rows_date() -> None:
     text = ("Employees by gender and age group\n\n12/31/2023\t<30\t30-50\t>50\tTotal\nFemale\t117\t174\t26\t317\n"
             "12/31/2022\t<30\t30-50\t>50\tTotal\nFemale\t130\t142\t25\t297\n")

@@ -105,6 +105,15 @@ def _columns(values: list[str]) -> list[str]:
     return out
 
 
+def fits_columns(lines: list[Line], header: list[str] | None) -> bool:
+    """Could these rows sit under `header`: their widest row has as many values as it names columns (a block
+    of three figures a row does not continue a table of four columns)."""
+    if not header:
+        return True
+    widths = [sum(1 for v in cells(ln)[1] if v) for ln in lines]
+    return max(widths, default=0) == len(header)
+
+
 def _sibling_group(group: str | None, label: str) -> str:
     """A group label after rows: it replaces the open group, but a sibling of a nested one (`By Age Group`
     after `Profile of Full-time Employees > By Gender`: the same first word, both short) keeps its parents."""
@@ -138,7 +147,8 @@ def parse_table(lines: list[Line], after: Table | None = None) -> Table:
     else:
         body = lines
     band = band and header_line is not None
-    continues = after is not None and bool(after.rows) and (header is None or header == after.header)
+    continues = after is not None and bool(after.rows) and (
+        header == after.header or (header is None and fits_columns(body, after.header)))
     table = Table(header=header, header_line=header_line, band_header=band, continued=continues)
     as_of = _as_of(first) if band else None
     if header and any(h.lower().startswith(("disclosure", "esg disclosure")) for h in header):
