@@ -146,3 +146,21 @@ def test_confidence_separates_unanswerable_questions_and_is_calibrated_on_right_
     # at the same 4% false abstention, counting a wrong answer to an answerable question half right refuses
     # more of the unanswerable questions
     assert refused_unanswerable(soft) > refused_unanswerable(hard) + 10
+
+
+def test_the_report_means_the_other_companies_each_weighing_the_same() -> None:
+    from qa.training.loco import CompanyScore
+    from qa.training.run import _mean_row
+
+    def cs(name: str, n: int, a1: float, table: float | None) -> CompanyScore:
+        return CompanyScore(company=name, n=n, n_answerable=n, a1=a1, a3=a1, span1=a1, table_a1=table,
+                            false_abst=0.0, abstain=None, ece=0.1, wrong_company=0)
+
+    rows = [("Big", cs("Big", 100, 50.0, 40.0), cs("Big", 100, 60.0, 50.0)),
+            ("Small", cs("Small", 10, 90.0, None), cs("Small", 10, 80.0, None)),
+            ("Bundled", cs("Bundled", 900, 10.0, 10.0), cs("Bundled", 900, 10.0, 10.0))]
+    ((label, old, new),) = _mean_row(rows, "Bundled")
+    assert "2 other companies" in label
+    assert (old.a1, new.a1, new.n) == (70.0, 70.0, 110)  # not weighted by questions, the bundled one left out
+    assert new.table_a1 == 50.0 and new.abstain is None  # a company without the figure does not count
+    assert _mean_row(rows[:1], "Bundled") == []

@@ -138,6 +138,28 @@ def _table(rows: list[tuple[str, CompanyScore, CompanyScore]]) -> str:
     return head + body
 
 
+def _mean_row(rows: list[tuple[str, CompanyScore, CompanyScore]], skip: str) -> list[tuple[str, CompanyScore, CompanyScore]]:
+    """The mean over the companies other than `skip` (the bundled one), each company weighing the same: the
+    figure the targets are set on. No row when fewer than two companies are left."""
+    others = [(old, new) for name, old, new in rows if name != skip]
+    if len(others) < 2:
+        return []
+
+    def mean(scores: list[CompanyScore]) -> CompanyScore:
+        def avg(field: str, digits: int = 1) -> float | None:
+            vals = [v for s in scores if (v := getattr(s, field)) is not None]
+            return round(sum(vals) / len(vals), digits) if vals else None
+
+        return CompanyScore(
+            company="mean", n=sum(s.n for s in scores), n_answerable=sum(s.n_answerable for s in scores),
+            a1=avg("a1") or 0.0, a3=avg("a3") or 0.0, span1=avg("span1") or 0.0, table_a1=avg("table_a1"),
+            false_abst=avg("false_abst") or 0.0, abstain=avg("abstain"), ece=avg("ece", 3) or 0.0,
+            wrong_company=sum(s.wrong_company for s in scores))
+
+    label = f"**mean of the {len(others)} other companies**"
+    return [(label, mean([o for o, _ in others]), mean([n for _, n in others]))]
+
+
 def _generated(svc: QAService, reports: list[ReportInfo], per_report: int) -> list[QuestionRecord]:
     """Generated questions of these reports: for the ranker (and picker), and multi-figure sentence
     queries for the span picker only."""
@@ -271,7 +293,8 @@ def main(argv: list[str] | None = None) -> int:
               f"Training set: {len(gold)} hand-written and {len(gen)} generated questions; each company's row is "
               "scored with a ranker trained without its questions and reports, and a confidence model fitted on "
               "the other companies' held-out answers. Rules = the hand-set baseline ranker and its confidence.", "",
-              _table(rows), *check_lines, "", "Feature importance (gain, top 15):", ""]
+              _table(rows + _mean_row(rows, bundled_company)), *check_lines, "", "Feature importance (gain, top 15):",
+              ""]
     report += [f"- {k}: {v:.0f}" for k, v in list(manifest["feature_importance_gain"].items())[:15]]  # type: ignore[attr-defined]
     report += ["", f"Answer kinds (number, date, name, none) from the question's embedding: {kinds.n} hand-written "
                f"questions {kinds.label_counts()}; accuracy on each held-out company {kind_acc}."]
