@@ -23,7 +23,7 @@ from qa.chunking.lines import (
     strip_marks,
 )
 from qa.chunking.structure import Hints, Structure, analyse
-from qa.chunking.tables import Row, Table, fits_columns, parse_table
+from qa.chunking.tables import Row, Table, parse_table
 from qa.ingest import Document
 from qa.models import Chunk, ChunkKind, ReportInfo, Unit
 
@@ -145,8 +145,6 @@ class Chunker:
                     lines[k].blank or st.roles[k].kind in ("navigation", "footer") for k in range(last_end, i)
                 ):  # the same table on, only a page break or blank lines between: its caption goes on
                     table.caption = last_table.caption
-                if table.header is None and last_table is not None and fits_columns(block, last_table.header):
-                    table.header = last_table.header
                 last_table, last_end = table, j
                 title = _table_title(section)
                 kind: ChunkKind = "index" if (noise == "index" or table.is_index) else "table_row"

@@ -105,7 +105,7 @@ def _columns(values: list[str]) -> list[str]:
     return out
 
 
-def fits_columns(lines: list[Line], header: list[str] | None) -> bool:
+def _fits_columns(lines: list[Line], header: list[str] | None) -> bool:
     """Could these rows sit under `header`: their widest row has as many values as it names columns (a block
     of three figures a row does not continue a table of four columns)."""
     if not header:
@@ -131,7 +131,8 @@ def _sibling_group(group: str | None, label: str) -> str:
 def parse_table(lines: list[Line], after: Table | None = None) -> Table:
     """Group a block of tab lines into rows. Wrapped labels and units join their row. `after`: the table
     just before this block (no heading between); a block without a header, or repeating its header,
-    continues it (a table across a page break) and starts in its last group."""
+    continues it (a table across a page break): it starts in its last group, and a headerless block takes
+    its columns when its rows are as wide as them."""
     header: list[str] | None = None
     header_line: Line | None = None
     first = lines[0]
@@ -147,9 +148,11 @@ def parse_table(lines: list[Line], after: Table | None = None) -> Table:
     else:
         body = lines
     band = band and header_line is not None
-    continues = after is not None and bool(after.rows) and (
-        header == after.header or (header is None and fits_columns(body, after.header)))
-    table = Table(header=header, header_line=header_line, band_header=band, continued=continues)
+    # the table before goes on here: same header, or none and rows as wide as its columns
+    goes_on = after is not None and (header == after.header or (header is None and _fits_columns(body, after.header)))
+    columns = after.header if after is not None and goes_on and header is None else header
+    continues = after is not None and goes_on and bool(after.rows)
+    table = Table(header=columns, header_line=header_line, band_header=band, continued=continues)
     as_of = _as_of(first) if band else None
     if header and any(h.lower().startswith(("disclosure", "esg disclosure")) for h in header):
         table.is_index = True
