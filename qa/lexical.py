@@ -21,6 +21,7 @@ _SPLIT_ALNUM = re.compile(r"^([a-z]+)(\d+)$")
 STOPWORDS = frozenset(
     ["a", "an", "the", "and", "or", "of", "in", "on", "at", "to", "for", "from", "by", "with", "as", "is", "are", "was", "were", "be", "been", "being", "this", "that", "these", "those", "it", "its", "we", "our", "us", "you", "your", "they", "their", "them", "he", "she", "his", "her", "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "does", "do", "did", "done", "has", "have", "had", "can", "could", "would", "should", "will", "shall", "may", "might", "must", "than", "then", "there", "here", "about", "into", "over", "under", "per", "also", "such", "not", "no", "nor", "so", "if", "but", "any", "all", "each", "both", "either", "some", "more", "most", "much", "many", "very", "just", "only", "own", "same", "other", "s", "t"]
 )
+_CHAIN_GAP = re.compile(r" ?(?:[+&,/]|and|or|, and) ?")  # `scope 1+2`, `scope 1 and 2`, `scope 1, 2 and 3`
 _CODE_PREFIX = frozenset({"iso", "scope", "gri", "sdg", "sdgs", "ohsas", "sa", "iec", "gb", "tr", "ipc", "sasb", "a", "b"})
 
 
@@ -71,13 +72,20 @@ def expand(query: str) -> str:
 def tokenize(text: str) -> list[str]:
     text = unicodedata.normalize("NFKC", text).lower()
     text = _DIGIT_COMMA.sub("", text)
-    raw = _TOKEN.findall(text)
     out: list[str] = []
     prev: str | None = None
-    for tok in raw:
-        m = _SPLIT_ALNUM.match(tok)
-        if m:
-            word, num = m.groups()
+    chain: tuple[str, int] | None = None  # (code, its number's length) after `scope 1`: `scope 1 and 2` → scope2
+    end = 0
+    for match in _TOKEN.finditer(text):
+        tok = match.group()
+        if chain is not None and tok in ("and", "or"):
+            continue  # part of the gap to the next number
+        gap, end = text[end : match.start()], match.end()
+        if chain is not None and not (tok[0].isdigit() and len(tok) == chain[1] and _CHAIN_GAP.fullmatch(gap)):
+            chain = None
+        alnum = _SPLIT_ALNUM.match(tok)
+        if alnum:
+            word, num = alnum.groups()
             out.append(tok)  # iso14001, emissions3
             if word not in STOPWORDS:
                 out.append(_stem(word))
@@ -92,6 +100,9 @@ def tokenize(text: str) -> list[str]:
                 out.append(tok)
             if prev is not None and prev in _CODE_PREFIX and "." not in bare and len(bare) <= 6:
                 out.append(prev + bare)  # iso 14001 -> iso14001, scope 1 -> scope1
+                chain = (prev, len(tok))
+            elif chain is not None:
+                out.append(chain[0] + bare)  # scope 1+2, scope 1 and 2, iso 14001 and 45001
             prev = None
             continue
         if tok not in STOPWORDS:

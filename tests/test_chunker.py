@@ -344,3 +344,14 @@ def test_a_band_table_printed_per_date_keeps_each_rows_date() -> None:
     assert rows["Female\t130\t142\t25\t297"].as_of == "12/31/2022"
     assert "12/31/2022" in rows["Female\t130\t142\t25\t297"].context
     assert rows["Female\t130\t142\t25\t297"].header == ["<30", "30-50", ">50", "Total"]
+
+
+def test_a_band_label_that_restates_the_caption_for_another_date_replaces_it() -> None:
+    text = ("Gender distribution in percentages\n12/31/2023 Senior executives Management Group-wide\n\n"
+            "Male\t69\t78\t59\nFemale\t31\t22\t41\n12/31/2022 Senior executives Management Group-wide\t\n"
+            "Male\t71\t80\t57\nFemale\t29\t20\t43\n")
+    chunks, _ = _split(text)
+    rows = {c.text: c.context for c in chunks if c.kind == "table_row"}
+    assert "12/31/2023" in rows["Female\t31\t22\t41"]
+    assert "12/31/2022" in rows["Female\t29\t20\t43"]
+    assert "12/31/2023" not in rows["Female\t29\t20\t43"]  # the caption named the first band's date only

@@ -204,3 +204,17 @@ def test_a_row_that_names_columns_is_never_a_candidate() -> None:
     assert names_columns("in %\t2021\t2022\t2023 Group\t2023 Water stress areas", ["2021", "2022", "2023 Group", "x"])
     assert not names_columns("Total water withdrawal\t14.0\t13.5\t13.2\t12.1", header)
     assert not names_columns("Base year\t2019\t2019", header)  # a row of years that are values
+
+
+def test_a_sentence_gets_the_terms_its_paragraph_named_before_it(tmp_path: Path) -> None:
+    text = ("Accessibility\n\nThe Wensheng hearing app helps hard-of-hearing users in conversations. It converts "
+            "speech to text in real time. Launched in 2020, it has already served more than 930,000 users.\n")
+    svc = _service(tmp_path, [("acme-2023", "Acme Industries AG", text, 2023)])
+    question = "How many people has the Wensheng hearing app served?"
+    cands = {c.quote_text: c for c in _ranked(svc, question) if c.origin == "unit"}
+    last = cands["Launched in 2020, it has already served more than 930,000 users."]
+    first = cands["The Wensheng hearing app helps hard-of-hearing users in conversations."]
+    assert last.extra["lead_gain"] > 0 and last.extra["lead_coverage"] > last.coverage
+    assert first.extra["lead_gain"] == 0.0  # nothing leads up to the paragraph's first sentence
+    X = feature_matrix(analyse(question), list(cands.values()))
+    assert X[:, FEATURES.index("lead_coverage_gap")].max() == pytest.approx(0.0)

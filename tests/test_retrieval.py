@@ -39,6 +39,23 @@ def test_tokenizer_matches_both_iso_spellings() -> None:
     assert "the" not in tokenize("the energy of the year")
 
 
+@pytest.mark.parametrize(
+    ("text", "codes"),
+    [
+        ("Scope 1+2 emissions", {"scope1", "scope2"}),
+        ("GHG emissions (Scope 1 and 2)", {"scope1", "scope2"}),
+        ("Scope 1, 2 and 3", {"scope1", "scope2", "scope3"}),
+        ("ISO 14001 and 45001", {"iso14001", "iso45001"}),
+        ("Scope 1\t5\t6", {"scope1"}),  # a row's figures after a tab are no codes
+        ("Scope 1 and 22 others", {"scope1"}),  # a number of another length neither
+        ("ISO 14001 and 2022", {"iso14001"}),
+    ],
+)
+def test_tokenizer_carries_a_code_over_a_list_of_numbers(text: str, codes: set[str]) -> None:
+    toks = set(tokenize(text))
+    assert {t for t in toks if t.startswith(("scope", "iso")) and t[-1].isdigit()} == codes
+
+
 def test_tokenizer_keeps_tco2e() -> None:
     assert "tco2e" in tokenize("85,742.61 tCO2e")
 

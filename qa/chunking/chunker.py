@@ -279,8 +279,11 @@ class Chunker:
         if head.table is not None:
             header = head.table.header
             parts = [head.table_title or ""]
-            if head.table.caption and head.table.caption != head.table_title:
-                parts.append(head.table.caption)
+            caption = head.table.caption
+            if caption and caption != head.table_title and not (
+                head.row is not None and head.row.group and _restates(head.row.group, caption)
+            ):
+                parts.append(caption)
             if head.row is not None and head.row.as_of:
                 parts.append(head.row.as_of)
             if head.row is not None and head.row.group:
@@ -363,6 +366,17 @@ def _hints(lines: list[Line], doc: Document) -> Hints:
 
 def _family(kind: ChunkKind) -> str:
     return {"list_item": "text"}.get(kind, kind)
+
+
+def _restates(label: str, caption: str) -> bool:
+    """A group label inside a table that repeats its caption for another date (`12/31/2022 Senior
+    executives Management` under the caption `12/31/2023 Senior executives Management`): the label
+    names its rows' date, and the caption is the first band's only."""
+    def words(text: str) -> list[str]:
+        return [w.lower() for w in text.split() if not any(ch.isdigit() for ch in w)]
+
+    mine, theirs = words(label.split(" > ")[-1]), words(caption)
+    return bool(mine) and mine == theirs and label.split(" > ")[-1] != caption
 
 
 def _caption_above(lines: list[Line], st: Structure, i: int) -> str | None:

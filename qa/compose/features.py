@@ -48,6 +48,8 @@ FEATURES: tuple[str, ...] = (
     "dense_gap", "coverage_gap", "hit_gap", "label_gap", "rule_gap",
     # the kind of span the question asks for (`answerkind`) against what the quote offers
     "kind_avail", "kind_lack",
+    # the question's terms named by the sentences leading up to a text quote in its paragraph
+    "lead_coverage", "lead_gain", "lead_coverage_gap",
 )
 KIND_COLUMNS = (FEATURES.index("kind_avail"), FEATURES.index("kind_lack"))
 
@@ -98,6 +100,8 @@ def candidate_features(c: Candidate, q: dict[str, float]) -> dict[str, float]:
         "origin_pair": float(c.origin == "pair"),
         "origin_footnote": float(c.origin == "footnote"),
         "explains": float(c.explains),
+        "lead_coverage": c.extra.get("lead_coverage", c.coverage),
+        "lead_gain": c.extra.get("lead_gain", 0.0),
         **q,
     }
 
@@ -122,13 +126,15 @@ def feature_matrix(info: QuestionInfo, cands: Sequence[Candidate]) -> np.ndarray
     q = question_features(info)
     rows = [candidate_features(c, q) for c in cands]
     if rows:
-        top = {k: max(r[k] for r in rows) for k in ("dense", "coverage", "hit_score", "label_match", "rule_score")}
+        top = {k: max(r[k] for r in rows)
+               for k in ("dense", "coverage", "hit_score", "label_match", "rule_score", "lead_coverage")}
         for r in rows:
             r["dense_gap"] = r["dense"] - top["dense"]
             r["coverage_gap"] = r["coverage"] - top["coverage"]
             r["hit_gap"] = r["hit_score"] - top["hit_score"]
             r["label_gap"] = r["label_match"] - top["label_match"]
             r["rule_gap"] = r["rule_score"] - top["rule_score"]
+            r["lead_coverage_gap"] = r["lead_coverage"] - top["lead_coverage"]
     for r, c in zip(rows, cands, strict=True):
         r["kind_avail"], r["kind_lack"] = kind_columns(info.kinds, quote_kinds(c)) if info.kinds else (0.0, 0.0)
     return np.array([[r[f] for f in FEATURES] for r in rows], dtype=np.float64).reshape(len(rows), len(FEATURES))

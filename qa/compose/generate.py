@@ -24,6 +24,7 @@ from qa.text import collapse_ws
 _FOOTNOTE_REF = re.compile(r"[A-Za-z)\"”’]([⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3})|[\"”’] ?(\d{1,2})\b")
 _FOOTNOTE_START = re.compile(r"\s*([⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3}) ?[^\s⁰¹²³⁴⁵⁶⁷⁸⁹]")
 _TO_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+_LEAD_SENTENCES = 3  # the sentences before a quote that may name what it is about
 _LIST_INTRO = re.compile(r":\s*$|\b(following|include|includes)\b", re.I)
 
 
@@ -93,6 +94,7 @@ class CandidateGenerator:
             sims = np.asarray(idx.unit_vectors[unit_ids]) @ q32
             chunk_dense = float(h.dense) if h.dense is not None else float(np.asarray(idx.chunk_vectors[ci]) @ q32)
             base = _HitContext(h, max_hit, chunk_dense, (h.bm25 or 0.0) / max_bm25)
+            first = len(out)
             for u_i, sim in zip(unit_ids, sims, strict=True):
                 cand = self.candidate(info, idx.units[u_i], u_i, float(sim), hit=h, max_hit=max_hit,
                                       chunk_dense=chunk_dense, chunk_bm25=base.chunk_bm25)
@@ -100,7 +102,25 @@ class CandidateGenerator:
                     out.append(cand)
             if h.chunk.kind == "text" and info.qtype != "list":
                 out.extend(self._pairs(info, ci, sims, q32, base))
+            if h.chunk.kind == "text":
+                self._lead_coverage(info, ci, out[first:])
         return out
+
+    def _lead_coverage(self, info: QuestionInfo, pos: int, cands: Sequence[Candidate]) -> None:
+        """How much of the question a text quote covers with the sentences that lead up to it in its
+        paragraph ("It has served 930,000 users" after the sentence that names the app)."""
+        idx = self.index
+        unit_ids = idx.units_by_chunk[pos]
+        order = {u: j for j, u in enumerate(unit_ids)}
+        section = idx.chunks[pos].section
+        for c in cands:
+            j = order.get(c.unit_index)
+            if j is None:
+                continue
+            lead = " ".join(idx.units[u].text for u in unit_ids[max(0, j - _LEAD_SENTENCES) : j])
+            cov = self.signals.coverage(info, c.quote_text, lead, section)[0] if lead else c.coverage
+            c.extra["lead_coverage"] = cov
+            c.extra["lead_gain"] = max(0.0, cov - c.coverage)
 
     def candidate(
         self, info: QuestionInfo, unit: Unit, u_i: int, sim: float, *, hit: Hit, max_hit: float,
