@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +22,58 @@ _SPLIT_ALNUM = re.compile(r"^([a-z]+)(\d+)$")
 STOPWORDS = frozenset(
     ["a", "an", "the", "and", "or", "of", "in", "on", "at", "to", "for", "from", "by", "with", "as", "is", "are", "was", "were", "be", "been", "being", "this", "that", "these", "those", "it", "its", "we", "our", "us", "you", "your", "they", "their", "them", "he", "she", "his", "her", "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "does", "do", "did", "done", "has", "have", "had", "can", "could", "would", "should", "will", "shall", "may", "might", "must", "than", "then", "there", "here", "about", "into", "over", "under", "per", "also", "such", "not", "no", "nor", "so", "if", "but", "any", "all", "each", "both", "either", "some", "more", "most", "much", "many", "very", "just", "only", "own", "same", "other", "s", "t"]
 )
+# a band of a count or an age (`under 30`, `< 30 years`, `over 50`, `50+`, `30-50`): one token each, so that
+# `under 30` matches the row `<30` and not `30-50`
+_BELOW = r"(?:<|≤|under|below|less than|fewer than|younger than)"
+_ABOVE = r"(?:>|≥|over|above|more than|older than)"
+_BAND = re.compile(
+    rf"(?<![\w.])(?:(?P<lt>{_BELOW})\s*(?P<a>\d{{1,3}})|(?P<gt>{_ABOVE})\s*(?P<b>\d{{1,3}})|(?P<c>\d{{1,3}})\s*\+"
+    rf"|(?P<lo>\d{{1,3}})\s*(?:-|–|‒|—|to)\s*(?P<hi>\d{{1,3}}))(?![\d.,]\d|\d)"
+)
 _CHAIN_GAP = re.compile(r" ?(?:[+&,/]|and|or|, and) ?")  # `scope 1+2`, `scope 1 and 2`, `scope 1, 2 and 3`
 _CODE_PREFIX = frozenset({"iso", "scope", "gri", "sdg", "sdgs", "ohsas", "sa", "iec", "gb", "tr", "ipc", "sasb", "a", "b"})
 
 
+# British spellings, written the American way before stemming, so that either matches the other
+# (`organisation` / `organization`, `labour` / `labor`, `centre` / `center`, `programme` / `program`)
+_BRITISH = (
+    (re.compile(r"isation(s?)$"), r"ization\1"),
+    (re.compile(r"(?<=[a-z]{3})(?<!w)is(e|es|ed|ing|er|ers)$"), r"iz\1"),
+    (re.compile(r"(?<=[a-z]{3})ys(e|es|ed|ing)$"), r"yz\1"),
+    (re.compile(r"(?<=[a-z]{3})our(s|ed|ing|able|ably|ful|ite|ites)?$"), r"or\1"),
+    (re.compile(r"(?<=[a-z]{2})([tb])re(s?)$"), r"\1er\2"),
+    (re.compile(r"(?<=[a-z]{3})amme(s?)$"), r"am\1"),
+    (re.compile(r"(?<=[a-z]{3})ogue(s?)$"), r"og\1"),
+)
+# words that end like a British spelling but are spelled so in American English too
+_NOT_BRITISH = frozenset(
+    "exercise enterprise advertise compromise franchise merchandise expertise premise promise surprise supervise "
+    "televise revise devise advise comprise improvise disguise precise concise paradise praise cruise bruise chemise "
+    "treatise demise excise incise reprise despise contour detour devour velour troubadour paramour".split()
+)
+_BRITISH_ENDS = ("isation", "isations", "ise", "ises", "ised", "ising", "iser", "isers", "yse", "yses", "ysed",
+                 "ysing", "our", "ours", "oured", "ouring", "ourable", "ourably", "ourful", "ourite", "ourites",
+                 "tre", "tres", "bre", "bres", "amme", "ammes", "ogue", "ogues")
+
+
+@lru_cache(maxsize=65536)
+def american(word: str) -> str:
+    """`organisation` → `organization`, `labour` → `labor`, `centre` → `center` (other words unchanged)."""
+    if not word.endswith(_BRITISH_ENDS):
+        return word
+    root = re.sub(r"(s|d|r|rs|ing)$", "", word)
+    if word in _NOT_BRITISH or root in _NOT_BRITISH or root + "e" in _NOT_BRITISH:
+        return word
+    for pattern, repl in _BRITISH:
+        new = pattern.sub(repl, word)
+        if new != word:
+            return new
+    return word
+
+
 def _stem(tok: str) -> str:
     """A light suffix stripper: invested/investment/investing → invest, hires/hired → hire."""
+    tok = american(tok)
     if len(tok) > 4 and tok.endswith("ies"):
         return tok[:-3] + "y"
     if len(tok) > 3 and tok.endswith("s") and not tok.endswith(("ss", "us", "is")):
@@ -108,6 +155,13 @@ def tokenize(text: str) -> list[str]:
         if tok not in STOPWORDS:
             out.append(tok if any(ch.isdigit() for ch in tok) else _stem(tok))
         prev = tok
+    for band in _BAND.finditer(text):
+        if band["a"]:
+            out.append(f"lt{band['a']}")
+        elif band["b"] or band["c"]:
+            out.append(f"gt{band['b'] or band['c']}")
+        elif int(band["lo"]) < int(band["hi"]):
+            out.append(f"{band['lo']}to{band['hi']}")
     return out
 
 

@@ -355,3 +355,20 @@ def test_a_band_label_that_restates_the_caption_for_another_date_replaces_it() -
     assert "12/31/2023" in rows["Female\t31\t22\t41"]
     assert "12/31/2022" in rows["Female\t29\t20\t43"]
     assert "12/31/2023" not in rows["Female\t29\t20\t43"]  # the caption named the first band's date only
+    # the title above the band line stays with both bands' rows
+    assert all(ctx.startswith("Gender distribution in percentages | ") for ctx in rows.values())
+
+
+def test_a_breakdown_nests_under_its_group_and_a_wrapped_label_ends_its_row() -> None:
+    text = ("Training and Development\n\n\t2022\t2021\nTraining Rate\t\t\nOverall Training Rate\t97.67%\t97.42%\n"
+            "By Gender\t\t\nFemale\t98.96%\t97.68%\nBy Cohort Level\t\t\nSenior\t91.01%\t87.84%\n"
+            "Average Number of Training Hours\t\t\nOverall Average Number\t35.57\t25.76\nof Training Hours\t\t\n"
+            "By Gender\t\t\nFemale\t32.72\t25.39\nTurnover rate by region\t\t\nEurope\t5.6\t6.0\nby gender\t\t\n"
+            "Men\t2,697\t3,575\n")
+    chunks, _ = _split(text)
+    rows = {c.text: c.context for c in chunks if c.kind == "table_row"}
+    assert "Training Rate > By Gender |" in rows["Female\t98.96%\t97.68%"]
+    assert "Training Rate > By Cohort Level |" in rows["Senior\t91.01%\t87.84%"]  # a sibling breakdown
+    assert "Average Number of Training Hours > By Gender |" in rows["Female\t32.72\t25.39"]
+    assert "Overall Average Number\t35.57\t25.76\nof Training Hours" in rows  # the label's second line joins its row
+    assert "Turnover rate by region" not in rows["Men\t2,697\t3,575"]  # a breakdown does not nest in a breakdown

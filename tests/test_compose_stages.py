@@ -105,6 +105,11 @@ def _ranked(svc: QAService, question: str) -> list[Candidate]:
         ("Acme materiality analysis start", "date", False),
         ("dates of the anti-corruption trainings", "date", False),
         ("Name the suppliers audited", "list", False),
+        ("Which handbook did Acme publish to define its compliance rules?", "entity", False),  # not a definition
+        ("What is the title of Acme's documentary on hearing loss?", "entity", False),
+        ("How does Acme define its accident rate?", "definition", False),
+        ("acme committee overseeing ethics of AI technology", "entity", False),
+        ("acme committee supporting the rights of women", "entity", False),
     ],
 )
 def test_question_analysis_of_each_type(question: str, qtype: str, wants_number: bool) -> None:
@@ -218,3 +223,18 @@ def test_a_sentence_gets_the_terms_its_paragraph_named_before_it(tmp_path: Path)
     assert first.extra["lead_gain"] == 0.0  # nothing leads up to the paragraph's first sentence
     X = feature_matrix(analyse(question), list(cands.values()))
     assert X[:, FEATURES.index("lead_coverage_gap")].max() == pytest.approx(0.0)
+
+
+@pytest.mark.parametrize(
+    ("question", "head"),
+    [
+        ("Which certifications does Acme hold?", "certification"),
+        ("supplier red-line issues", "issu"),
+        ("acme stores number of cities covered end 2020", "city"),  # what is counted, not what opens the query
+        ("anti-corruption trainings 2022: how many employees took part", "employe"),
+        ("What was the total number of employees in 2022?", "employe"),
+        ("how many of Acme's full-time employees were under 30?", "employe"),
+    ],
+)
+def test_the_head_noun_is_what_the_question_counts(question: str, head: str) -> None:
+    assert analyse(question).head == head

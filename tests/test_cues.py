@@ -6,6 +6,7 @@ from qa.compose.cues import (
     asks_target,
     header_year_absent,
     prose_about_another_year,
+    share_clash,
     states_target,
     text_units,
     unit_clash,
@@ -92,3 +93,15 @@ def test_confidence_evidence_carries_the_cues_and_the_missing_terms() -> None:
     assert f["year_miss"] == 1.0 and f["prose_year_miss"] == 1.0
     other.year_fit = 1.0
     assert ev.features(analyse("Acme employee turnover in Europe 2023"), other)["prose_year_miss"] == 0.0
+
+
+def test_a_row_of_shares_for_a_count_and_a_row_of_counts_for_a_share() -> None:
+    shares = _cand("Male\t69\t78\t59", kind="table_row")
+    shares.chunk = shares.chunk.model_copy(update={"context": "Gender distribution in percentages | columns: A | B"})
+    counts = _cand("Male\t158\t249\t458", kind="table_row")
+    counts.chunk = counts.chunk.model_copy(update={"context": "Total number of employees | columns: <30 | Total"})
+    how_many, what_share = analyse("How many male employees did Acme have?"), analyse("What share of Acme's staff is male?")
+    assert share_clash(how_many, shares) == 1.0 and share_clash(how_many, counts) == 0.0
+    assert share_clash(what_share, counts) == 1.0 and share_clash(what_share, shares) == 0.0
+    assert share_clash(analyse("Who audited Acme?"), shares) == 0.0  # neither a count nor a share asked
+    assert share_clash(how_many, _cand("We employed 458 men.")) == 0.0  # prose is not judged

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from qa.errors import BadQuestion, UnknownReport
-from qa.lexical import tokenize
+from qa.lexical import american, tokenize
 from qa.models import Filters
 from qa.retrieval import NOISE_KINDS, years_in
 
@@ -54,6 +54,38 @@ def test_tokenizer_matches_both_iso_spellings() -> None:
 def test_tokenizer_carries_a_code_over_a_list_of_numbers(text: str, codes: set[str]) -> None:
     toks = set(tokenize(text))
     assert {t for t in toks if t.startswith(("scope", "iso")) and t[-1].isdigit()} == codes
+
+
+@pytest.mark.parametrize(
+    ("asked", "row", "other"),
+    [
+        ("employees under 30", "Under 30", "30-50"),
+        ("employees younger than 30", "< 30 years", "30 ‒ 50 years"),
+        ("staff older than 50", ">50", "30-50"),
+        ("employees over 50", "Above 50", "Under 30"),
+        ("aged 30 to 50", "30–50 years", "> 50 years"),
+    ],
+)
+def test_tokenizer_gives_a_band_one_token(asked: str, row: str, other: str) -> None:
+    band = {t for t in tokenize(asked) if not t.isalpha() and not t.isdigit()}
+    assert band and band <= set(tokenize(row))  # `under 30` names the row `<30` ...
+    assert not band & set(tokenize(other))  # ... and not `30-50`, which holds the same figure
+
+
+@pytest.mark.parametrize(
+    ("british", "american"),
+    [("organisations", "organizations"), ("recognised", "recognized"), ("programme", "program"),
+     ("centres", "centers"), ("labour", "labor"), ("litres", "liters"), ("behaviour", "behavior"),
+     ("analysed", "analyzed"), ("catalogue", "catalog"), ("favourable", "favorable")],
+)
+def test_tokenizer_matches_british_and_american_spellings(british: str, american: str) -> None:
+    assert tokenize(british) == tokenize(american)
+
+
+@pytest.mark.parametrize("word", ["four", "hour", "contour", "exercise", "enterprise", "promised", "otherwise",
+                                  "analysis", "genre"])
+def test_tokenizer_leaves_words_that_only_look_british(word: str) -> None:
+    assert american(word) == word
 
 
 def test_tokenizer_keeps_tco2e() -> None:

@@ -67,6 +67,14 @@ def test_ranges_of_figures_are_options() -> None:
     assert not [o for o in options(c) if o.kind == "range"]
 
 
+def test_a_period_between_two_dates_is_one_option() -> None:
+    c = _cand("The reporting period of this Report is from January 1, 2020 to December 31, 2020 (this year).")
+    found = {o.span.text for o in options(c) if o.kind == "date" and o.span is not None}
+    assert {"January 1, 2020 to December 31, 2020", "January 1, 2020", "December 31, 2020"} <= found
+    c = _cand("We set the target in March 2021 and met it in May 2023.")  # two dates, no period
+    assert not [o for o in options(c) if o.span is not None and o.span.text.startswith("March") and "May" in o.span.text]
+
+
 def test_a_figure_labelled_by_its_year_and_the_year_before_it() -> None:
     c = _cand("In 2023, 417 employees (2022: 444) completed the course.")
     q23, q22 = "employees who completed the course in 2023", "employees who completed the course in 2022"

@@ -280,9 +280,11 @@ class Chunker:
             header = head.table.header
             parts = [head.table_title or ""]
             caption = head.table.caption
-            if caption and caption != head.table_title and not (
-                head.row is not None and head.row.group and _restates(head.row.group, caption)
-            ):
+            if caption and head.row is not None and head.row.group:
+                *title, band = caption.split(" | ")
+                if _restates(head.row.group, band):  # the band line named the first band's date only
+                    caption = " | ".join(title)
+            if caption and caption != head.table_title:
                 parts.append(caption)
             if head.row is not None and head.row.as_of:
                 parts.append(head.row.as_of)
@@ -385,7 +387,18 @@ def _caption_above(lines: list[Line], st: Structure, i: int) -> str | None:
     k = i - 1
     while k >= 0 and lines[k].blank:
         k -= 1
-    if k < 0 or st.roles[k].kind != "body" or st.roles[k].noise or not is_short_label(lines[k]):
+    text = _title_line(lines, st, k)
+    if text is None:
+        return None
+    above = _title_line(lines, st, k - 1)  # a title over a band line: `Gender distribution in percentages`
+    if above is None or sum(len(w) > 2 and w.isalpha() for w in above.split()) < 2:
+        return text
+    return f"{above} | {text}"
+
+
+def _title_line(lines: list[Line], st: Structure, k: int) -> str | None:
+    """The text of line k when it is a short title-like body line of at least two words."""
+    if k < 0 or lines[k].blank or st.roles[k].kind != "body" or st.roles[k].noise or not is_short_label(lines[k]):
         return None
     text = strip_marks(" ".join(lines[k].text.split()))
     return text if len(text.split()) >= 2 and any(ch.isalpha() for ch in text) and not is_value(lines[k]) else None

@@ -114,10 +114,22 @@ def _fits_columns(lines: list[Line], header: list[str] | None) -> bool:
     return max(widths, default=0) == len(header)
 
 
+# a label line that starts mid-phrase (`of Training Hours` under `Overall Average Number`) ends its row's label
+_CONTINUES = re.compile(r"(?:of|and|or|in|for|per|to|from|with|at|on)\s")
+
+
+def _is_breakdown(label: str) -> bool:
+    low = f" {label.lower()} "
+    return " by " in low
+
+
 def _sibling_group(group: str | None, label: str) -> str:
     """A group label after rows: it replaces the open group, but a sibling of a nested one (`By Age Group`
-    after `Profile of Full-time Employees > By Gender`: the same first word, both short) keeps its parents."""
+    after `Profile of Full-time Employees > By Gender`: the same first word, both short) keeps its parents,
+    and a breakdown (`By Gender`) nests under the open group unless that is a breakdown too."""
     words = label.split()
+    if group and words and words[0].lower() == "by" and not _is_breakdown(group.split(" > ")[-1]):
+        return f"{group} > {label}"  # a breakdown (`By Gender`) of the open group (`Training Rate`)
     if not group or not words or not words[0].isalpha() or len(words) > 6:
         return label
     parts = group.split(" > ")
@@ -177,6 +189,9 @@ def parse_table(lines: list[Line], after: Table | None = None) -> Table:
             continue
         if not label and table.rows and not pending:
             table.rows[-1].lines.append(line)  # cells wrapped onto the next line
+            continue
+        if not has_values and _CONTINUES.match(label) and table.rows and not pending and not group_is_fresh:
+            table.rows[-1].lines.append(line)  # its label wrapped below the row (`Overall Average Number` / `of …`)
             continue
         if not has_values:
             nxt_label = cells(nxt)[0] if nxt is not None else ""

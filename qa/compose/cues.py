@@ -1,6 +1,7 @@
 """Generic cues against a quote answering a question, for the confidence model: the quote states a target
 the question did not ask about, its units are of another kind than the question expects, it is a table
-row whose columns are for other years than the asked ones, or it is prose about another year."""
+row whose columns are for other years than the asked ones, a row of shares for a count (or the other way
+round), or it is prose about another year."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ TARGET = re.compile(
 )
 # the quote gives the year before its own as well ("previous year: 975", "compared with the prior year")
 _PREVIOUS_YEAR = re.compile(r"\b(?:previous|prior|preceding|last) year\b", re.I)
+# a table of shares: its title, group or columns say so
+_SHARES = re.compile(r"\b(?:percent|percentages?|per cent|shares?|proportions?|ratios?|rates?)\b|%|\bin %", re.I)
 # unit strings too ambiguous to tell a kind of quantity by ("t" for tonnes of CO2, water or waste)
 _AMBIGUOUS_UNITS = frozenset({"t", "kg", "tonnes", "tons", "million", "billion", "hour", "hours"})
 
@@ -41,6 +44,15 @@ def unit_clash(info: QuestionInfo, text: str) -> float:
         return 0.0
     found = text_units(text)
     return 1.0 if found and not (found & info.units) else 0.0
+
+
+def share_clash(info: QuestionInfo, c: Candidate) -> float:
+    """1 when a table row's figures are shares (its table, group or columns say percent, or its cells end in
+    `%`) and the question asks how many, or the other way round: a share asked of a row of counts."""
+    if c.chunk.kind not in ("table_row", "kpi") or info.qtype not in ("count", "percent"):
+        return 0.0
+    shares = bool(_SHARES.search(f"{c.chunk.context} {c.chunk.section.split(' > ')[-1]}")) or "%" in c.quote_text
+    return 1.0 if shares == (info.qtype == "count") else 0.0
 
 
 def asks_target(info: QuestionInfo) -> bool:

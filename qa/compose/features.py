@@ -10,6 +10,7 @@ import numpy as np
 
 from qa.compose.answerkind import NONE
 from qa.compose.candidate import MAX_QUOTE_WORDS, Candidate
+from qa.compose.cues import share_clash
 from qa.compose.extract import dates, names, numbers
 from qa.compose.question import QuestionInfo
 
@@ -50,6 +51,8 @@ FEATURES: tuple[str, ...] = (
     "kind_avail", "kind_lack",
     # the question's terms named by the sentences leading up to a text quote in its paragraph
     "lead_coverage", "lead_gain", "lead_coverage_gap",
+    # a row of shares for a count, or of counts for a share
+    "share_clash",
 )
 KIND_COLUMNS = (FEATURES.index("kind_avail"), FEATURES.index("kind_lack"))
 
@@ -137,4 +140,5 @@ def feature_matrix(info: QuestionInfo, cands: Sequence[Candidate]) -> np.ndarray
             r["lead_coverage_gap"] = r["lead_coverage"] - top["lead_coverage"]
     for r, c in zip(rows, cands, strict=True):
         r["kind_avail"], r["kind_lack"] = kind_columns(info.kinds, quote_kinds(c)) if info.kinds else (0.0, 0.0)
+        r["share_clash"] = share_clash(info, c)
     return np.array([[r[f] for f in FEATURES] for r in rows], dtype=np.float64).reshape(len(rows), len(FEATURES))

@@ -68,20 +68,36 @@ _QUANTITY_PLURALS = frozenset(
 )
 
 
+_IRREGULAR_PAST = frozenset("took made gave got won became held led paid spent sold bought built brought kept met ran aged used".split())
+_COUNTED = re.compile(r"\b(?:how many|number of|count of)\s+(.+)")
+
+
 def _head_noun(low: str, ignore: frozenset[str] = frozenset()) -> str | None:
     """The question's head noun: the plural right after "what"/"which", or else the last word of its
     opening noun phrase ("which certifications…", "supplier red-line issues", "greenhouse gases covered in…")."""
     kinds = _kinds_word(low)
     if kinds is not None:
         return kinds
-    text = re.split(r"[(,;:?]", re.sub(r"['’]s\b", "", low))[0]
+    low = re.sub(r"['’]s\b", "", low)
+    counted = _COUNTED.search(low)  # "how many employees took part", "number of cities covered"
+    if counted:
+        head = _phrase_head(re.split(r"[(,;:?]", counted.group(1))[0], ignore)
+        if head:
+            return head
+    return _phrase_head(re.split(r"[(,;:?]", low)[0], ignore)
+
+
+def _phrase_head(text: str, ignore: frozenset[str]) -> str | None:
+    """The last word of the noun phrase that opens the text."""
     words = re.findall(r"[a-z][a-z-]*", text)
     while words and (words[0] in ("what", "which", "list", "name", "the", "all") or words[0] in _BREAK):
         words = words[1:]
     phrase: list[str] = []
     for w in words:
-        if w in _BREAK or (w.endswith("ed") and len(w) > 4):
+        if w in _BREAK or w in _IRREGULAR_PAST or (w.endswith("ed") and len(w) > 4):
             break  # a preposition, an auxiliary or a past-tense verb ends the noun phrase
+        if phrase and phrase[-1] in _ENTITY_HEADS and w.endswith("ing"):
+            break  # "committee overseeing …": a participle after a named kind of thing
         if w not in _GENERIC and w not in ignore:
             phrase.append(w)
     return phrase[-1] if phrase else None
@@ -122,7 +138,9 @@ def analyse(question: str, ignore: frozenset[str] = frozenset()) -> QuestionInfo
     low = q.lower()
     years = years_in(q)
     qtype: QType = "other"
-    if re.search(r"\bmean(s|t|ing)?\b|\bdefin(e|ed|ition)\b|\bwhat is meant\b|^what (is|are) (an? |the )?['\"“‘]", low):
+    if not low.startswith("which ") and re.search(
+        r"\bmean(s|t|ing)?\b|\bdefin(e|ed|ition)\b|\bwhat is meant\b|^what (is|are) (an? |the )?['\"“‘]", low
+    ):  # "which handbook did it publish to define …" asks for a name
         qtype = "definition"
     elif re.match(r"(when|in what year|in which year|what year|since when)\b", low) or re.match(
         r"(what|which) (is|was|are|were) (the )?([\w'’-]+ ){0,4}(year|date|deadline)\b", low
@@ -156,7 +174,7 @@ def analyse(question: str, ignore: frozenset[str] = frozenset()) -> QuestionInfo
         qtype = "list"
     if qtype == "other" and head_word in _ENTITY_HEADS:
         qtype = "entity"  # "green building certification of the campus": a name is asked for
-    if qtype in ("definition", "other") and re.search(r"\b(name of|called|named)\b", low):
+    if qtype in ("definition", "other") and re.search(r"\b(name of|title of|called|named)\b", low):
         qtype = "entity"  # "what is the app called?", "name of the training center": a name, not a definition
     asks_date = re.search(r"(?<!to )\bdates?\b|\byear (created|established|founded|introduced|launched)\b", low)
     if (qtype in ("other", "list", "entity") and asks_date) or (

@@ -22,6 +22,7 @@ _NUMBER_WORD = re.compile(
 _GRADE = re.compile(r"(?<![\w+-])(?:[A-D][+-]|(?:AAA|AA|BBB|BB|CCC)[+-]?)(?![\w+-])")
 # between two figures, a range (`200 to 270`, `3.5–4.0%`; `between X and Y`)
 _RANGE_GAP = re.compile(r"\s*(?:to|-|–|—)\s*")
+_DATE_GAP = re.compile(r"\s*(?:to|until|through|-|–|—)\s*")
 _BETWEEN = re.compile(r"\bbetween\s*$", re.I)
 
 
@@ -58,7 +59,11 @@ def options(c: Candidate, known: frozenset[str] = frozenset()) -> list[SpanOptio
         gap = qt[a.end : b.start]
         if _RANGE_GAP.fullmatch(gap) or (gap.strip() == "and" and _BETWEEN.search(qt[max(0, a.start - 10) : a.start])):
             add(SpanOption(Span(a.start, b.end, qt[a.start : b.end]), "range", unit=ub or ua))
-    for s in dates(qt):
+    found = dates(qt)
+    for a, b in zip(found, found[1:], strict=False):  # a period: `January 1, 2020 to December 31, 2020`
+        if _DATE_GAP.fullmatch(qt[a.end : b.start]):
+            add(SpanOption(Span(a.start, b.end, qt[a.start : b.end]), "date"))
+    for s in found:
         add(SpanOption(s, "date"))
     for s in codes(qt):
         add(SpanOption(s, "code"))
