@@ -119,8 +119,8 @@ _CONTINUES = re.compile(r"(?:of|and|or|in|for|per|to|from|with|at|on)\s")
 
 
 def _is_breakdown(label: str) -> bool:
-    low = f" {label.lower()} "
-    return " by " in low
+    """A group that already breaks something down (`By Gender`, `Turnover rate by region`)."""
+    return " by " in f" {label.lower()} "
 
 
 def _sibling_group(group: str | None, label: str) -> str:

@@ -68,7 +68,11 @@ _QUANTITY_PLURALS = frozenset(
 )
 
 
-_IRREGULAR_PAST = frozenset("took made gave got won became held led paid spent sold bought built brought kept met ran aged used".split())
+# past participles that do not end in -ed: like "covered", they end a noun phrase ("employees took part")
+_IRREGULAR_PAST = frozenset(
+    "took made gave got won became held led paid spent sold bought built brought kept met ran aged used".split()
+)
+# what a question counts follows these words ("how many employees …", "number of cities …")
 _COUNTED = re.compile(r"\b(?:how many|number of|count of)\s+(.+)")
 
 
