@@ -93,6 +93,10 @@ def test_confidence_evidence_carries_the_cues_and_the_missing_terms() -> None:
     assert f["year_miss"] == 1.0 and f["prose_year_miss"] == 1.0
     other.year_fit = 1.0
     assert ev.features(analyse("Acme employee turnover in Europe 2023"), other)["prose_year_miss"] == 0.0
+    # a head noun no report uses: asked about a thing the reports never mention, but not judged for yes/no
+    quote = _cand("Water consumed at the headquarters was 85.5 m³.")
+    assert ev.features(analyse("What is the name of the office cat at Acme's water plant?"), quote)["unknown_head"] == 1.0
+    assert ev.features(analyse("Is Acme's water plant open around the clock?"), quote)["unknown_head"] == 0.0
 
 
 def test_a_row_of_shares_for_a_count_and_a_row_of_counts_for_a_share() -> None:

@@ -108,9 +108,11 @@ class Evidence:
             toks = tokenize(w)
             if toks and all(idf.get(t, 0.0) == 0.0 and not info.alts.get(t) for t in toks):
                 unknown_proper = 1.0
-        # the thing asked about ("the name of the office cat") is a word no report uses
+        # the thing asked about ("the name of the office cat") is a word no report uses; not judged for a
+        # yes/no question, whose guessed head is often a verb or an adjective ("… available around the clock?")
         head = info.head or ""  # already a BM25 token
-        unknown_head = float(bool(head) and idf.get(head, 0.0) == 0.0 and not info.alts.get(head))
+        unknown_head = float(info.qtype != "yes_no" and bool(head) and idf.get(head, 0.0) == 0.0
+                             and not info.alts.get(head))
         report = self.reports.get(best.chunk.report_id)
         years = self.extractor.reporting_years(info, report)
         company = report.company if report else None
