@@ -51,16 +51,12 @@ _NOT_BRITISH = frozenset(
     "televise revise devise advise comprise improvise disguise precise concise paradise praise cruise bruise chemise "
     "treatise demise excise incise reprise despise contour detour devour velour troubadour paramour".split()
 )
-_BRITISH_ENDS = ("isation", "isations", "ise", "ises", "ised", "ising", "iser", "isers", "yse", "yses", "ysed",
-                 "ysing", "our", "ours", "oured", "ouring", "ourable", "ourably", "ourful", "ourite", "ourites",
-                 "tre", "tres", "bre", "bres", "amme", "ammes", "ogue", "ogues")
 
 
 @lru_cache(maxsize=65536)
 def american(word: str) -> str:
-    """`organisation` → `organization`, `labour` → `labor`, `centre` → `center` (other words unchanged)."""
-    if not word.endswith(_BRITISH_ENDS):
-        return word
+    """`organisation` → `organization`, `labour` → `labor`, `centre` → `center` (other words unchanged;
+    cached, so each distinct word is tried against the patterns once)."""
     root = re.sub(r"(s|d|r|rs|ing)$", "", word)
     if word in _NOT_BRITISH or root in _NOT_BRITISH or root + "e" in _NOT_BRITISH:
         return word

@@ -377,8 +377,9 @@ def _restates(label: str, caption: str) -> bool:
     def words(text: str) -> list[str]:
         return [w.lower() for w in text.split() if not any(ch.isdigit() for ch in w)]
 
-    mine, theirs = words(label.split(" > ")[-1]), words(caption)
-    return bool(mine) and mine == theirs and label.split(" > ")[-1] != caption
+    last = label.split(" > ")[-1]
+    mine = words(last)
+    return bool(mine) and mine == words(caption) and last != caption
 
 
 def _caption_above(lines: list[Line], st: Structure, i: int) -> str | None:

@@ -45,6 +45,11 @@ class Candidate:
     def words(self) -> int:
         return len(self.quote_text.split())
 
+    @property
+    def lead_coverage(self) -> float:
+        """The question's coverage by the quote with the sentences leading up to it (`generate`), else its own."""
+        return self.extra.get("lead_coverage", self.coverage)
+
 
 _BREAK = re.compile(r"[ \t]*\n\s*")
 

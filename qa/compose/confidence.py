@@ -131,7 +131,7 @@ class Evidence:
         return {
             "dense": best.dense,
             "coverage": best.coverage,
-            "lead_coverage": best.extra.get("lead_coverage", best.coverage),
+            "lead_coverage": best.lead_coverage,
             "low_coverage": max(0.0, 0.5 - best.coverage) / 0.5,
             "type_mismatch": 1.0 if info.wants_number and best.type_fit <= 0.2 else 0.0,
             "key_missing": key_missing,

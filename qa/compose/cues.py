@@ -21,7 +21,7 @@ TARGET = re.compile(
 # the quote gives the year before its own as well ("previous year: 975", "compared with the prior year")
 _PREVIOUS_YEAR = re.compile(r"\b(?:previous|prior|preceding|last) year\b", re.I)
 # a table of shares: its title, group or columns say so
-_SHARES = re.compile(r"\b(?:percent|percentages?|per cent|shares?|proportions?|ratios?|rates?)\b|%|\bin %", re.I)
+_SHARES = re.compile(r"\b(?:percent|percentages?|per cent|shares?|proportions?|ratios?|rates?)\b|%", re.I)
 # unit strings too ambiguous to tell a kind of quantity by ("t" for tonnes of CO2, water or waste)
 _AMBIGUOUS_UNITS = frozenset({"t", "kg", "tonnes", "tons", "million", "billion", "hour", "hours"})
 

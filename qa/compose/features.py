@@ -103,7 +103,7 @@ def candidate_features(c: Candidate, q: dict[str, float]) -> dict[str, float]:
         "origin_pair": float(c.origin == "pair"),
         "origin_footnote": float(c.origin == "footnote"),
         "explains": float(c.explains),
-        "lead_coverage": c.extra.get("lead_coverage", c.coverage),
+        "lead_coverage": c.lead_coverage,
         "lead_gain": c.extra.get("lead_gain", 0.0),
         **q,
     }
