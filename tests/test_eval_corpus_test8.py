@@ -1,0 +1,83 @@
+"""The eighth corpus set (eval/corpus/questions-test8.jsonl): 90 new questions, 30 on each of three development
+reports (Addiko, 1&1, INDUS), written blind from the report text. Schema, mix, ids, no repeats of the earlier
+corpus files, company named in every question; evidence against the PDFs only where the shared corpus is present."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from qa.evaluation.metrics import contains_answer
+from qa.text import collapse_ws
+from tests.test_eval_sets_held_out import ROOT, _check_schema, _lines
+
+CORPUS = ROOT / "eval" / "corpus"
+NAME = "questions-test8.jsonl"
+REPORTS = {"addiko-2023": "Addiko Bank AG", "1und1-2023": "1&1 AG", "indus-2023": "INDUS Holding AG"}
+MIX = {"table": 12, "numeric": 6, "entity": 3, "date": 2, "list": 1, "definition": 1, "yes_no": 1, "unanswerable": 4}
+SHARED = next((p for p in (ROOT.parent / "shared" / "corpus", Path("/work/shared/corpus")) if p.is_dir()), None)
+
+
+def _items() -> list[dict]:
+    return _lines(CORPUS / NAME)
+
+
+def _earlier() -> list[dict]:
+    return [q for path in sorted(CORPUS.glob("questions*.jsonl")) if path.name != NAME for q in _lines(path)]
+
+
+def test_schema_and_mix_per_report() -> None:
+    items = _items()
+    _check_schema(items)
+    assert len(items) == len(REPORTS) * sum(MIX.values())
+    for rid in REPORTS:
+        mine = [q for q in items if q["id"].startswith(f"{rid}-t8-q")]
+        assert Counter(q["type"] for q in mine) == MIX, rid
+        assert [q["id"] for q in mine] == [f"{rid}-t8-q{i:03d}" for i in range(1, len(mine) + 1)], rid
+
+
+def test_fields() -> None:
+    for q in _items():
+        rid = q["id"].split("-t8-")[0]
+        assert rid in REPORTS and q["split"] == "test" and q["company"] == REPORTS[rid], q["id"]
+        # every question names its company by the first word of its name
+        assert q["company"].split()[0].lower() in q["question"].lower(), q["id"]
+        assert q["report"] in (None, rid) and (q["report"] is None) == (q["type"] == "unanswerable"), q["id"]
+        assert (q["page"] is None) == (q["report"] is None), q["id"]
+        assert q["page"] is None or (isinstance(q["page"], int) and q["page"] >= 1), q["id"]
+
+
+def test_answers_are_held_by_their_evidence() -> None:
+    # every gold answer (list, yes_no and definition included) occurs in its evidence under the metric's normalisation
+    for q in _items():
+        assert all(contains_answer(" ".join(q["evidence"]), a) for a in q["answers"]), q["id"]
+
+
+def test_no_id_or_question_of_an_earlier_file() -> None:
+    items, earlier = _items(), _earlier()
+    texts = [q["question"].lower() for q in items]
+    assert len(texts) == len(set(texts)) and len({q["id"] for q in items}) == len(items)
+    assert not set(texts) & {q["question"].lower() for q in earlier}
+    assert not {q["id"] for q in items} & {q["id"] for q in earlier}
+
+
+@functools.cache
+def _report_texts() -> dict[str, str]:
+    """The service's text of the three reports, whitespace collapsed (read once per session)."""
+    from qa.ingest import read_source_text
+
+    assert SHARED is not None
+    manifest = json.loads((CORPUS / "reports.json").read_text(encoding="utf-8"))
+    sources = {r["id"]: r["source"] for r in manifest["reports"]}
+    return {rid: collapse_ws(read_source_text(SHARED / sources[rid])) for rid in REPORTS}
+
+
+@pytest.mark.skipif(SHARED is None, reason="the shared corpus is not here")
+def test_evidence_is_verbatim_in_its_report() -> None:
+    text = _report_texts()
+    missing = [(q["id"], e) for q in _items() for e in q["evidence"] if collapse_ws(e) not in text[q["report"]]]
+    assert not missing, missing
