@@ -45,6 +45,25 @@ def test_generated_multi_figure_queries_name_one_figure_of_a_sentence(svc: QASer
     assert not {it.answers[0] for it, _ in single} & answers  # sentences with several figures are only for spans
 
 
+NAMES = """Partners
+
+Our report was reviewed by the external auditors Kessler Partner GmbH during 2024.
+Returned devices are collected by the recycling specialist Zorvant from every branch office.
+In 2023 we launched a new product line called FAIR LINE made from recycled bottles.
+We apply the following Standards in every plant.
+"""
+
+
+def test_generated_entity_questions_ask_for_a_name_by_its_descriptor(tmp_path: Path) -> None:
+    svc = _service(tmp_path, [("acme-2023", "Acme Industries AG", PROSE + NAMES, 2023)])
+    items = synth_questions(svc.index.chunks, svc.index.units, svc.index.reports, per_report=40, entities=True)
+    got = {it.answers[0]: it.question for it, _ in items}
+    assert all(it.type == "entity" for it, _ in items)
+    assert set(got) == {"Kessler Partner GmbH", "Zorvant", "FAIR LINE"}, got  # not "Standards": a vague descriptor
+    assert "external auditors" in got["Kessler Partner GmbH"] and "recycling specialist" in got["Zorvant"]
+    assert not any(answer in question for answer, question in got.items())  # the question never names its answer
+
+
 def test_span_rows_have_a_right_option_per_quote_and_fit_a_servable_picker(svc: QAService) -> None:
     items = synth_questions(svc.index.chunks, svc.index.units, svc.index.reports, per_report=40)
     items += synth_questions(svc.index.chunks, svc.index.units, svc.index.reports, per_report=40, several=True)

@@ -165,7 +165,8 @@ def _generated(svc: QAService, reports: list[ReportInfo], per_report: int) -> li
     queries for the span picker only."""
     idx = svc.index
     return (collect(svc, synth_questions(idx.chunks, idx.units, reports, per_report), "gen")
-            + collect(svc, synth_questions(idx.chunks, idx.units, reports, per_report, several=True), "span"))
+            + collect(svc, synth_questions(idx.chunks, idx.units, reports, per_report, several=True), "span")
+            + collect(svc, synth_questions(idx.chunks, idx.units, reports, per_report, entities=True), "span"))
 
 
 def _dump(path: Path, gold: list[QuestionRecord], oof: dict[str, list[Outcome]], confs: dict[str, ConfidenceModel]) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from qa.compose.candidate import kpi_label
 from qa.compose.extract import column_year, numbers, row_cells
+from qa.compose.extract import names as find_names
 from qa.evaluation.dataset import EvalItem
 from qa.lexical import STOPWORDS
 from qa.models import Chunk, ReportInfo, Unit
@@ -53,6 +54,63 @@ def _keyword_query(company: str, words: list[str], text: str) -> str:
     return f"{company} {' '.join(words).lower()}{' ' + years[0] if years else ''}"
 
 
+# a name introduced by what it is ("the general contractor Rakuten", "the auditors PricewaterhouseCoopers GmbH",
+# "a new product line called FAIR LINE"): the descriptor makes the question, the name its answer
+_APPOSITION = re.compile(r"\b(?:the|a|an|its|our|their)\s+((?:[a-z][a-z-]{2,}\s+){1,4}?)(?:(?:called|named)\s+[“\"]?)?(?=[A-Z])")
+_SINGLE_NAME = re.compile(r"[A-Z][\w&-]*(?:[a-z][\w&-]*|\d[\w&-]*)")
+# descriptors that say nothing of what the name is
+_VAGUE = frozenset({"following", "so-called", "new", "same", "above", "below", "respective", "relevant", "entire",
+                    "whole", "first", "second", "third", "last", "next", "former", "current", "other", "called", "named"})
+
+
+def _content_words(text: str) -> list[str]:
+    return [w for w in _WORD.findall(text) if w.lower() not in STOPWORDS and not re.search(r"\d", w)]
+
+
+def _apposition_questions(
+    text: str, names_of: list[str], counts: Counter[str], lower: set[str], rng: random.Random,
+) -> list[tuple[str, list[str], str]]:
+    """Entity questions from names introduced by a descriptor: "Which general contractor carried out risk analyses?".
+    A single capitalised word counts as a name only when the report never prints it in lower case."""
+    out: list[tuple[str, list[str], str]] = []
+    found = {s.start: s for s in find_names(text)}
+    own = {w.lower() for c in names_of for w in c.split()}
+
+    def name_at(pos: int) -> str:
+        span = found.get(pos)
+        if span is not None:
+            name = span.text
+        elif (n := _SINGLE_NAME.match(text, pos)) and n.group(0).lower() not in lower:
+            name = n.group(0)
+        else:
+            return ""
+        name = name.rstrip(".,;:”\"")
+        return "" if len(name) < 3 or counts[name] > 2 or {w.lower() for w in name.split()} <= own else name
+
+    for m in _APPOSITION.finditer(text):
+        words = [w for w in m.group(1).split() if w not in ("called", "named")]
+        if not words or words[-1] in STOPWORDS or words[-1] in _VAGUE or words[-1].endswith("ly"):
+            continue
+        words = [w for w in words if w not in _VAGUE]
+        if not (name := name_at(m.end())):
+            continue
+        clause = text[m.end() + len(name) : m.end() + len(name) + 80]
+        stop = _CLAUSE_END.search(clause)
+        after = [w for w in _content_words(clause[: stop.start()] if stop else clause) if w.lower() not in own][:5]
+        lead = text[max(0, m.start() - 60) : m.start()]
+        ends = list(_CLAUSE_END.finditer(lead))
+        before = [w for w in _content_words(lead[ends[-1].end() :] if ends else lead) if w.lower() not in own][-3:]
+        if len(after) + len(before) < 2:
+            continue
+        descriptor = " ".join(words)
+        company = rng.choice(names_of)
+        context = " ".join(before + after).lower()
+        q = rng.choice((f"Which {descriptor} {' '.join(after).lower() or context}? ({company})",
+                        f"{company} {descriptor} {context}"))
+        out.append((q, [name], "entity"))
+    return out
+
+
 def _distinctive(value: str, counts: Counter[str]) -> bool:
     digits = re.sub(r"\D", "", value)
     return len(digits) >= 3 and counts[value] <= 2 and not _YEAR.match(value.strip())
@@ -65,17 +123,22 @@ def _short_names(company: str) -> list[str]:
 
 def synth_questions(
     chunks: list[Chunk], units: list[Unit], reports: Iterable[ReportInfo], per_report: int = 80, seed: int = 13,
-    several: bool = False,
+    several: bool = False, entities: bool = False,
 ) -> list[tuple[EvalItem, str]]:
     """(question, company) pairs generated from every report's tables, label/value pairs and sentences
     with one figure; with `several`, only from sentences with two to four figures (for the span picker:
-    which figure the words describe)."""
+    which figure the words describe); with `entities`, only entity questions from names introduced by a
+    descriptor (for the span picker: which name the words describe)."""
     rng = random.Random(seed)
     by_report = {r.id: r for r in reports}
     counts: dict[str, Counter[str]] = {}
+    lower: dict[str, set[str]] = {}  # with `entities`: the words each report prints in lower case
     for u in units:
         rid = chunks[u.chunk_index].report_id
         counts.setdefault(rid, Counter()).update(m[0].text.strip() for m in numbers(u.text))
+        if entities:
+            counts[rid].update(s.text for s in find_names(u.text))
+            lower.setdefault(rid, set()).update(re.findall(r"\b[a-z][a-z-]+\b", u.text))
     pools: dict[str, list[tuple[str, list[str], str]]] = {rid: [] for rid in by_report}
     for u in units:
         chunk = chunks[u.chunk_index]
@@ -84,7 +147,10 @@ def synth_questions(
             continue
         names = _short_names(report.company)
         cnt = counts.get(report.id, Counter())
-        if several and chunk.kind not in ("text", "list_item"):
+        if (several or entities) and chunk.kind not in ("text", "list_item"):
+            continue
+        if entities:
+            pools[report.id].extend(_apposition_questions(u.text, names, cnt, lower.get(report.id, set()), rng))
             continue
         if chunk.kind == "table_row" and chunk.header:
             label = _clean_label(u.text)
