@@ -1,6 +1,7 @@
 """Questions generated from the reports themselves: a table row's label × a year column → the cell,
-a label/value pair → its figure, a sentence's figure → a keyword query around it. Only distinctive
-answers are kept (a figure printed at most twice in the report)."""
+a label/value pair → its figure, a sentence's figure → a keyword query around it, a name introduced by a
+descriptor → "which <descriptor> …?". Only distinctive answers are kept (a figure or a name printed at
+most twice in the report)."""
 
 from __future__ import annotations
 
@@ -75,25 +76,21 @@ def _apposition_questions(
     out: list[tuple[str, list[str], str]] = []
     found = {s.start: s for s in find_names(text)}
     own = {w.lower() for c in names_of for w in c.split()}
-
-    def name_at(pos: int) -> str:
-        span = found.get(pos)
+    for m in _APPOSITION.finditer(text):
+        last = m.group(1).split()[-1]  # what the name is: a noun, not "following" or "newly"
+        if last in STOPWORDS or last in _VAGUE or last.endswith("ly"):
+            continue
+        span = found.get(m.end())
         if span is not None:
             name = span.text
-        elif (n := _SINGLE_NAME.match(text, pos)) and n.group(0).lower() not in lower:
+        elif (n := _SINGLE_NAME.match(text, m.end())) and n.group(0).lower() not in lower:
             name = n.group(0)
         else:
-            return ""
+            continue
         name = name.rstrip(".,;:”\"")
-        return "" if len(name) < 3 or counts[name] > 2 or {w.lower() for w in name.split()} <= own else name
-
-    for m in _APPOSITION.finditer(text):
-        words = [w for w in m.group(1).split() if w not in ("called", "named")]
-        if not words or words[-1] in STOPWORDS or words[-1] in _VAGUE or words[-1].endswith("ly"):
+        if len(name) < 3 or counts[name] > 2 or {w.lower() for w in name.split()} <= own:
             continue
-        words = [w for w in words if w not in _VAGUE]
-        if not (name := name_at(m.end())):
-            continue
+        words = [w for w in m.group(1).split() if w not in _VAGUE]
         clause = text[m.end() + len(name) : m.end() + len(name) + 80]
         stop = _CLAUSE_END.search(clause)
         after = [w for w in _content_words(clause[: stop.start()] if stop else clause) if w.lower() not in own][:5]
