@@ -5,8 +5,6 @@ present (it never is in CI)."""
 
 from __future__ import annotations
 
-import functools
-import json
 import re
 from collections import Counter
 from pathlib import Path
@@ -15,7 +13,7 @@ import pytest
 
 from qa.evaluation.metrics import contains_answer
 from qa.text import collapse_ws
-from tests.test_eval_sets_held_out import ROOT, _check_schema, _lines
+from tests.test_eval_sets_held_out import ROOT, SHARED_CORPUS, _check_schema, _lines, corpus_report_text
 
 CORPUS = ROOT / "eval" / "corpus"
 NAME = "questions-test9.jsonl"
@@ -23,7 +21,6 @@ COMPANIES = {"max-automation-2023": "MAX Automation SE", "merck-2023": "Merck KG
 MIX = {"table": 12, "numeric": 6, "entity": 3, "date": 2, "list": 1, "definition": 1, "yes_no": 1, "unanswerable": 4}
 # MAX Automation prints its only tables as images: its 12 table questions are replaced by running-text ones
 MIX_MAX = {"numeric": 14, "entity": 5, "date": 3, "list": 2, "definition": 1, "yes_no": 1, "unanswerable": 4}
-SHARED = next((p for p in (ROOT.parent / "shared" / "corpus", Path("/work/shared/corpus")) if p.is_dir()), None)
 
 
 def _items() -> list[dict]:
@@ -93,19 +90,7 @@ def test_no_earlier_evidence_of_the_same_report_is_reused() -> None:
         assert not any(collapse_ws(e) in used for e in q["evidence"]), q["id"]
 
 
-@functools.cache
-def _report_texts() -> dict[str, str]:
-    """The service's text of the three reports, whitespace collapsed (read once per session)."""
-    from qa.ingest import read_source_text
-
-    assert SHARED is not None
-    manifest = json.loads((CORPUS / "reports.json").read_text(encoding="utf-8"))
-    sources = {r["id"]: r["source"] for r in manifest["reports"]}
-    return {rid: collapse_ws(read_source_text(SHARED / sources[rid])) for rid in COMPANIES}
-
-
-@pytest.mark.skipif(SHARED is None, reason="the shared corpus is not here")
+@pytest.mark.skipif(SHARED_CORPUS is None, reason="the shared corpus is not here")
 def test_evidence_is_verbatim_in_its_report() -> None:
-    text = _report_texts()
-    missing = [(q["id"], e) for q in _items() for e in q["evidence"] if collapse_ws(e) not in text[q["report"]]]
+    missing = [(q["id"], e) for q in _items() for e in q["evidence"] if collapse_ws(e) not in corpus_report_text(q["report"])]
     assert not missing, missing

@@ -18,6 +18,8 @@ from qa.text import collapse_ws
 ROOT = Path(__file__).resolve().parent.parent
 TYPES = {"numeric", "table", "entity", "definition", "list", "yes_no", "date", "cross_report", "unanswerable"}
 LOCKED_TEST_REPORTS = ("atoss-2023", "manz-2023")  # ATOSS and Manz: eval/corpus/README.md
+# the shared corpus's PDFs (`../shared/corpus`, or the development machine's copy); None where absent
+SHARED_CORPUS = next((p for p in (ROOT.parent / "shared" / "corpus", Path("/work/shared/corpus")) if p.is_dir()), None)
 
 
 def _lines(path: Path) -> list[dict[str, Any]]:
@@ -193,20 +195,19 @@ def test_table_fact_values_are_printed_in_their_report() -> None:
 
 
 @functools.cache
-def _locked_report_texts() -> dict[str, str]:
-    """The service's text of the two locked test reports, whitespace collapsed (read once per session)."""
+def corpus_report_text(report_id: str) -> str:
+    """The service's text of one report of the shared corpus, whitespace collapsed (read once per session)."""
     from qa.ingest import read_source_text
 
+    assert SHARED_CORPUS is not None
     manifest = json.loads((ROOT / "eval" / "corpus" / "reports.json").read_text(encoding="utf-8"))
-    sources = {r["id"]: r["source"] for r in manifest["reports"]}
-    corpus = ROOT.parent / "shared" / "corpus"
-    return {rid: collapse_ws(read_source_text(corpus / sources[rid])) for rid in LOCKED_TEST_REPORTS}
+    source = next(r["source"] for r in manifest["reports"] if r["id"] == report_id)
+    return collapse_ws(read_source_text(SHARED_CORPUS / source))
 
 
 @pytest.mark.skipif(not (ROOT.parent / "shared" / "corpus").is_dir(), reason="the shared corpus is not here")
 @pytest.mark.parametrize("name", sorted(LATER_SPLITS))
 def test_later_locked_split_evidence_is_verbatim_in_its_report(name: str) -> None:
-    text = _locked_report_texts()
     items = _lines(ROOT / "eval" / "corpus" / name)
-    missing = [(q["id"], e) for q in items for e in q["evidence"] if collapse_ws(e) not in text[q["report"]]]
+    missing = [(q["id"], e) for q in items for e in q["evidence"] if collapse_ws(e) not in corpus_report_text(q["report"])]
     assert not missing, missing
