@@ -15,7 +15,7 @@ from tests.test_eval_sets_held_out import (
     ROOT,
     _check_schema,
     _lines,
-    _locked_report_texts,
+    corpus_report_text,
 )
 
 CORPUS = ROOT / "eval" / "corpus"
@@ -71,6 +71,5 @@ def test_locked_split_repeats_no_earlier_question_or_id(n: int) -> None:
 @pytest.mark.skipif(not (ROOT.parent / "shared" / "corpus").is_dir(), reason="the shared corpus is not here")
 @SPLITS
 def test_locked_split_evidence_is_verbatim_in_its_report(n: int) -> None:
-    text = _locked_report_texts()
-    missing = [(q["id"], e) for q in _items(n) for e in q["evidence"] if collapse_ws(e) not in text[q["report"]]]
+    missing = [(q["id"], e) for q in _items(n) for e in q["evidence"] if collapse_ws(e) not in corpus_report_text(q["report"])]
     assert not missing, missing
