@@ -10,7 +10,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.compose.answerkind import KINDS, NONE, AnswerKindModel, figure_like, option_kind
+from qa.compose.answerkind import (
+    KINDS,
+    NONE,
+    QUESTION_TYPES,
+    AnswerKindModel,
+    figure_like,
+    kind_inputs,
+    option_kind,
+)
 from qa.compose.candidate import Candidate
 from qa.compose.question import analyse
 from qa.compose.spanfeatures import SPAN_FEATURES, option_features
@@ -72,6 +80,22 @@ def test_the_fit_separates_two_literal_kinds_and_survives_its_file(tmp_path: Pat
     assert AnswerKindModel.load(path) is None and AnswerKindModel.load(tmp_path / "absent.json") is None
 
 
+def test_the_model_reads_the_analysed_question_type_beside_the_embedding() -> None:
+    # the same embedding, two question types: only the type tells a date question from a name question
+    qvec = np.zeros(8)
+    when, who = analyse("When was the policy adopted?"), analyse("Which firm audited the report?")
+    assert when.qtype == "date" and who.qtype == "entity"
+    xa, xb = kind_inputs(qvec, when), kind_inputs(qvec, who)
+    assert xa.shape == (8 + len(QUESTION_TYPES) + 1,) and not np.array_equal(xa, xb)
+    X = np.vstack([xa] * 30 + [xb] * 30)
+    y = np.array([KINDS.index("date")] * 30 + [KINDS.index("name")] * 30)
+    model = fit_answer_kinds(X, y)
+    assert KINDS[int(np.argmax(model.probs(xa)))] == "date" and KINDS[int(np.argmax(model.probs(xb)))] == "name"
+    # a model fitted on the embedding alone (an older file) reads the embedding part of the inputs
+    old = fit_answer_kinds(np.vstack([np.eye(8)[0]] * 20 + [np.eye(8)[1]] * 20), y[10:50])
+    assert old.probs(kind_inputs(np.eye(8)[0], when)) == old.probs(np.eye(8)[0])
+
+
 def test_the_picker_reads_the_probability_of_each_options_kind() -> None:
     c = _cand("In 2020 the Boston Consulting Group ranked Acme 24th among 50 innovators.")
     info = analyse("Which organisation ranked Acme among the top innovators?")
@@ -120,15 +144,17 @@ def test_the_shipped_model_reads_obvious_kinds_off_real_embeddings(real_service:
     model = AnswerKindModel.load(MODEL_DIR / "answerkind.json")
     if model is None:
         pytest.skip("no trained models in the package yet")
-    embed = real_service.retriever.embed_query  # type: ignore[attr-defined]
+    def inputs(question: str) -> np.ndarray:
+        return kind_inputs(real_service.retriever.embed_query(question), analyse(question))  # type: ignore[attr-defined]
+
     expect = {
         "How many tons of waste did the company recycle in 2022?": "number",
         "Which organisation audited the sustainability report?": "name",
         "When was the anti-corruption policy first adopted?": "date",
     }
     for question, kind in expect.items():
-        probs = model.probs(embed(question))
+        probs = model.probs(inputs(question))
         assert KINDS[int(np.argmax(probs))] == kind, (question, probs)
     # a list question is not read as asking for one span: no highlight is forced on its quote
-    probs = model.probs(embed("What are the main channels for communicating with suppliers?"))
+    probs = model.probs(inputs("What are the main channels for communicating with suppliers?"))
     assert probs[KINDS.index("none")] >= SPAN_ASKED_BELOW, probs

@@ -1,7 +1,8 @@
 """What kind of span a question asks for: a figure, a date, a name, or none (a list, a definition, a
-yes/no is answered by the whole quote). Probabilities from the question's embedding, by a softmax
-regression that `make train` fits on the hand-written questions' gold answers; the span picker reads
-them as features ("wildlife charity behind the ads" asks for a name although no question word says so)."""
+yes/no is answered by the whole quote). Probabilities from the question's embedding and its analysed type
+(`kind_inputs`), by a softmax regression that `make train` fits on the hand-written questions' gold answers;
+the ranker and span picker read them as features ("wildlife charity behind the ads" asks for a name although
+no question word says so)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,22 @@ from typing import Any
 
 import numpy as np
 
+from qa.compose.question import QuestionInfo
+
 KINDS: tuple[str, ...] = ("number", "date", "name", "none")
 NONE = KINDS.index("none")
 KIND_MODEL = "answerkind.json"  # its file in the model folder
 _FIGURE_OPTIONS = frozenset({"number", "range", "word_number"})
 _NAME_OPTIONS = frozenset({"name", "word", "code", "grade"})
+# the question types `question.analyse` tells apart, in the order of the model's inputs
+QUESTION_TYPES: tuple[str, ...] = (
+    "numeric", "percent", "count", "money", "date", "entity", "yes_no", "list", "definition", "other")
+
+
+def kind_inputs(qvec: np.ndarray, info: QuestionInfo) -> np.ndarray:
+    """The model's input: the question's embedding, its analysed type (one-hot) and whether it asks a figure."""
+    q = np.asarray(qvec, dtype=np.float64).reshape(-1)
+    return np.concatenate([q, [float(info.qtype == t) for t in QUESTION_TYPES], [float(info.wants_number)]])
 
 
 def figure_like(text: str) -> bool:
@@ -43,8 +55,10 @@ class AnswerKindModel:
     weights: np.ndarray  # (len(KINDS), dim)
     bias: np.ndarray  # (len(KINDS),)
 
-    def probs(self, qvec: np.ndarray) -> tuple[float, ...]:
-        z = self.weights @ np.asarray(qvec, dtype=np.float64).reshape(-1) + self.bias
+    def probs(self, x: np.ndarray) -> tuple[float, ...]:
+        """Kind probabilities for `kind_inputs(...)`; a model fitted on the embedding alone (an older file)
+        reads its first part."""
+        z = self.weights @ np.asarray(x, dtype=np.float64).reshape(-1)[: self.weights.shape[1]] + self.bias
         e = np.exp(z - z.max())
         return tuple(float(x) for x in e / e.sum())
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from qa.budget import Deadline, check
-from qa.compose.answerkind import AnswerKindModel
+from qa.compose.answerkind import AnswerKindModel, kind_inputs
 from qa.compose.candidate import Candidate
 from qa.compose.confidence import ConfidenceModel, Evidence, load_confidence_model
 from qa.compose.generate import CandidateGenerator
@@ -132,7 +132,7 @@ class Composer:
         """`deadline`: checked between stages; past it, `OverBudget` is raised (the answer is unchanged
         when it is not reached)."""
         if self.answer_kinds is not None and not info.kinds:
-            info = replace(info, kinds=self.answer_kinds.probs(qvec))
+            info = replace(info, kinds=self.answer_kinds.probs(kind_inputs(qvec, info)))
         cands = self.ranked(info, hits, qvec, year_awareness, deadline)
         check(deadline, "quote selection")
         if not cands:

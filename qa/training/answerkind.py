@@ -1,5 +1,5 @@
 """Fitting the answer-kind model (`qa.compose.answerkind`): a softmax regression from a hand-written
-question's embedding to the kind of its gold answer, and the fits that leave companies out, so that
+question's embedding and analysed type (`kind_inputs`) to the kind of its gold answer, and the fits that leave companies out, so that
 every question's kind features come from a model that never saw that question's company."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from scipy.optimize import minimize
 
-from qa.compose.answerkind import KINDS, NONE, AnswerKindModel, figure_like
+from qa.compose.answerkind import KINDS, NONE, AnswerKindModel, figure_like, kind_inputs
 from qa.compose.extract import dates
 from qa.evaluation.dataset import EvalItem
 from qa.training.dataset import QuestionRecord
@@ -59,7 +59,7 @@ class KindFits:
 
     def __init__(self, records: Sequence[QuestionRecord]) -> None:
         labelled = [(r, k) for r in records if r.source == "gold" and (k := gold_kind(r.item)) is not None]
-        self._X = np.array([np.asarray(r.qvec, dtype=np.float64).reshape(-1) for r, _ in labelled])
+        self._X = np.array([kind_inputs(r.qvec, r.info) for r, _ in labelled])
         self._y = np.array([k for _, k in labelled], dtype=np.int64)
         self._company = np.array([r.company for r, _ in labelled])
         self._cache: dict[frozenset[str], AnswerKindModel] = {}
@@ -77,7 +77,7 @@ class KindFits:
 
     def probs(self, rec: QuestionRecord, without: Iterable[str] = ()) -> tuple[float, ...]:
         """`rec`'s kind probabilities from a model that saw neither its company nor `without`."""
-        return self.model({rec.company, *without}).probs(rec.qvec)
+        return self.model({rec.company, *without}).probs(kind_inputs(rec.qvec, rec.info))
 
     def label_counts(self) -> dict[str, int]:
         return {k: int(np.sum(self._y == i)) for i, k in enumerate(KINDS)}
@@ -92,5 +92,6 @@ def kind_accuracy(kinds: KindFits, records: Sequence[QuestionRecord], companies:
                 and (k := gold_kind(r.item)) is not None]
         if held:
             model = kinds.model({company})
-            out[company] = round(100 * float(np.mean([int(np.argmax(model.probs(r.qvec))) == k for r, k in held])), 1)
+            hits = [int(np.argmax(model.probs(kind_inputs(r.qvec, r.info)))) == k for r, k in held]
+            out[company] = round(100 * float(np.mean(hits)), 1)
     return out
