@@ -259,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     span_data = SpanRows.concat([p.with_kinds(k) for p, k in zip(span_parts, own_kinds, strict=True)])
     span_booster = fit_span_picker(span_data)
     (args.out / "answerkind.json").write_text(json.dumps(kinds.model().to_json(
-        model="softmax regression of the question embedding on its gold answer's kind",
+        model="softmax regression of the question embedding and analysed type on its gold answer's kind",
         fitted_on=f"{kinds.n} hand-written questions", l2=L2, labels=kinds.label_counts(),
         leave_one_company_out_accuracy=kind_acc, training_data_sha256=data_sha256)) + "\n", encoding="utf-8")
     (args.out / "span.txt").write_text(span_booster.model_to_string(), encoding="utf-8")
@@ -297,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
               _table(rows + _mean_row(rows, bundled_company)), *check_lines, "", "Feature importance (gain, top 15):",
               ""]
     report += [f"- {k}: {v:.0f}" for k, v in list(manifest["feature_importance_gain"].items())[:15]]  # type: ignore[attr-defined]
-    report += ["", f"Answer kinds (number, date, name, none) from the question's embedding: {kinds.n} hand-written "
+    report += ["", f"Answer kinds (number, date, name, none) from the question's embedding and analysed type: {kinds.n} hand-written "
                f"questions {kinds.label_counts()}; accuracy on each held-out company {kind_acc}."]
     report += ["", f"Span picker: LambdaRank over {len(span_data.y)} span options of {len(span_data.groups)} quotes "
                "(hand-written and generated questions); feature importance (gain, top 15):", ""]
