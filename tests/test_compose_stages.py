@@ -238,3 +238,19 @@ def test_a_sentence_gets_the_terms_its_paragraph_named_before_it(tmp_path: Path)
 )
 def test_the_head_noun_is_what_the_question_counts(question: str, head: str) -> None:
     assert analyse(question).head == head
+
+
+@pytest.mark.parametrize(("text", "figures"), [
+    ("Scope 3 emissions were 5,000 t", ["5,000 t"]),
+    ("Scopes 1 and 2: 410", ["410"]),
+    ("GHG emissions (Scope 1+2) 48,636", ["48,636"]),
+    ("figure 4 employees covered by collective bargaining 313", ["313"]),
+    ("Table 2 shows a share of 45%", ["45%"]),
+    ("Tier-3 suppliers: 12", ["12"]),
+    ("page 12, 44 employees", ["44"]),
+    ("In 2022, 3 sites and a table of 12 rows", ["3", "12"]),
+])
+def test_a_number_that_names_a_category_or_a_reference_is_not_a_figure(text: str, figures: list[str]) -> None:
+    from qa.compose.extract import numbers
+
+    assert [s.text for s, _unit in numbers(text)] == figures

@@ -25,6 +25,10 @@ _DATE = re.compile(
 _CODE = re.compile(r"\b(?:ISO|IEC|OHSAS|SA|GB/T|IWA|GRI|SASB|TCFD)\s?[\d:.\-–]+(?:\s?:\s?\d{4})?\b|\bISO\s?\d+\b")
 _YEARLIKE = re.compile(r"^(?:19|20)\d\d$")
 _MONTH_BEFORE = re.compile(rf"\b(?:{_MONTHS})\s+$")
+# a number that names rather than measures: `Scope 3`, `Scopes 1 and 2`, `Figure 4`, `Table 2`, `Tier-3`, `Step 3`
+_REFERENCE_BEFORE = re.compile(
+    r"(?:\b(?:figures?|fig\.|tables?|charts?|graphs?|exhibits?|appendix|annex|sections?|chapters?|pages?|steps?|phases?|"
+    r"articles?|paragraphs?)\s*|\b(?:scopes?|tiers?|categor(?:y|ies))\s*[-–]?\s*(?:\d{1,2}\s*(?:\+|,|&|and)\s*)*)$", re.I)
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,8 @@ def _numbers(text: str, skip_years: bool) -> tuple[tuple[Span, str], ...]:
                 continue
         if _MONTH_BEFORE.search(text[max(0, m.start("num") - 12) : m.start("num")]) and not unit:
             continue  # the day of a date ("March 24"), not a figure
+        if not unit and len(num) <= 2 and _REFERENCE_BEFORE.search(text[max(0, m.start("num") - 24) : m.start("num")]):
+            continue  # a category or a reference (`Scope 3 emissions`, `Figure 4`), not a figure
         out.append((Span(s, e, text[s:e]), unit.lower()))
     return tuple(out)
 
