@@ -1,6 +1,7 @@
 """Fitting the answer-kind model (`qa.compose.answerkind`): a softmax regression from a hand-written
-question's embedding and analysed type (`kind_inputs`) to the kind of its gold answer, and the fits that leave companies out, so that
-every question's kind features come from a model that never saw that question's company."""
+question's embedding and analysed type (`kind_inputs`) to the kind of its gold answer, and the fits that
+leave companies out, so that every question's kind features come from a model that never saw that
+question's company."""
 
 from __future__ import annotations
 
