@@ -66,6 +66,11 @@ class CorpusFile:
         assert f"corpus/{self.name}" in sets["corpus_locked"]
         assert f"corpus/{self.name}" not in sets["corpus"]
 
+    def check_scored_and_now_training_data(self) -> None:
+        sets = json.loads((ROOT / "eval" / "training-sets.json").read_text(encoding="utf-8"))
+        assert f"corpus/{self.name}" in sets["corpus"]
+        assert f"corpus/{self.name}" not in sets["corpus_locked"]
+
     def check_evidence_is_verbatim(self) -> None:
         missing = [(q["id"], e) for q in self.items() for e in q["evidence"]
                    if collapse_ws(e) not in corpus_report_text(q["report"])]

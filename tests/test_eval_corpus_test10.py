@@ -1,7 +1,7 @@
-"""The tenth corpus file (eval/corpus/questions-test10.jsonl), a locked held-out set: 90 new questions, 30 on each of
-three reports drawn at random (ATOSS, Addiko, 1&1), written blind from the report text. Schema, mix, ids, no repeats of
-the earlier corpus files, company named in every question, locked (never listed for training); evidence against the
-PDFs only where the shared corpus is present."""
+"""The tenth corpus file (eval/corpus/questions-test10.jsonl): 90 questions, 30 on each of three reports drawn at random
+(ATOSS, Addiko, 1&1), written blind from the report text, scored once as a locked set in the fourteenth session and
+training data since. Schema, mix, ids, no repeats of the earlier corpus files, company named in every question, listed
+for training; evidence against the PDFs only where the shared corpus is present."""
 
 from __future__ import annotations
 
@@ -31,8 +31,8 @@ def test_no_id_or_question_of_an_earlier_file() -> None:
     FILE.check_no_id_or_question_of_an_earlier_file()
 
 
-def test_the_file_is_locked_and_never_a_training_set() -> None:
-    FILE.check_locked()
+def test_the_file_was_scored_and_is_now_training_data() -> None:
+    FILE.check_scored_and_now_training_data()
 
 
 @pytest.mark.skipif(SHARED_CORPUS is None, reason="the shared corpus is not here")
