@@ -30,8 +30,6 @@ _QWORDS = frozenset(
     "what which who whom whose when where why how is are was were does do did has have had can could will would "
     "should list name give show tell in by for of the a an and or".split()
 )
-# the opening of a quote whose words name what it is about: a table row's label, a sentence's first clauses
-_OPENING = 160
 _PROPER = re.compile(r"\b([A-Z][A-Za-z]+|[A-Z]{2,}[a-z]?)\b")
 # prior weights (the first composer's), used when no fitted model is present
 DEFAULT_WEIGHTS: dict[str, float] = {
@@ -104,12 +102,6 @@ class Evidence:
         missing_share = sum(weights[t] for t in missing) / total if known else 0.0
         missing_max = max((weights[t] for t in missing), default=0.0) / top_w if top_w else 0.0
         key_missing = float(bool(known) and max(known, key=lambda t: idf.get(t, 0.0)) in missing)
-        # the rarest word the quote opens with that the question does not use (a sibling row or sentence:
-        # "Location-based Scope 2" for "market-based Scope 2"), relative to the question's rarest term
-        asked = set(tokenize(info.text)) | set(info.terms) | {a for t in info.terms for a in info.alts.get(t, ())}
-        extra = [idf.get(t, 0.0) for t in token_set(best.quote_text[:_OPENING]) if t not in asked and len(t) > 2
-                 and not t[0].isdigit()]
-        extra_max = min(max(extra, default=0.0) / top_w, 1.5) if top_w else 0.0
         proper = [w for w in _PROPER.findall(info.text) if w.lower() not in _QWORDS and w.lower() not in ignore]
         unknown_proper = 0.0
         for w in proper:
@@ -143,7 +135,6 @@ class Evidence:
             "low_coverage": max(0.0, 0.5 - best.coverage) / 0.5,
             "type_mismatch": 1.0 if info.wants_number and best.type_fit <= 0.2 else 0.0,
             "key_missing": key_missing,
-            "extra_max": extra_max,
             "unknown_frac": unknown_frac,
             "unknown_proper": unknown_proper,
             "unknown_head": unknown_head,
