@@ -1,6 +1,7 @@
-"""The checks every blind corpus question file of the same shape shares (the eighth, tenth and eleventh):
+"""The checks every blind corpus question file of the same shape shares (the eighth, tenth, eleventh and twelfth):
 schema and mix per report, ids, fields, answers held by their evidence, no repeat of an earlier file, the lock,
-and evidence verbatim in the report's text. Each file's test module names its file, reports and mix."""
+and evidence verbatim in the report's text. `tests/test_eval_corpus_files.py` names each file, its reports, mix
+and lock."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ class CorpusFile:
     reports: dict[str, str]  # report id -> company
     mix: dict[str, int]  # question types per report
     mix_of: dict[str, dict[str, int]] = field(default_factory=dict)  # a report with another mix
+    lock: str = ""  # "locked": listed under corpus_locked; "training": scored, now listed for training; "": not checked
 
     def items(self) -> list[dict]:
         return _lines(CORPUS / self.name)
@@ -70,6 +72,9 @@ class CorpusFile:
         sets = json.loads((ROOT / "eval" / "training-sets.json").read_text(encoding="utf-8"))
         assert f"corpus/{self.name}" in sets["corpus"]
         assert f"corpus/{self.name}" not in sets["corpus_locked"]
+
+    def check_lock(self) -> None:
+        {"locked": self.check_locked, "training": self.check_scored_and_now_training_data}[self.lock]()
 
     def check_evidence_is_verbatim(self) -> None:
         missing = [(q["id"], e) for q in self.items() for e in q["evidence"]

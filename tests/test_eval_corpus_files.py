@@ -1,0 +1,67 @@
+"""The blind corpus question files of one shape (eval/corpus/questions-test8, -test10, -test11, -test12.jsonl): 90
+questions each, 30 on each of three reports, written blind from the report text. Schema, mix, ids, no repeats of the
+earlier corpus files, company named in every question, the lock (test10: scored in the fourteenth session, training
+data since; test11 and test12: locked, never listed for training); evidence against the PDFs only where the shared
+corpus is present. (The ninth file has its own shape: tests/test_eval_corpus_test9.py.)"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.corpus_file_checks import CorpusFile
+from tests.test_eval_sets_held_out import SHARED_CORPUS
+
+MIX = {"table": 12, "numeric": 6, "entity": 3, "date": 2, "list": 1, "definition": 1, "yes_no": 1, "unanswerable": 4}
+# MAX Automation prints its only tables as images: its 12 table questions are running-text ones, as in questions-test9
+MIX_MAX = {"numeric": 14, "entity": 5, "date": 3, "list": 2, "definition": 1, "yes_no": 1, "unanswerable": 4}
+# Manz's table rows were used up by the seven earlier Manz splits: only 4 table questions take rows no earlier
+# question asked a cell of; the other 8 slots are running-text ones, as MAX Automation's are in questions-test11
+MIX_MANZ = {"table": 4, "numeric": 11, "entity": 5, "date": 3, "list": 1, "definition": 1, "yes_no": 1,
+            "unanswerable": 4}
+FILES = [
+    CorpusFile("questions-test8.jsonl", "t8",
+               {"addiko-2023": "Addiko Bank AG", "1und1-2023": "1&1 AG", "indus-2023": "INDUS Holding AG"}, MIX),
+    CorpusFile("questions-test10.jsonl", "t10",
+               {"atoss-2023": "ATOSS Software AG", "addiko-2023": "Addiko Bank AG", "1und1-2023": "1&1 AG"}, MIX,
+               lock="training"),
+    CorpusFile("questions-test11.jsonl", "t11",
+               {"vonovia-2020": "Vonovia SE", "max-automation-2023": "MAX Automation SE", "1und1-2023": "1&1 AG"},
+               MIX, {"max-automation-2023": MIX_MAX}, lock="locked"),
+    CorpusFile("questions-test12.jsonl", "t12",
+               {"indus-2023": "INDUS Holding AG", "merck-2023": "Merck KGaA", "manz-2023": "Manz AG"},
+               MIX, {"manz-2023": MIX_MANZ}, lock="locked"),
+]
+each_file = pytest.mark.parametrize("file", FILES, ids=[f.tag for f in FILES])
+
+
+@each_file
+def test_schema_and_mix_per_report(file: CorpusFile) -> None:
+    for other in file.mix_of.values():
+        assert sum(file.mix.values()) == sum(other.values()) == 30
+    file.check_schema_and_mix_per_report()
+
+
+@each_file
+def test_fields(file: CorpusFile) -> None:
+    file.check_fields()
+
+
+@each_file
+def test_answers_are_held_by_their_evidence(file: CorpusFile) -> None:
+    file.check_answers_are_held_by_their_evidence()
+
+
+@each_file
+def test_no_id_or_question_of_an_earlier_file(file: CorpusFile) -> None:
+    file.check_no_id_or_question_of_an_earlier_file()
+
+
+@pytest.mark.parametrize("file", [f for f in FILES if f.lock], ids=[f.tag for f in FILES if f.lock])
+def test_the_lock_of_the_file(file: CorpusFile) -> None:
+    file.check_lock()
+
+
+@pytest.mark.skipif(SHARED_CORPUS is None, reason="the shared corpus is not here")
+@each_file
+def test_evidence_is_verbatim_in_its_report(file: CorpusFile) -> None:
+    file.check_evidence_is_verbatim()
