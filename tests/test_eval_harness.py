@@ -110,8 +110,12 @@ class FakeService:
         self.modes.append(mode)
         answered, conf, quotes, _ = self._row(question)
         qid = next(q["id"] for q in QUESTIONS if q["question"] == question)
-        return Answer(question=question, answered=answered, answer=SPANS.get(qid) if answered else None,
-                      confidence=conf, quotes=[make_quote(r) for r in quotes][:top_k])
+        made = [make_quote(r) for r in quotes][:top_k]
+        answer = SPANS.get(qid) if answered else None
+        if answer and made and answer in made[0].text:  # highlighted in the top quote, as the service does
+            at = made[0].text.index(answer)
+            made[0] = made[0].model_copy(update={"highlight": [at, at + len(answer)]})
+        return Answer(question=question, answered=answered, answer=answer, confidence=conf, quotes=made)
 
     def reports(self) -> list[ReportInfo]:
         return ReportRegistry(REPO_ROOT / "seeds" / "reports.json", REPO_ROOT).load(verify=False).reports

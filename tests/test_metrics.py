@@ -52,8 +52,13 @@ def quote(needle: str, *, start: int | None = None, end: int | None = None, text
 
 
 def answer(*quotes: Quote, answered: bool = True, confidence: float = 0.9, span: str = "x") -> Answer:
+    """An answer whose `span` is highlighted in its first quote (as the service does) where it occurs there."""
+    qs = list(quotes)
+    if answered and qs and span in qs[0].text:
+        at = qs[0].text.index(span)
+        qs[0] = qs[0].model_copy(update={"highlight": [at, at + len(span)]})
     return Answer(question="q", answered=answered, answer=span if answered else None,
-                  confidence=confidence, quotes=list(quotes))
+                  confidence=confidence, quotes=qs)
 
 
 def item(answers: list[str], type_: str = "numeric", evidence: list[str] | None = None,
@@ -298,6 +303,13 @@ def test_span_at_one_is_scored_for_span_types_and_an_abstention_misses(sources: 
     assert score(it, pred(answer(top, span="31,347.06")), sources).span1 is True
     wrong_span = score(it, pred(answer(top, span="Total GHG Emissions3")), sources)
     assert wrong_span.a1 and wrong_span.span1 is False and wrong_span.failed  # right quote, wrong span
+    # nothing highlighted: the answer is the whole quote, which holds the figure (A@1), but no span is shown
+    whole = Answer(question="q", answered=True, answer=top.text, confidence=0.9, quotes=[top])
+    assert top.highlight is None and score(it, pred(whole), sources).span1 is False
+    # a highlight other than the answer's text is scored by what is highlighted
+    off = top.model_copy(update={"highlight": [0, 5]})
+    assert score(it, pred(Answer(question="q", answered=True, answer="31,347.06", confidence=0.9, quotes=[off])),
+                 sources).span1 is False
     abstained = score(it, pred(answer(top, answered=False)), sources)
     assert abstained.a1 and abstained.span1 is False  # no answer: a miss, though the quote holds it
     refused = score(it, Prediction(id="q1", answer=None, latency_ms=1.0, error="BadQuestion: x"), sources)

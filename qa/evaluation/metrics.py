@@ -28,7 +28,9 @@ Definitions (every rate is a percentage 0-100; `None` when its denominator is 0)
   `search(question, k=20)`) holds a gold answer by the same `holds` rule; MRR is the mean of
   1/rank (0 when none of the 20 holds), reported on a 0-1 scale.
 - **span@1** (numeric, table, date, entity and cross_report questions that have gold answers): the
-  extracted `answer` (the highlighted span) holds a gold answer, or is most of one: its tokens are
+  highlighted span (`quotes[0].text[highlight]`, the extracted `answer`) holds a gold answer, or is most of
+  one; an answer with nothing highlighted (its `answer` is then the whole quote) is a miss, as in
+  `qa.training.loco`: a quote that holds the figure is scored by A@1, its highlight by span@1. Its tokens are
   all tokens of that gold answer, cover >= 50% of them and include its numbers ("7,122.60" for
   "7,122.60 t"; not "t"). An abstention (no `answer`) is a miss. **table_A@1**: A@1 over table questions.
 - **wrong_company**: answered questions (`answered: true`) whose `quotes[0]` comes from another
@@ -171,6 +173,12 @@ class QuestionResult:
                 or self.span1 is False or self.wrong_company)
 
 
+def highlighted(quote: Quote) -> str | None:
+    """The highlighted text of a quote; None when nothing is highlighted."""
+    hl = quote.highlight
+    return quote.text[hl[0] : hl[1]] if hl else None
+
+
 def score(
     item: EvalItem, prediction: Prediction, sources: SourceCache, companies: CompanyIndex | None = None
 ) -> QuestionResult:
@@ -209,7 +217,7 @@ def score(
 
     span1: bool | None = None
     if answerable and item.type in SPAN_TYPES:
-        span1 = answered and answer is not None and span_holds(answer.answer, item.answers)
+        span1 = answered and span_holds(highlighted(quotes[0]) if quotes else None, item.answers)
 
     company = companies.of_item(item)
     quote_company = companies.of_quote(quotes[0]) if quotes else None
