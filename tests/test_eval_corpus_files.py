@@ -1,8 +1,8 @@
-"""The blind corpus question files of one shape (eval/corpus/questions-test8, -test10, -test11, -test12.jsonl): 90
-questions each, 30 on each of three reports, written blind from the report text. Schema, mix, ids, no repeats of the
-earlier corpus files, company named in every question, the lock (test10: scored in the fourteenth session, training
-data since; test11 and test12: locked, never listed for training); evidence against the PDFs only where the shared
-corpus is present. (The ninth file has its own shape: tests/test_eval_corpus_test9.py.)"""
+"""The blind corpus question files of one shape (eval/corpus/questions-test8, -test10, -test11, -test12,
+-test13.jsonl): 90 questions each, 30 on each of three reports, written blind from the report text. Schema, mix, ids,
+no repeats of the earlier corpus files, company named in every question, the lock (test10 and test11: scored in the
+fourteenth and fifteenth sessions, training data since; test12 and test13: locked, never listed for training); evidence
+against the PDFs only where the shared corpus is present. (The ninth file has its own shape: tests/test_eval_corpus_test9.py.)"""
 
 from __future__ import annotations
 
@@ -18,6 +18,11 @@ MIX_MAX = {"numeric": 14, "entity": 5, "date": 3, "list": 2, "definition": 1, "y
 # question asked a cell of; the other 8 slots are running-text ones, as MAX Automation's are in questions-test11
 MIX_MANZ = {"table": 4, "numeric": 11, "entity": 5, "date": 3, "list": 1, "definition": 1, "yes_no": 1,
             "unanswerable": 4}
+# ATOSS's metric tables were used up by the eight earlier ATOSS splits: only 9 table questions take rows no earlier
+# question asked a cell of (GRI/SASB mapping, EU taxonomy templates, the locations list); the other 3 slots are
+# running-text ones
+MIX_ATOSS = {"table": 9, "numeric": 8, "entity": 4, "date": 2, "list": 1, "definition": 1, "yes_no": 1,
+             "unanswerable": 4}
 FILES = [
     CorpusFile("questions-test8.jsonl", "t8",
                {"addiko-2023": "Addiko Bank AG", "1und1-2023": "1&1 AG", "indus-2023": "INDUS Holding AG"}, MIX),
@@ -26,10 +31,13 @@ FILES = [
                lock="training"),
     CorpusFile("questions-test11.jsonl", "t11",
                {"vonovia-2020": "Vonovia SE", "max-automation-2023": "MAX Automation SE", "1und1-2023": "1&1 AG"},
-               MIX, {"max-automation-2023": MIX_MAX}, lock="locked"),
+               MIX, {"max-automation-2023": MIX_MAX}, lock="training"),
     CorpusFile("questions-test12.jsonl", "t12",
                {"indus-2023": "INDUS Holding AG", "merck-2023": "Merck KGaA", "manz-2023": "Manz AG"},
                MIX, {"manz-2023": MIX_MANZ}, lock="locked"),
+    CorpusFile("questions-test13.jsonl", "t13",
+               {"atoss-2023": "ATOSS Software AG", "vonovia-2020": "Vonovia SE", "addiko-2023": "Addiko Bank AG"},
+               MIX, {"atoss-2023": MIX_ATOSS}, lock="locked"),
 ]
 each_file = pytest.mark.parametrize("file", FILES, ids=[f.tag for f in FILES])
 

@@ -67,6 +67,26 @@ def test_ranges_of_figures_are_options() -> None:
     assert not [o for o in options(c) if o.kind == "range"]
 
 
+def test_a_range_of_number_words_is_one_option() -> None:
+    c = _cand("The committee meets three to four times a year and reports two or three topics.")
+    ranges = {o.span.text for o in options(c) if o.kind == "range" and o.span is not None}
+    assert ranges == {"three to four", "two or three"}
+    c = _cand("It has three sites and four plants.")  # two number words apart are two options
+    assert not [o for o in options(c) if o.kind == "range"]
+
+
+def test_where_questions_and_roles_or_bodies_of_people() -> None:
+    c = _cand("Energy modernization lies with the Chief Rental Officer (CRO), reporting to the Management System. "
+              "The “UI Health & Diversity” team manages inclusion.")
+    q = "Who at the company is responsible for energy modernization?"
+    assert _feature(q, c, "Chief Rental Officer (CRO)", "role_in_span") == 1.0
+    assert _feature(q, c, "Management System. The", "role_in_span") == 0.0  # a system is not a body of people
+    assert _feature(q, c, "UI Health & Diversity", "role_after") == 1.0  # the body's word follows its name
+    assert _feature(q, c, "Chief Rental Officer (CRO)", "role_after") == 0.0
+    assert _feature("Where is the subsidiary headquartered?", c, "UI Health", "q_where") == 1.0
+    assert _feature(q, c, "UI Health", "q_where") == 0.0
+
+
 def test_a_period_between_two_dates_is_one_option() -> None:
     c = _cand("The reporting period of this Report is from January 1, 2020 to December 31, 2020 (this year).")
     found = {o.span.text for o in options(c) if o.kind == "date" and o.span is not None}

@@ -21,6 +21,17 @@ _QUALIFIER = re.compile(r"\b(approximately|about|around|over|more than|less than
 _HOW_MANY = re.compile(r"\bhow (many|much)\b|\bnumber of\b|\bamount of\b", re.I)
 _WHO = re.compile(r"^\s*(who|whom|whose)\b|\bname of\b|\bcalled\b|\bnamed?\b", re.I)
 _WHICH = re.compile(r"^\s*(which|what)\b", re.I)
+_WHERE = re.compile(r"\bwhere\b|\bheadquarter\w*|\bbased in\b|\blocated\b|\blocation\b|\bcity\b|\bcountry\b", re.I)
+# the words that name a place in a text or a rulebook (`spanoptions` offers `Section 161` as a figure)
+_REFERENCE_WORDS = frozenset(tokenize(
+    "section sections article articles item items page pages paragraph chapter annex appendix activity activities "
+    "principle principles goal goals clause version"))
+# words that make a name a role or a body of people (`Chief Rental Officer`, `Quality Committee`, `“UI Health &
+# Diversity” team`): general organisational English, what "who is responsible …" questions are answered by
+_ROLE = frozenset(tokenize(
+    "officer chief head board committee council department team unit function director directors manager ceo cfo "
+    "coo cto cso chair chairman chairwoman chairperson president secretary representative office division group "
+    "task force panel steering working commissioner auditor lead leader owner"))
 _WHEN = re.compile(r"^\s*when\b|\bwhat year\b|\bwhich year\b|\bsince when\b|\bdate\b", re.I)
 _YEAR_WORD = re.compile(r"\byear\b(?!\s+(?:19|20)\d\d)", re.I)  # "target year", "base year", not "year 2022"
 _RATE = re.compile(r"\b(rate|share|percent\w*|proportion|ratio|quota|%)", re.I)
@@ -51,7 +62,8 @@ SPAN_FEATURES: tuple[str, ...] = (
     "q_year_word", "q_years", "is_word_number", "is_grade", "is_range", "date_grain", "time_prep", "year_label_asked",
     "year_label_other", "in_parens", "adj_before", "adj_after", "called_before", "year_label", "year_before_asked",
     "head_in_span", "head_before", "percent_fit", "percent_clash", "k_number", "k_date", "k_name", "k_none", "kind_p",
-    "phrase_match", "phrase_head", "subset_intro", "is_row",
+    "phrase_match", "phrase_head", "subset_intro", "is_row", "q_where", "role_in_span", "role_after",
+    "ref_asked",
 )
 
 
@@ -98,6 +110,7 @@ def question_features(info: QuestionInfo) -> dict[str, float]:
         "q_defn_list_yes": float(qtype in ("definition", "list", "yes_no")),
         "q_howmany": float(bool(_HOW_MANY.search(info.text))), "q_who": float(bool(_WHO.search(info.text))),
         "q_which": float(bool(_WHICH.search(info.text))), "q_when": float(bool(_WHEN.search(info.text))),
+        "q_where": float(bool(_WHERE.search(info.text))),
         "q_rate": float(bool(_RATE.search(info.text))), "q_score": float(bool(_SCORE.search(info.text))),
         "q_year_word": float(bool(_YEAR_WORD.search(info.text))),
         "q_years": float(min(len(info.years), 2)),
@@ -234,6 +247,11 @@ def _option_features(ctx: _QuoteContext, info: QuestionInfo, c: Candidate, opt: 
     f["span_q_frac"] = len(span_toks & info.tokens) / max(1, len(span_toks)) if opt.kind != "cell" else 0.0
     if c.chunk.kind == "table_row" and ctx.label_end is not None:
         f["in_label"] = float(s.end <= ctx.label_end)
+    ref_words = span_toks | set(before[-2:])
+    f["ref_asked"] = float(any(ch.isdigit() for ch in text) and bool(ref_words & _REFERENCE_WORDS & info.tokens))
+    if opt.kind in ("name", "word"):
+        f["role_in_span"] = float(bool(span_toks & _ROLE))
+        f["role_after"] = float(bool(set(tokenize(qt[s.end : s.end + 24])[:2]) & _ROLE))
     n_words = len(text.split())
     f["long"] = float(n_words > 6)
     f["n_words"] = min(n_words, 12) / 12

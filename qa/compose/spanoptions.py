@@ -23,7 +23,15 @@ _GRADE = re.compile(r"(?<![\w+-])(?:[A-D][+-]|(?:AAA|AA|BBB|BB|CCC)[+-]?)(?![\w+
 # between two figures, a range (`200 to 270`, `3.5–4.0%`; `between X and Y`)
 _RANGE_GAP = re.compile(r"\s*(?:to|-|–|—)\s*")
 _DATE_GAP = re.compile(r"\s*(?:to|until|through|-|–|—)\s*")
+_WORD_RANGE_GAP = re.compile(r"\s*(?:to|or|-|–|—)\s*")  # between two number words
 _BETWEEN = re.compile(r"\bbetween\s*$", re.I)
+# a number that names a place in a text or a rulebook, with its word (`Section 161`, `Page 10`, `item 1.1.1`,
+# `Articles 3 and 9`, `§ 289c`): asked for as such ("under which section …"); `numbers` leaves short ones out
+_REF_NUMBER = r"\d+(?:\.\d+)*[a-z]?"
+_REFERENCE = re.compile(
+    rf"(?<![\w-])(?:§+\s*|(?:sections?|articles?|items?|pages?|paragraphs?|chapters?|annex(?:es)?|appendix|"
+    rf"activit(?:y|ies)|principles?|goals?|clauses?|version)\s+){_REF_NUMBER}"
+    rf"(?:\s*(?:,|and|&|to|–|-)\s*{_REF_NUMBER})*(?![\w])", re.I)
 
 
 @dataclass(frozen=True)
@@ -67,9 +75,15 @@ def options(c: Candidate, known: frozenset[str] = frozenset()) -> list[SpanOptio
         add(SpanOption(s, "date"))
     for s in codes(qt):
         add(SpanOption(s, "code"))
+    for m in _REFERENCE.finditer(qt):
+        add(SpanOption(Span(m.start(), m.end(), m.group(0)), "number"))
     for m in _GRADE.finditer(qt):
         add(SpanOption(Span(m.start(), m.end(), m.group(0)), "grade"))
-    for m in _NUMBER_WORD.finditer(qt):
+    words = list(_NUMBER_WORD.finditer(qt))
+    for w1, w2 in zip(words, words[1:], strict=False):  # `three to four times`, `two or three`
+        if _WORD_RANGE_GAP.fullmatch(qt[w1.end() : w2.start()]):
+            add(SpanOption(Span(w1.start(), w2.end(), qt[w1.start() : w2.end()]), "range"))
+    for m in words:
         add(SpanOption(Span(m.start(), m.end(), m.group(0)), "word_number"))
     for n in names(c.unit.text):
         s = map_span(c.unit.text, qt, n.start, n.end)
