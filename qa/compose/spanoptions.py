@@ -1,6 +1,7 @@
-"""The spans a quote offers as its highlight: every figure, range of figures, number word, date, code, grade,
-name, quoted name, capitalised word, table cell, the value of a row of a table printed as text lines
-(`rowblock`), and "none". `spanfeatures` scores them."""
+"""The spans a quote offers as its highlight: every figure (alone, and with the words that say what it counts),
+range of figures or of number words, reference (`Section 161`), number word, date, code, grade, name (with a
+leading code or a trailing model number), quoted name, web or e-mail address, capitalised word, table cell,
+the value of a row of a table printed as text lines (`rowblock`), and "none". `spanfeatures` scores them."""
 
 from __future__ import annotations
 
@@ -28,6 +29,18 @@ _BETWEEN = re.compile(r"\bbetween\s*$", re.I)
 # a number that names a place in a text or a rulebook, with its word (`Section 161`, `Page 10`, `item 1.1.1`,
 # `Articles 3 and 9`, `§ 289c`): asked for as such ("under which section …"); `numbers` leaves short ones out
 _REF_NUMBER = r"\d+(?:\.\d+)*[a-z]?"
+# a web or e-mail address (`https://trust.mi.com/misrc`, `www.example.com`, `esg@example.com`), without the
+# sentence's closing punctuation
+_ADDRESS = re.compile(r"(?:https?://|www\.)[^\s<>\"“”]+[^\s<>\"“”.,;:)]|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# after a figure, the words that say what it counts (`20 health campaigns`, `505 movies`): lower-case words
+# up to punctuation, a figure, a verb of being or having, a relative pronoun or a preposition
+_COUNTED = re.compile(
+    r"(?:\s+(?!(?:were|was|is|are|be|been|has|have|had|which|that|who|whom|in|on|at|of|from|with|to|by|for|as|"
+    r"than|and|or|per|each|across|including|compared|while|whereas)\b)[a-z][a-z-]*){1,3}")
+# a code that leads a name (`3C Intelligent Manufacturing …`, `5G Application …`) or a model number and
+# suffix that ends one (`Electric Scooter 4 Pro`, `… Power Supply 1000 Pro`)
+_LEAD_CODE = re.compile(r"(?<![\w-])\d+[A-Z][A-Za-z0-9]*\s+$")
+_MODEL_TAIL = re.compile(r"^\s+\d+[A-Za-z]*(?:\s+(?:Pro|Max|Plus|Ultra|Lite|Mini|S|X|[A-Z]\d*))?(?![\w-])")
 _REFERENCE = re.compile(
     rf"(?<![\w-])(?:§+\s*|(?:sections?|articles?|items?|pages?|paragraphs?|chapters?|annex(?:es)?|appendix|"
     rf"activit(?:y|ies)|principles?|goals?|clauses?|version)\s+){_REF_NUMBER}"
@@ -77,6 +90,8 @@ def options(c: Candidate, known: frozenset[str] = frozenset()) -> list[SpanOptio
         add(SpanOption(s, "code"))
     for m in _REFERENCE.finditer(qt):
         add(SpanOption(Span(m.start(), m.end(), m.group(0)), "number"))
+    for m in _ADDRESS.finditer(qt):
+        add(SpanOption(Span(m.start(), m.end(), m.group(0)), "name"))
     for m in _GRADE.finditer(qt):
         add(SpanOption(Span(m.start(), m.end(), m.group(0)), "grade"))
     words = list(_NUMBER_WORD.finditer(qt))
@@ -89,6 +104,11 @@ def options(c: Candidate, known: frozenset[str] = frozenset()) -> list[SpanOptio
         s = map_span(c.unit.text, qt, n.start, n.end)
         if s is not None:
             add(SpanOption(s, "name"))
+            lead = _LEAD_CODE.search(qt[max(0, s.start - 12) : s.start])
+            tail = _MODEL_TAIL.match(qt[s.end : s.end + 16])
+            if lead or tail:
+                lo, hi = s.start - (len(lead.group(0)) if lead else 0), s.end + (tail.end() if tail else 0)
+                add(SpanOption(Span(lo, hi, qt[lo:hi]), "name"))
     for m in _QUOTED.finditer(qt):
         add(SpanOption(Span(m.start(1), m.end(1), m.group(1)), "name"))
     for m in _CAPS_RUN.finditer(qt):
@@ -102,4 +122,8 @@ def options(c: Candidate, known: frozenset[str] = frozenset()) -> list[SpanOptio
         if any(a <= m.start() < b for a, b in covered):
             continue
         add(SpanOption(Span(m.start(), m.end(), m.group(0)), "word"))
+    for s, unit in figures:  # the figure with what it counts, when no unit says it (last: the cap may cut them)
+        counted = None if unit else _COUNTED.match(qt, s.end)
+        if counted:
+            add(SpanOption(Span(s.start, counted.end(), qt[s.start : counted.end()]), "number"))
     return out[:MAX_OPTIONS]
