@@ -10,6 +10,7 @@ import pytest
 
 from qa.chunking.chunker import Chunker
 from qa.compose.candidate import Candidate
+from qa.compose.extract import empty_cell
 from qa.compose.features import FEATURES, feature_matrix
 from qa.compose.question import analyse, name_words
 from qa.compose.ranker import MODEL_DIR, LearnedRanker, RuleRanker
@@ -254,3 +255,12 @@ def test_a_number_that_names_a_category_or_a_reference_is_not_a_figure(text: str
     from qa.compose.extract import numbers
 
     assert [s.text for s, _unit in numbers(text)] == figures
+
+
+@pytest.mark.parametrize(
+    ("cell", "empty"),
+    [("-", True), ("–", True), ("-⁴", True), ("—²", True), ("n/a", True), ("n/a*", True), ("k.A.", True),
+     ("- (3)", True), ("", True), ("0", False), ("12", False), ("0.0%", False), ("€ 25", False), ("37", False)],
+)
+def test_an_empty_cell_with_or_without_a_footnote_mark(cell: str, empty: bool) -> None:
+    assert empty_cell(cell) is empty

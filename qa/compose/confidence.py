@@ -18,7 +18,7 @@ from qa.compose.cues import (
     states_target,
     unit_clash,
 )
-from qa.compose.extract import header_years
+from qa.compose.extract import empty_cell, header_years
 from qa.compose.question import QuestionInfo
 from qa.compose.signals import TermSignals, token_set
 from qa.compose.span import SpanExtractor
@@ -143,8 +143,8 @@ class Evidence:
             "year_miss": float(year_miss),
             "prose_year_miss": prose_about_another_year(best, year_miss),
             "label_mismatch": 1.0 if best.chunk.kind in ("table_row", "kpi") and best.label_precision < 0.4 else 0.0,
-            "cell_empty": 1.0 if best.column is not None and best.answer is not None and not any(
-                ch.isalnum() for ch in best.answer.text) else 0.0,
+            "cell_empty": 1.0 if best.column is not None and best.answer is not None and empty_cell(
+                best.answer.text) else 0.0,
             "hit_score": best.hit_score,
             "label_precision": best.label_precision,
             "no_extract": 1.0 if info.wants_number and best.answer is None else 0.0,

@@ -147,6 +147,16 @@ def _names(text: str, known: frozenset[str]) -> tuple[Span, ...]:
     return tuple(out)
 
 
+# a footnote mark on a cell (`-⁴`, `n/a*`, `– (3)`): not part of its value
+_CELL_MARK = re.compile(r"[⁰¹²³⁴⁵⁶⁷⁸⁹*†‡]+|\(\d{1,2}\)")
+
+
+def empty_cell(text: str) -> bool:
+    """A table cell that holds no value: blank, a dash or "n/a", with or without a footnote mark."""
+    bare = _CELL_MARK.sub("", text).strip().lower()
+    return bare in ("", "n/a", "n.a.", "na", "k.a.", "n.v.") or not any(ch.isalnum() for ch in bare)
+
+
 def parse_number(text: str) -> float | None:
     m = re.search(r"\d[\d, ]*(?:\.\d+)?", text)
     if not m:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from qa.compose.answerkind import KINDS, option_kind
 from qa.compose.candidate import Candidate
-from qa.compose.extract import column_year
+from qa.compose.extract import column_year, empty_cell
 from qa.compose.question import QuestionInfo
 from qa.compose.spanoptions import SpanOption
 from qa.lexical import tokenize
@@ -187,7 +187,7 @@ def _option_features(ctx: _QuoteContext, info: QuestionInfo, c: Candidate, opt: 
         f["cell_latest"] = float(bool(ctx.header_years) and year == max(ctx.header_years))
         header_toks = {t for t in tokenize(opt.column) if not _YEARISH.match(t)}
         f["cell_header_match"] = float(bool(header_toks & info.tokens))
-        f["cell_empty"] = float(text.strip() in ("-", "–", "—", "n/a", "n.a.", ""))
+        f["cell_empty"] = float(empty_cell(text))
     if opt.kind in ("number", "range", "cell", "word_number"):
         tail = ctx.low[s.end : s.end + 12]
         f["is_percent"] = float("%" in text or tail.lstrip().startswith(("%", "percent")))
