@@ -29,6 +29,10 @@ _BETWEEN = re.compile(r"\bbetween\s*$", re.I)
 # a number that names a place in a text or a rulebook, with its word (`Section 161`, `Page 10`, `item 1.1.1`,
 # `Articles 3 and 9`, `§ 289c`): asked for as such ("under which section …"); `numbers` leaves short ones out
 _REF_NUMBER = r"\d+(?:\.\d+)*[a-z]?"
+_REFERENCE = re.compile(
+    rf"(?<![\w-])(?:§+\s*|(?:sections?|articles?|items?|pages?|paragraphs?|chapters?|annex(?:es)?|appendix|"
+    rf"activit(?:y|ies)|principles?|goals?|clauses?|version)\s+){_REF_NUMBER}"
+    rf"(?:\s*(?:,|and|&|to|–|-)\s*{_REF_NUMBER})*(?![\w])", re.I)
 # a web or e-mail address (`https://trust.mi.com/misrc`, `www.example.com`, `esg@example.com`), without the
 # sentence's closing punctuation
 _ADDRESS = re.compile(r"(?:https?://|www\.)[^\s<>\"“”]+[^\s<>\"“”.,;:)]|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -41,10 +45,6 @@ _COUNTED = re.compile(
 # suffix that ends one (`Electric Scooter 4 Pro`, `… Power Supply 1000 Pro`)
 _LEAD_CODE = re.compile(r"(?<![\w-])\d+[A-Z][A-Za-z0-9]*\s+$")
 _MODEL_TAIL = re.compile(r"^\s+\d+[A-Za-z]*(?:\s+(?:Pro|Max|Plus|Ultra|Lite|Mini|S|X|[A-Z]\d*))?(?![\w-])")
-_REFERENCE = re.compile(
-    rf"(?<![\w-])(?:§+\s*|(?:sections?|articles?|items?|pages?|paragraphs?|chapters?|annex(?:es)?|appendix|"
-    rf"activit(?:y|ies)|principles?|goals?|clauses?|version)\s+){_REF_NUMBER}"
-    rf"(?:\s*(?:,|and|&|to|–|-)\s*{_REF_NUMBER})*(?![\w])", re.I)
 
 
 @dataclass(frozen=True)

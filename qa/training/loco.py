@@ -11,7 +11,7 @@ from qa.compose.answerkind import AnswerKindModel
 from qa.compose.confidence import ConfidenceModel
 from qa.compose.ranker import LearnedRanker, Ranker
 from qa.compose.spanpick import SpanPicker
-from qa.evaluation.metrics import holds
+from qa.evaluation.metrics import highlighted, holds
 from qa.service import QAService
 from qa.training.answerkind import KindFits
 from qa.training.dataset import SPAN_TYPES, QuestionRecord, span_holds
@@ -36,8 +36,7 @@ def answer_all(
             composed = composer.compose(rec.item.question, rec.info, rec.hits, rec.qvec, top_k=5)
             quotes = composed.answer.quotes
             item = rec.item
-            hl = quotes[0].highlight if quotes else None
-            span = quotes[0].text[hl[0] : hl[1]] if quotes and hl else None
+            span = highlighted(quotes[0]) if quotes else None
             out.append(Outcome(
                 features=composed.features,
                 answerable=bool(item.answers),
