@@ -109,3 +109,10 @@ def test_a_row_of_shares_for_a_count_and_a_row_of_counts_for_a_share() -> None:
     assert share_clash(what_share, counts) == 1.0 and share_clash(what_share, shares) == 0.0
     assert share_clash(analyse("Who audited Acme?"), shares) == 0.0  # neither a count nor a share asked
     assert share_clash(how_many, _cand("We employed 458 men.")) == 0.0  # prose is not judged
+    # the row's own label says first, whatever its table's title says
+    audits = analyse("How many internal audits relating to corruption did Acme carry out?")
+    pct = _cand("% of audits relating to corruption\t66\t67", kind="table_row")
+    num = _cand("Number of audits relating to corruption\t52\t56", kind="table_row")
+    for row in (pct, num):
+        row.chunk = row.chunk.model_copy(update={"context": "Audits and their rates | columns: 2023 | 2022"})
+    assert share_clash(audits, pct) == 1.0 and share_clash(audits, num) == 0.0

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from qa.compose.candidate import Candidate
-from qa.compose.question import analyse
+from qa.compose.question import analyse, name_words
 from qa.compose.spanfeatures import SPAN_FEATURES, option_features
 from qa.compose.spanoptions import options
 from qa.compose.spanpick import MODEL_DIR, SpanPicker
@@ -93,11 +93,25 @@ def test_where_questions_and_roles_or_bodies_of_people() -> None:
               "The “UI Health & Diversity” team manages inclusion.")
     q = "Who at the company is responsible for energy modernization?"
     assert _feature(q, c, "Chief Rental Officer (CRO)", "role_in_span") == 1.0
-    assert _feature(q, c, "Management System. The", "role_in_span") == 0.0  # a system is not a body of people
+    assert _feature(q, c, "Management System", "role_in_span") == 0.0  # a system is not a body of people
     assert _feature(q, c, "UI Health & Diversity", "role_after") == 1.0  # the body's word follows its name
     assert _feature(q, c, "Chief Rental Officer (CRO)", "role_after") == 0.0
     assert _feature("Where is the subsidiary headquartered?", c, "UI Health", "q_where") == 1.0
     assert _feature(q, c, "UI Health", "q_where") == 0.0
+
+
+def test_the_answering_company_named_by_itself_is_marked() -> None:
+    c = _cand("Acme Industries AG signed a contract with the disposal specialist Interzero. The Group audits it yearly.")
+    info = analyse("Which partner disposes of Acme's devices?", name_words(["Acme Industries AG"]))
+
+    def own(span_text: str) -> float:
+        opt = next(o for o in options(c, info.words) if o.span is not None and o.span.text == span_text)
+        return option_features(info, c, opt)[SPAN_FEATURES.index("own_name")]
+
+    assert own("Acme Industries AG") == 1.0
+    assert own("The Group") == 1.0  # how a report names its own company
+    assert own("Interzero") == 0.0
+    assert _feature("Which partner disposes of Acme's devices?", c, "Acme Industries AG", "own_name") == 0.0  # no names
 
 
 def test_a_period_between_two_dates_is_one_option() -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from qa.compose.candidate import Candidate
+from qa.compose.candidate import Candidate, label_of
 from qa.compose.extract import header_years
 from qa.compose.question import QuestionInfo, unit_families
 
@@ -22,6 +22,8 @@ TARGET = re.compile(
 _PREVIOUS_YEAR = re.compile(r"\b(?:previous|prior|preceding|last) year\b", re.I)
 # a table of shares: its title, group or columns say so
 _SHARES = re.compile(r"\b(?:percent|percentages?|per cent|shares?|proportions?|ratios?|rates?)\b|%", re.I)
+# a row of counts: its label says so
+_COUNTS = re.compile(r"\b(?:number|numbers|headcount|count)\b", re.I)
 # unit strings too ambiguous to tell a kind of quantity by ("t" for tonnes of CO2, water or waste)
 _AMBIGUOUS_UNITS = frozenset({"t", "kg", "tonnes", "tons", "million", "billion", "hour", "hours"})
 
@@ -51,7 +53,13 @@ def share_clash(info: QuestionInfo, c: Candidate) -> float:
     `%`) and the question asks how many, or the other way round: a share asked of a row of counts."""
     if c.chunk.kind not in ("table_row", "kpi") or info.qtype not in ("count", "percent"):
         return 0.0
-    shares = bool(_SHARES.search(f"{c.chunk.context} {c.chunk.section.split(' > ')[-1]}")) or "%" in c.quote_text
+    label = label_of(c)
+    if _SHARES.search(label):  # the row's own label says first (`% of audits` beside `Number of audits`)
+        shares = True
+    elif _COUNTS.search(label):
+        shares = False
+    else:
+        shares = bool(_SHARES.search(f"{c.chunk.context} {c.chunk.section.split(' > ')[-1]}")) or "%" in c.quote_text
     return 1.0 if shares == (info.qtype == "count") else 0.0
 
 

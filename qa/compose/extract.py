@@ -104,6 +104,16 @@ def _is_acronym(word: str) -> bool:
     return sum(ch.isupper() for ch in core) >= 2 and not core.isdigit()
 
 
+# abbreviations that end with a full stop inside a name (`Dr. Claudia …`, `Acme Corp. Ltd`)
+_ABBREVIATIONS = frozenset("dr prof mr mrs ms st co corp inc ltd jr sr no nr bros".split())
+
+
+def _sentence_end(word: str) -> bool:
+    """A word with a full stop that ends its sentence (`Interzero.`), not an abbreviation (`Dr.`, `e.V.`, `U.S.`)."""
+    core = word.rstrip(".")
+    return word.endswith(".") and "." not in core and core.lower() not in _ABBREVIATIONS and not core.isupper()
+
+
 def names(text: str, known: frozenset[str] = frozenset()) -> list[Span]:
     return list(_names(text, known))
 
@@ -127,8 +137,8 @@ def _names(text: str, known: frozenset[str]) -> tuple[Span, ...]:
         run = [i]
         while j + 1 < len(words):
             nxt = words[j + 1][2]
-            if not _NAME_GAP.fullmatch(text[words[j][1] : words[j + 1][0]]):
-                break  # a name does not run over punctuation or a paragraph break
+            if not _NAME_GAP.fullmatch(text[words[j][1] : words[j + 1][0]]) or _sentence_end(words[j][2]):
+                break  # a name does not run over punctuation, a paragraph break or a sentence's end
             if _is_cap(nxt) or (nxt[0].isdigit() and _is_acronym(words[j][2]) and "." in nxt):
                 j += 1
                 run.append(j)

@@ -46,6 +46,7 @@ class QuestionInfo:
     synonym_tokens: frozenset[str] = field(default_factory=frozenset)  # the tokens of all `alts`
     words: frozenset[str] = field(default_factory=frozenset)  # lower-case words, possessives dropped
     kinds: tuple[float, ...] = ()  # the answer kinds it asks for (`answerkind`), set by the composer; () unknown
+    names: frozenset[str] = field(default_factory=frozenset)  # the words of the corpus's company names (`ignore`)
 
 
 _BREAK = frozenset(
@@ -225,4 +226,5 @@ def analyse(question: str, ignore: frozenset[str] = frozenset()) -> QuestionInfo
         tokens=frozenset(tokenize(q)),
         synonym_tokens=frozenset(t for v in alts.values() for t in v),
         words=frozenset(re.findall(r"[\w&-]+", re.sub(r"['’]s\b", "", low))),
+        names=ignore,
     )

@@ -32,6 +32,8 @@ _ROLE = frozenset(tokenize(
     "officer chief head board committee council department team unit function director directors manager ceo cfo "
     "coo cto cso chair chairman chairwoman chairperson president secretary representative office division group "
     "task force panel steering working commissioner auditor lead leader owner"))
+# how a report names its own company, besides the company's name
+_SELF = frozenset("the company group corporation firm we our".split())
 _WHEN = re.compile(r"^\s*when\b|\bwhat year\b|\bwhich year\b|\bsince when\b|\bdate\b", re.I)
 _YEAR_WORD = re.compile(r"\byear\b(?!\s+(?:19|20)\d\d)", re.I)  # "target year", "base year", not "year 2022"
 _RATE = re.compile(r"\b(rate|share|percent\w*|proportion|ratio|quota|%)", re.I)
@@ -63,7 +65,7 @@ SPAN_FEATURES: tuple[str, ...] = (
     "year_label_other", "in_parens", "adj_before", "adj_after", "called_before", "year_label", "year_before_asked",
     "head_in_span", "head_before", "percent_fit", "percent_clash", "k_number", "k_date", "k_name", "k_none", "kind_p",
     "phrase_match", "phrase_head", "subset_intro", "is_row", "q_where", "role_in_span", "role_after",
-    "ref_asked",
+    "ref_asked", "own_name",
 )
 
 
@@ -250,6 +252,9 @@ def _option_features(ctx: _QuoteContext, info: QuestionInfo, c: Candidate, opt: 
     ref_words = span_toks | set(before[-2:])
     f["ref_asked"] = float(any(ch.isdigit() for ch in text) and bool(ref_words & _REFERENCE_WORDS & info.tokens))
     if opt.kind in ("name", "word"):
+        # the answering company itself ("ATOSS Software AG", "the Group"): rarely what is asked about it
+        words = {w.lower() for w in re.findall(r"[\w&-]+", text)}
+        f["own_name"] = float(bool(words) and words <= info.names | _SELF)
         f["role_in_span"] = float(bool(span_toks & _ROLE))
         f["role_after"] = float(bool(set(tokenize(qt[s.end : s.end + 24])[:2]) & _ROLE))
     n_words = len(text.split())
