@@ -133,6 +133,7 @@ class _QuoteContext:
     asked_years: frozenset[str]  # the years the question names
     label_end: int | None  # the first tab of a tabbed quote: where a table row's label ends
     kinds: tuple[float, ...]  # the answer-kind probabilities of the question (`answerkind`); () unknown
+    own_words: frozenset[str]  # the words a report names its own company by: company names and `_SELF`
 
     @classmethod
     def of(cls, info: QuestionInfo, c: Candidate, n_options: int, kinds: tuple[float, ...] = ()) -> _QuoteContext:
@@ -152,6 +153,7 @@ class _QuoteContext:
             asked_years=frozenset(str(y) for y in info.years),
             label_end=qt.index("\t") if "\t" in qt else None,
             kinds=kinds,
+            own_words=info.names | _SELF,
         )
 
 
@@ -254,7 +256,7 @@ def _option_features(ctx: _QuoteContext, info: QuestionInfo, c: Candidate, opt: 
     if opt.kind in ("name", "word"):
         # the answering company itself ("ATOSS Software AG", "the Group"): rarely what is asked about it
         words = {w.lower() for w in re.findall(r"[\w&-]+", text)}
-        f["own_name"] = float(bool(words) and words <= info.names | _SELF)
+        f["own_name"] = float(bool(words) and words <= ctx.own_words)
         f["role_in_span"] = float(bool(span_toks & _ROLE))
         f["role_after"] = float(bool(set(tokenize(qt[s.end : s.end + 24])[:2]) & _ROLE))
     n_words = len(text.split())
