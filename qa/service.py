@@ -8,13 +8,14 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from qa.budget import Deadline, check
 from qa.compose.answerkind import KIND_MODEL, AnswerKindModel
 from qa.compose.composer import Composer, ComposerOptions, idf_table
 from qa.compose.confidence import load_confidence_model
-from qa.compose.question import analyse, name_words
+from qa.compose.question import QuestionInfo, analyse, lead_name_words, name_words, naming_words
 from qa.compose.ranker import MODEL_DIR, load_ranker
 from qa.compose.spanpick import SpanPicker
 from qa.config import Settings
@@ -86,6 +87,18 @@ class QAService:
         return svc
 
     # ------------------------------------------------------------------ API
+    def analyse(self, question: str) -> QuestionInfo:
+        """The question's analysis; the words that name a company in it (a mention of a name or alias of the
+        corpus, or the first word of one) are never key terms, the rest of a name's words are ("Manz automation
+        solutions", "bank loans" of a company that is not Addiko Bank)."""
+        mentions = [(start, end) for start, end, _c in self.retriever.companies.mentions(question)]
+        return analyse(question, naming_words(question, mentions, self._lead_name_words),
+                       names=self.composer.ignore_words)
+
+    @cached_property
+    def _lead_name_words(self) -> frozenset[str]:
+        return lead_name_words(n for r in self.index.reports for n in (r.company, *r.aliases))
+
     @property
     def build_id(self) -> str:
         return self.index.build_id
@@ -218,7 +231,7 @@ class QAService:
         turns = fit_history(history or [], self.settings.max_question_chars, self.settings.history_max_turns,
                            self.settings.history_max_chars)
         resolved = resolve(question, turns[-_MAX_HISTORY:])
-        info = analyse(resolved, self.composer.ignore_words)
+        info = self.analyse(resolved)
         t1 = time.perf_counter()
         qvec = self.retriever.embed_query(resolved)
         t2 = time.perf_counter()

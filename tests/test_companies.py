@@ -184,3 +184,26 @@ def test_a_company_with_a_legal_form_is_absent_even_when_the_reports_name_it() -
     assert d.absent_named_in("What were Kestrel AG's Scope 1 emissions?", lambda n: n.lower() in corpus) == ["Kestrel AG"]
     # a possessive name the reports use (a place, a product) is not taken for an absent company
     assert d.absent_named_in("What were Kestrel's orders?", lambda n: n.lower() in corpus) == []
+
+
+def test_only_the_words_naming_a_company_are_dropped_from_the_key_terms() -> None:
+    """A company's lead word never counts as a key term; its other name words ("automation", "bank") only
+    beside it: "Manz automation solutions" keeps "automation", "Addiko Bank" drops "bank"."""
+    from qa.compose.question import analyse, lead_name_words, name_words, naming_words
+
+    reports = [_report("m", "Manz AG"), _report("x", "MAX Automation SE"), _report("a", "Addiko Bank AG", ["Addiko", "Addiko Bank"])]
+    d = CompanyDirectory(reports)
+    names = [n for r in reports for n in (r.company, *r.aliases)]
+    lead = lead_name_words(names)
+
+    def terms(q: str) -> list[str]:
+        spans = [(s, e) for s, e, _c in d.mentions(q)]
+        return analyse(q, naming_words(q, spans, lead), names=name_words(names)).terms
+
+    assert "autom" in " ".join(terms("Manz automation solutions revenue 2023"))
+    assert not {"manz", "max"} & set(terms("Manz automation solutions revenue 2023"))
+    assert not {"bank", "addiko"} & set(terms("Addiko Bank female managers"))
+    assert "bank" in terms("Manz bank loans")
+    assert not {"max", "autom", "automation"} & set(terms("MAX Automation water use"))
+    # the old behaviour dropped every word of every name everywhere
+    assert "bank" not in analyse("Manz bank loans", name_words(names)).terms

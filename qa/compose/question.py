@@ -137,8 +137,27 @@ def name_words(names: Iterable[str]) -> frozenset[str]:
     return frozenset(out)
 
 
-def analyse(question: str, ignore: frozenset[str] = frozenset()) -> QuestionInfo:
-    """What the question asks; `ignore`: words that never count as key terms (the corpus's company names)."""
+def lead_name_words(names: Iterable[str]) -> frozenset[str]:
+    """The first word of each company name and alias ("addiko" of "Addiko Bank AG"): the word that names the
+    company wherever it stands. The other words of a name ("bank", "holding", "automation") only do so beside it."""
+    out: set[str] = set()
+    for name in names:
+        first = next(iter(re.findall(r"[\w&-]+", name)), None)
+        if first:
+            out.add(first.lower())
+            out.update(tokenize(first))
+    return frozenset(out)
+
+
+def naming_words(question: str, mentions: Iterable[tuple[int, int]], lead: frozenset[str]) -> frozenset[str]:
+    """The words of `question` that name a company: those of its company mentions (character spans) and the
+    lead name words (`lead_name_words`) wherever they stand."""
+    return frozenset(w for start, end in mentions for w in name_words([question[start:end]])) | lead
+
+
+def analyse(question: str, ignore: frozenset[str] = frozenset(), names: frozenset[str] | None = None) -> QuestionInfo:
+    """What the question asks; `ignore`: words that never count as key terms (the words naming a company in it);
+    `names`: the words of every company name of the corpus (`ignore` when not given)."""
     q = question.strip()
     low = q.lower()
     years = years_in(q)
@@ -226,5 +245,5 @@ def analyse(question: str, ignore: frozenset[str] = frozenset()) -> QuestionInfo
         tokens=frozenset(tokenize(q)),
         synonym_tokens=frozenset(t for v in alts.values() for t in v),
         words=frozenset(re.findall(r"[\w&-]+", re.sub(r"['’]s\b", "", low))),
-        names=ignore,
+        names=ignore if names is None else names,
     )

@@ -10,7 +10,7 @@ import numpy as np
 
 from qa.compose.candidate import Candidate
 from qa.compose.features import FEATURES, KIND_COLUMNS, feature_matrix, kind_columns, quote_kinds
-from qa.compose.question import QuestionInfo, analyse
+from qa.compose.question import QuestionInfo
 from qa.evaluation.dataset import EvalItem
 from qa.evaluation.metrics import contains_answer, holds
 from qa.models import Filters, Hit
@@ -76,7 +76,7 @@ def collect(svc: QAService, items: Sequence[tuple[EvalItem, str]], source: str) 
         filters = company_filters(svc, company)
         if filters is None:
             continue  # a company the corpus does not hold: answered by the service without ranking
-        info = analyse(item.question, composer.ignore_words)
+        info = svc.analyse(item.question)
         qvec = svc.retriever.embed_query(item.question)
         scores = svc.retriever.scores(item.question, "hybrid", qvec)
         hits = svc._with_every_report(svc.retriever.rank(scores, 20, filters), scores, filters)
