@@ -260,7 +260,7 @@ def test_a_number_that_names_a_category_or_a_reference_is_not_a_figure(text: str
 @pytest.mark.parametrize(
     ("cell", "empty"),
     [("-", True), ("–", True), ("-⁴", True), ("—²", True), ("n/a", True), ("n/a*", True), ("k.A.", True),
-     ("- (3)", True), ("", True), ("0", False), ("12", False), ("0.0%", False), ("€ 25", False), ("37", False)],
+     ("k.A", True), ("k. A.", True), ("n.d.", True), ("N/A", True), ("- (3)", True), ("", True), ("0", False), ("12", False), ("0.0%", False), ("€ 25", False), ("37", False)],
 )
 def test_an_empty_cell_with_or_without_a_footnote_mark(cell: str, empty: bool) -> None:
     assert empty_cell(cell) is empty

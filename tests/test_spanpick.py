@@ -230,3 +230,36 @@ def test_the_answer_kind_model_makes_a_highlight_obligatory() -> None:
     name_asked = replace(info, kinds=(0.05, 0.05, 0.8, 0.1))  # number, date, name, none
     picker.pick(name_asked, c)
     assert c.answer is not None and c.answer.text == "Corporate Governance Committee"
+
+
+def test_the_empty_cell_of_an_asked_year_stands() -> None:
+    """A row whose asked year's cell is empty (`-`, `k.A`) gives no figure for that year: the highlight stays on
+    that cell (and the confidence's empty-cell cue refuses), even with a model that prefers the latest year's
+    figure beside it; a year with a figure, or no year asked, is left to the model."""
+    from qa.compose.span import SpanExtractor
+    from qa.models import ReportInfo
+
+    class PrefersTheLatestCell:  # a stand-in model: scores each option by its `cell_latest` feature
+        n_features = len(SPAN_FEATURES)
+
+        def predict(self, X: np.ndarray) -> np.ndarray:
+            return X[:, SPAN_FEATURES.index("cell_latest")]
+
+    picker = SpanPicker(PrefersTheLatestCell())  # type: ignore[arg-type]
+    report = ReportInfo(id="acme-2023", company="Acme", title="Acme 2023", year=2023, years_covered=[2021, 2023],
+                        source="acme.txt", original_name="acme.txt", sha256="0" * 64)
+    extractor = SpanExtractor({report.id: report})
+
+    def highlight(question: str, row: str) -> str | None:
+        c = _cand(row, kind="table_row", header=["2023", "2022", "2021"])
+        info = analyse(question)
+        extractor.extract(info, c)
+        picker.pick(info, c)
+        return c.answer.text if c.answer else None
+
+    row = "Packaging materials (t)\t5,065.08\t-\t38.5"
+    assert highlight("How many tonnes of packaging materials were used in 2022?", row) == "-"
+    assert highlight("How many tonnes of packaging materials were used in 2022?", row.replace("-", "k.A")) == "k.A"
+    assert highlight("How many tonnes of packaging materials were used in 2021?", row) == "38.5"
+    assert highlight("How many tonnes of packaging materials were used?", row) == "5,065.08"
+

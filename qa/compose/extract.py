@@ -162,9 +162,10 @@ _CELL_MARK = re.compile(r"[⁰¹²³⁴⁵⁶⁷⁸⁹*†‡]+|\(\d{1,2}\)")
 
 
 def empty_cell(text: str) -> bool:
-    """A table cell that holds no value: blank, a dash or "n/a", with or without a footnote mark."""
+    """A table cell that holds no value: blank, a dash or "not available" (`n/a`, `n.a.`, `k.A.`, `k. A`, `n.d.`),
+    with or without a footnote mark."""
     bare = _CELL_MARK.sub("", text).strip().lower()
-    return bare in ("", "n/a", "n.a.", "na", "k.a.", "n.v.") or not any(ch.isalnum() for ch in bare)
+    return re.sub(r"[\s./]", "", bare) in ("", "na", "ka", "nv", "nd") or not any(ch.isalnum() for ch in bare)
 
 
 def parse_number(text: str) -> float | None:

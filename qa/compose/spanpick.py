@@ -12,7 +12,7 @@ import numpy as np
 
 from qa.compose.answerkind import KIND_MODEL, NONE, AnswerKindModel
 from qa.compose.candidate import Candidate
-from qa.compose.extract import parse_number
+from qa.compose.extract import empty_cell, parse_number
 from qa.compose.question import QuestionInfo
 from qa.compose.spanfeatures import SPAN_FEATURES, feature_rows
 from qa.compose.spanoptions import SpanOption, options
@@ -59,7 +59,7 @@ class SpanPicker:
             raise ValueError("the span model was trained on other features; run `make train`")
         self._model = model
         # a table cell the rule extractor read off the asked (or latest) year's column is kept: the
-        # header logic is exact where it applies; the model chooses everywhere else
+        # header logic is exact where it applies; the model chooses everywhere else (`pick`)
         self.keep_rule_cells = keep_rule_cells
 
     @classmethod
@@ -86,7 +86,11 @@ class SpanPicker:
         scores = self._model.predict(X)
         rule = c.answer
         kept = None
-        if self.keep_rule_cells and c.column is not None and rule is not None and any(ch.isdigit() for ch in rule.text):
+        # the rule extractor's cell of the asked (or latest) year's column stands when it holds a figure, and an
+        # asked year's empty cell (`-`, `k.A.`) too: the report gives no figure for that year, and another
+        # year's figure beside it would answer a question it does not ask (the confidence's `cell_empty` cue)
+        keep_rule = rule is not None and (any(ch.isdigit() for ch in rule.text) or (bool(info.years) and empty_cell(rule.text)))
+        if self.keep_rule_cells and c.column is not None and rule is not None and keep_rule:
             kept = next((k for k, o in enumerate(opts) if o.span is not None and (o.span.start, o.span.end) == (rule.start, rule.end)), None)
         if kept is not None:
             i = kept
