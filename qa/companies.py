@@ -38,6 +38,7 @@ _POSSESSIVE = re.compile(rf"((?:{_CAP_WORD}\s+){{0,2}}[A-Z][\w&-]*?)(?:['’]s|(
 _DETERMINERS = frozenset({"the", "its", "our", "their", "this", "that", "your", "his", "her", "a", "an", "my"})
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;][\"'”’)\]]*\s+)[\"'“‘(\[]*$")
 _POSSESSIVE_AFTER = re.compile(r"['’](?:s\b|(?!\w))")
+_CAPS_NAME = re.compile(r"[A-Z][A-Z0-9&]{2,}")
 _NAME_WORD = re.compile(r"^(?:[A-Za-z][A-Za-z.-]*[A-Za-z]\.?|[\w.-]*&[\w.-]*)$")
 
 
@@ -46,7 +47,8 @@ def _norm(token: str) -> str:
 
 
 def derive_aliases(company: str) -> list[str]:
-    """The company's short name: legal forms and group words dropped from the end ([] if none)."""
+    """The company's short names: legal forms and group words dropped from the end, and a first word printed in
+    capitals on its own ([] if none)."""
     words = company.split()
     if len(words) > 1 and words[0].lower() == "the":
         words = words[1:]
@@ -61,7 +63,12 @@ def derive_aliases(company: str) -> list[str]:
         else:
             break
     alias = " ".join(words).rstrip(" ,;&")
-    return [alias] if alias and alias.casefold() != company.strip().casefold() else []
+    out = [alias] if alias and alias.casefold() != company.strip().casefold() else []
+    # a first word printed in capitals is the name people use on its own ("MAX" of "MAX Automation SE",
+    # "ATOSS" of "ATOSS Software AG"); as a word other reports use too it is matched only as written
+    if len(words) > 1 and _CAPS_NAME.fullmatch(words[0]) and words[0] not in out:
+        out.append(words[0])
+    return out
 
 
 def merge_aliases(company: str, aliases: Iterable[str]) -> list[str]:

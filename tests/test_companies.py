@@ -14,7 +14,9 @@ from qa.models import ReportInfo
     [
         ("Manz AG", ["Manz"]),
         ("INDUS Holding AG", ["INDUS"]),
-        ("MAX Automation SE", ["MAX Automation"]),
+        ("MAX Automation SE", ["MAX Automation", "MAX"]),  # a first word in capitals stands for the name
+        ("ATOSS Software AG", ["ATOSS Software", "ATOSS"]),
+        ("EMD Serono, Inc.", ["EMD Serono", "EMD"]),
         ("1&1 AG", ["1&1"]),
         ("Xiaomi Corporation", ["Xiaomi"]),
         ("Merck KGaA", ["Merck"]),
@@ -207,3 +209,16 @@ def test_only_the_words_naming_a_company_are_dropped_from_the_key_terms() -> Non
     assert not {"max", "autom", "automation"} & set(terms("MAX Automation water use"))
     # the old behaviour dropped every word of every name everywhere
     assert "bank" not in analyse("Manz bank loans", name_words(names)).terms
+
+
+def test_a_first_word_in_capitals_names_the_company_as_written() -> None:
+    """"MAX" stands for "MAX Automation SE" (an alias derived from its name), matched only as written: "max",
+    an ordinary word of the reports, names nobody."""
+    reports = [ReportInfo(id="m", company="MAX Automation SE", title="t", year=2023, years_covered=[2023], source="m.pdf",
+                          original_name="m.pdf", sha256="0" * 64),
+               _report("z", "Manz AG")]
+    d = CompanyDirectory(reports, lambda w, own=frozenset(): w.lower() in {"max", "automation"})
+    assert d.named_in("MAX relevant megatrends double materiality analysis") == ["MAX Automation SE"]
+    assert d.named_in("Which GRI indicator appears in MAX's German Sustainability Code index?") == ["MAX Automation SE"]
+    assert d.named_in("What was the max share of renewable energy at Manz?") == ["Manz AG"]
+    assert d.named_in("Max Mustermann leads the Manz ESG team") == ["Manz AG"]
