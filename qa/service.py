@@ -89,8 +89,8 @@ class QAService:
     # ------------------------------------------------------------------ API
     def analyse(self, question: str) -> QuestionInfo:
         """The question's analysis; the words that name a company in it (a mention of a name or alias of the
-        corpus, or the first word of one) are never key terms, the rest of a name's words are ("Manz automation
-        solutions", "bank loans" of a company that is not Addiko Bank)."""
+        corpus, or the first word of one) are never key terms, the rest of a name's words are ("Acme automation
+        solutions" keeps "automation" of another company's name "Beta Automation SE")."""
         mentions = [(start, end) for start, end, _c in self.retriever.companies.mentions(question)]
         return analyse(question, naming_words(question, mentions, self._lead_name_words),
                        names=self.composer.ignore_words)

@@ -89,8 +89,9 @@ class SpanPicker:
         # the rule extractor's cell of the asked (or latest) year's column stands when it holds a figure, and an
         # asked year's empty cell (`-`, `k.A.`) too: the report gives no figure for that year, and another
         # year's figure beside it would answer a question it does not ask (the confidence's `cell_empty` cue)
-        keep_rule = rule is not None and (any(ch.isdigit() for ch in rule.text) or (bool(info.years) and empty_cell(rule.text)))
-        if self.keep_rule_cells and c.column is not None and rule is not None and keep_rule:
+        if self.keep_rule_cells and c.column is not None and rule is not None and (
+            any(ch.isdigit() for ch in rule.text) or (bool(info.years) and empty_cell(rule.text))
+        ):
             kept = next((k for k, o in enumerate(opts) if o.span is not None and (o.span.start, o.span.end) == (rule.start, rule.end)), None)
         if kept is not None:
             i = kept
