@@ -1,4 +1,4 @@
-"""The fourth to twenty-first fresh Xiaomi sets (eval/xiaomi-fresh4.jsonl to eval/xiaomi-fresh21.jsonl): each
+"""The fourth to twenty-second fresh Xiaomi sets (eval/xiaomi-fresh4.jsonl to eval/xiaomi-fresh22.jsonl): each
 written blind after the set before it was scored. Schema, ids, mix, no question of the earlier sets, evidence
 verbatim in the seeds and every gold answer held by its evidence."""
 
@@ -16,7 +16,7 @@ SETS = ("questions.jsonl", "xiaomi-fresh.jsonl", "xiaomi-fresh2.jsonl", "xiaomi-
         "xiaomi-fresh9.jsonl", "xiaomi-fresh10.jsonl", "xiaomi-fresh11.jsonl", "xiaomi-fresh12.jsonl",
         "xiaomi-fresh13.jsonl", "xiaomi-fresh14.jsonl", "xiaomi-fresh15.jsonl",
         "xiaomi-fresh16.jsonl", "xiaomi-fresh17.jsonl", "xiaomi-fresh18.jsonl", "xiaomi-fresh19.jsonl",
-        "xiaomi-fresh20.jsonl", "xiaomi-fresh21.jsonl")
+        "xiaomi-fresh20.jsonl", "xiaomi-fresh21.jsonl", "xiaomi-fresh22.jsonl")
 WANT = {
     "table": 14,
     "numeric": 14,
@@ -30,7 +30,7 @@ WANT = {
 }
 
 
-@pytest.mark.parametrize("n", [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21])
+@pytest.mark.parametrize("n", [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22])
 def test_fresh_xiaomi_set_is_a_locked_test_set_over_the_seeds(n: int) -> None:
     name = f"xiaomi-fresh{n}.jsonl"
     earlier = SETS[: SETS.index(name)]
