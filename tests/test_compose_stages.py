@@ -111,6 +111,14 @@ def _ranked(svc: QAService, question: str) -> list[Candidate]:
         ("How does Acme define its accident rate?", "definition", False),
         ("acme committee overseeing ethics of AI technology", "entity", False),
         ("acme committee supporting the rights of women", "entity", False),
+        # a verb of the present tense ends the noun phrase: its object's plural does not make a list
+        ("Which Acme body manages the Group's purchasing practices?", "entity", False),
+        ("Which Acme charity project aims to preserve wetlands?", "entity", False),
+        ("Which acme programs target young engineers?", "list", False),
+        # a place or an owner is a name
+        ("Where is Acme's portfolio company Widget Works headquartered?", "entity", False),
+        ("Whose enhanced privacy test did the Acme phone pass?", "entity", False),
+        ("acme accessibility website url", "entity", False),
     ],
 )
 def test_question_analysis_of_each_type(question: str, qtype: str, wants_number: bool) -> None:

@@ -263,3 +263,33 @@ def test_the_empty_cell_of_an_asked_year_stands() -> None:
     assert highlight("How many tonnes of packaging materials were used in 2021?", row) == "38.5"
     assert highlight("How many tonnes of packaging materials were used?", row) == "5,065.08"
 
+
+
+def test_a_column_the_question_names_besides_its_year_is_read() -> None:
+    """The rule extractor's cell of the asked year stands, unless the question names another column's header
+    by a word besides a year ("… Austria 2020" under `2019 | 2020 | Germany | Austria`): then the model
+    chooses among the cells of the named columns only, even a model that prefers the asked year's cell."""
+    from qa.compose.span import SpanExtractor
+    from qa.models import ReportInfo
+
+    class PrefersTheAskedYear:
+        n_features = len(SPAN_FEATURES)
+
+        def predict(self, X: np.ndarray) -> np.ndarray:
+            return X[:, SPAN_FEATURES.index("cell_asked_year")]
+
+    picker = SpanPicker(PrefersTheAskedYear())  # type: ignore[arg-type]
+    report = ReportInfo(id="acme-2023", company="Acme", title="Acme 2020", year=2020, years_covered=[2019, 2020],
+                        source="acme.txt", original_name="acme.txt", sha256="0" * 64)
+    extractor = SpanExtractor({report.id: report})
+
+    def highlight(question: str) -> str | None:
+        c = _cand("Training cost per employee (€)\t310.2\t332.4\t330.9\t371.4", kind="table_row",
+                  header=["2019", "2020", "Germany", "Austria"])
+        info = analyse(question)
+        extractor.extract(info, c)
+        picker.pick(info, c)
+        return c.answer.text if c.answer else None
+
+    assert highlight("Training cost per employee in Austria in 2020") == "371.4"
+    assert highlight("Training cost per employee in 2020") == "332.4"  # no column named: the asked year's cell

@@ -58,7 +58,7 @@ _BREAK = frozenset(
 _ENTITY_HEADS = frozenset(
     "certification certificate standard framework guideline committee award label mark seal partner auditor verifier "
     "certifier organization organisation agency institution foundation scenario methodology protocol body provider "
-    "initiative index".split()
+    "initiative index url website address email city country location headquarters ceo theme".split()
 )
 # a quoted phrase: the quote mark opens after a space (not the apostrophe of "Xiaomi's") and closes before one
 _QUOTED = re.compile(r"(?:(?<=[\s(])|^)['\"“‘]([^'\"“”‘’]{2,80}?)['\"”’](?=[\s,.?;:)!]|$)")
@@ -98,14 +98,27 @@ def _phrase_head(text: str, ignore: frozenset[str]) -> str | None:
     while words and (words[0] in ("what", "which", "list", "name", "the", "all") or words[0] in _BREAK):
         words = words[1:]
     phrase: list[str] = []
-    for w in words:
+    for k, w in enumerate(words):
         if w in _BREAK or w in _IRREGULAR_PAST or (w.endswith("ed") and len(w) > 4):
             break  # a preposition, an auxiliary or a past-tense verb ends the noun phrase
+        if phrase and _present_verb(w, words[k - 1], words[k + 1] if k + 1 < len(words) else ""):
+            break  # "which body manages the …", "which project aims to …": a verb ends it too
         if phrase and phrase[-1] in _ENTITY_HEADS and w.endswith("ing"):
             break  # "committee overseeing …": a participle after a named kind of thing
         if w not in _GENERIC and w not in ignore:
             phrase.append(w)
     return phrase[-1] if phrase else None
+
+
+# what follows a verb of the present tense and never a plural noun: an article, a possessive, an infinitive's "to"
+_AFTER_VERB = frozenset("the a an its their his her our to".split())
+
+
+def _present_verb(word: str, before: str, after: str) -> bool:
+    """Is `word` a verb in the third person ("manages", "aims") rather than a plural noun? When it ends in
+    -s after a word that does not and an article, a possessive or "to" follows it."""
+    return (after in _AFTER_VERB and len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is"))
+            and not before.endswith("s"))
 
 
 def _kinds_word(low: str) -> str | None:
@@ -186,7 +199,7 @@ def analyse(question: str, ignore: frozenset[str] = frozenset(), names: frozense
         qtype = "list"
     elif re.search(r"^(what is|what are|what does|define|meaning of|what's)\b", low):
         qtype = "definition"
-    elif re.search(r"\b(which|what|who)\b", low):
+    elif re.search(r"\b(which|what|who)\b|^(where|whose)\b", low):
         qtype = "entity"
     head_word = _head_noun(low, ignore)
     # "what are the supplier red-line issues", "security domains in the baseline": a plural head noun

@@ -14,7 +14,7 @@ from qa.compose.question import QuestionInfo
 from qa.compose.spanoptions import SpanOption
 from qa.lexical import tokenize
 
-_YEARISH = re.compile(r"^(?:FY)?(?:19|20)\d\d$")
+YEARISH = re.compile(r"^(?:FY)?(?:19|20)\d\d$")
 # where a clause ends: the words around a span that describe it lie inside its clause
 _CLAUSE_END = re.compile(r"[;:!?\t\n•]|\.(?=\s|$)|\s[–—-]\s")
 _QUALIFIER = re.compile(r"\b(approximately|about|around|over|more than|less than|nearly|almost|up to|some|roughly|at least)\s*$", re.I)
@@ -42,6 +42,9 @@ _SCORE = re.compile(r"\b(score|rating|rated|grade|rank\w*|level|status)\b", re.I
 _YEAR_LABEL = re.compile(r"(?<![\w.])(?:FY\s?)?((?:19|20)\d\d)\s*:\s*$")
 _TIME_PREP = re.compile(
     r"\b(?:in|on|since|by|from|until|till|as of|as at|(?:at )?the (?:end|beginning|start) of|early|late|mid-?)\s*$", re.I)
+# the agent of a passive clause just before the span ("audited by the auditors PricewaterhouseCoopers GmbH",
+# "named one of the World's Best Employers by Forbes"): who did what the question asks about
+_BY = re.compile(r"\bby\s+(?:the\s+)?(?:[\w-]+\s+){0,2}$", re.I)
 _CALLED = re.compile(r"\b(?:called|named|known as|entitled|titled|dubbed)\s*[“\"]?\s*$", re.I)
 _YEAR_MENTION = re.compile(r"(?<![\d.,:/-])((?:19|20)\d\d)(?![\d:])")
 _SENTENCE_END = re.compile(r"[!?\t\n•;]|\.(?=\s|$)")
@@ -65,7 +68,7 @@ SPAN_FEATURES: tuple[str, ...] = (
     "year_label_other", "in_parens", "adj_before", "adj_after", "called_before", "year_label", "year_before_asked",
     "head_in_span", "head_before", "percent_fit", "percent_clash", "k_number", "k_date", "k_name", "k_none", "kind_p",
     "phrase_match", "phrase_head", "subset_intro", "is_row", "q_where", "role_in_span", "role_after",
-    "ref_asked", "own_name",
+    "ref_asked", "own_name", "by_before",
 )
 
 
@@ -189,7 +192,7 @@ def _option_features(ctx: _QuoteContext, info: QuestionInfo, c: Candidate, opt: 
         year = column_year(opt.column)
         f["cell_asked_year"] = float(year is not None and year in ctx.asked_years)
         f["cell_latest"] = float(bool(ctx.header_years) and year == max(ctx.header_years))
-        header_toks = {t for t in tokenize(opt.column) if not _YEARISH.match(t)}
+        header_toks = {t for t in tokenize(opt.column) if not YEARISH.match(t)}
         f["cell_header_match"] = float(bool(header_toks & info.tokens))
         f["cell_empty"] = float(empty_cell(text))
     if opt.kind in ("number", "range", "cell", "word_number"):
@@ -239,13 +242,14 @@ def _option_features(ctx: _QuoteContext, info: QuestionInfo, c: Candidate, opt: 
     f["in_parens"] = float(qt.rfind("(", max(0, s.start - 60), s.start) > qt.rfind(")", max(0, s.start - 60), s.start))
     f["time_prep"] = float(bool(_TIME_PREP.search(lead)))
     f["called_before"] = float(bool(_CALLED.search(lead)))
+    f["by_before"] = float(bool(_BY.search(qt[max(0, s.start - 30) : s.start])))
     if opt.kind == "date":
-        f["date_grain"] = 1.0 if _DAY.search(re.sub(r"(?:19|20)\d\d", "", text)) else 0.5 if not _YEARISH.match(text.strip()) else 0.0
+        f["date_grain"] = 1.0 if _DAY.search(re.sub(r"(?:19|20)\d\d", "", text)) else 0.5 if not YEARISH.match(text.strip()) else 0.0
     first = [t for t in after if not t.isdigit()][:1]
     f["after_first"] = float(bool(first) and bool(_matches(first, terms)))
     f["position"] = s.start / max(1, len(qt))
     f["digits"] = min(sum(ch.isdigit() for ch in text), 12) / 12
-    f["yearish"] = float(bool(_YEARISH.match(text.strip())))
+    f["yearish"] = float(bool(YEARISH.match(text.strip())))
     span_toks = set(tokenize(text))
     f["in_question"] = float(bool(span_toks & info.tokens) and opt.kind != "cell")
     f["span_q_frac"] = len(span_toks & info.tokens) / max(1, len(span_toks)) if opt.kind != "cell" else 0.0

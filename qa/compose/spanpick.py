@@ -12,11 +12,12 @@ import numpy as np
 
 from qa.compose.answerkind import KIND_MODEL, NONE, AnswerKindModel
 from qa.compose.candidate import Candidate
-from qa.compose.extract import empty_cell, parse_number
+from qa.compose.extract import column_year, empty_cell, parse_number
 from qa.compose.question import QuestionInfo
-from qa.compose.spanfeatures import SPAN_FEATURES, feature_rows
+from qa.compose.spanfeatures import SPAN_FEATURES, YEARISH, feature_rows
 from qa.compose.spanoptions import SpanOption, options
 from qa.compose.trees import TreeEnsemble
+from qa.lexical import tokenize
 
 MODEL_DIR = Path(__file__).with_name("model")
 
@@ -49,6 +50,28 @@ def option_matrix(info: QuestionInfo, c: Candidate) -> tuple[list[SpanOption], n
     opts = [o for o in options(c, info.words) if kinds is None or o.kind in kinds]
     X = np.array(feature_rows(info, c, opts, info.kinds), dtype=np.float64)
     return opts, X.reshape(len(opts), len(SPAN_FEATURES))
+
+
+def _named_columns(info: QuestionInfo, c: Candidate, opts: list[SpanOption], kept: int) -> list[int]:
+    """The cells whose column header the question names by a key term other than a year ("… Austria 2020"
+    under `2019 | 2020 | Germany | Austria`), when the kept cell's header is not one of them; else none. A term
+    the row's label also holds names the row, not a column, and a column of another year than an asked one
+    (`Target year 2025` for a question about 2023) is not the one asked for."""
+    qt = c.quote_text
+    label = set(tokenize(qt[: qt.index("\t")] if "\t" in qt else qt))
+    terms = set(info.terms) - label
+    asked = {str(y) for y in info.years}
+
+    def named(o: SpanOption) -> bool:
+        if o.kind != "cell" or o.column is None:
+            return False
+        year = column_year(o.column)
+        return (year is None or not asked or year in asked) and bool(
+            {t for t in tokenize(o.column) if not YEARISH.match(t)} & terms)
+
+    if named(opts[kept]):
+        return []
+    return [k for k, o in enumerate(opts) if named(o)]
 
 
 class SpanPicker:
@@ -93,7 +116,11 @@ class SpanPicker:
             any(ch.isdigit() for ch in rule.text) or (bool(info.years) and empty_cell(rule.text))
         ):
             kept = next((k for k, o in enumerate(opts) if o.span is not None and (o.span.start, o.span.end) == (rule.start, rule.end)), None)
-        if kept is not None:
+        named = _named_columns(info, c, opts, kept) if kept is not None else []
+        if named:  # the question names another column besides its year: the model chooses among those cells
+            kept = None
+            i = max(named, key=lambda k: scores[k])
+        elif kept is not None:
             i = kept
         elif _asks_span(info) and len(opts) > 1:
             i = 1 + int(np.argmax(scores[1:]))  # option 0 is "none"
