@@ -232,30 +232,39 @@ def test_the_answer_kind_model_makes_a_highlight_obligatory() -> None:
     assert c.answer is not None and c.answer.text == "Corporate Governance Committee"
 
 
+class _Prefers:
+    """A stand-in span model that scores each option by one of its features."""
+
+    n_features = len(SPAN_FEATURES)
+
+    def __init__(self, feature: str) -> None:
+        self.column = SPAN_FEATURES.index(feature)
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        return X[:, self.column]
+
+
+def _highlight(prefers: str, question: str, row: str, header: list[str], years_covered: list[int]) -> str | None:
+    """The highlight of a table row, extracted by the rules and re-chosen by a picker over a stand-in model."""
+    from qa.compose.span import SpanExtractor
+    from qa.models import ReportInfo
+
+    report = ReportInfo(id="acme-2023", company="Acme", title="Acme", year=max(years_covered),
+                        years_covered=years_covered, source="acme.txt", original_name="acme.txt", sha256="0" * 64)
+    c = _cand(row, kind="table_row", header=header)
+    info = analyse(question)
+    SpanExtractor({report.id: report}).extract(info, c)
+    SpanPicker(_Prefers(prefers)).pick(info, c)  # type: ignore[arg-type]
+    return c.answer.text if c.answer else None
+
+
 def test_the_empty_cell_of_an_asked_year_stands() -> None:
     """A row whose asked year's cell is empty (`-`, `k.A`) gives no figure for that year: the highlight stays on
     that cell (and the confidence's empty-cell cue refuses), even with a model that prefers the latest year's
     figure beside it; a year with a figure, or no year asked, is left to the model."""
-    from qa.compose.span import SpanExtractor
-    from qa.models import ReportInfo
-
-    class PrefersTheLatestCell:  # a stand-in model: scores each option by its `cell_latest` feature
-        n_features = len(SPAN_FEATURES)
-
-        def predict(self, X: np.ndarray) -> np.ndarray:
-            return X[:, SPAN_FEATURES.index("cell_latest")]
-
-    picker = SpanPicker(PrefersTheLatestCell())  # type: ignore[arg-type]
-    report = ReportInfo(id="acme-2023", company="Acme", title="Acme 2023", year=2023, years_covered=[2021, 2023],
-                        source="acme.txt", original_name="acme.txt", sha256="0" * 64)
-    extractor = SpanExtractor({report.id: report})
 
     def highlight(question: str, row: str) -> str | None:
-        c = _cand(row, kind="table_row", header=["2023", "2022", "2021"])
-        info = analyse(question)
-        extractor.extract(info, c)
-        picker.pick(info, c)
-        return c.answer.text if c.answer else None
+        return _highlight("cell_latest", question, row, ["2023", "2022", "2021"], [2021, 2023])
 
     row = "Packaging materials (t)\t5,065.08\t-\t38.5"
     assert highlight("How many tonnes of packaging materials were used in 2022?", row) == "-"
@@ -264,32 +273,14 @@ def test_the_empty_cell_of_an_asked_year_stands() -> None:
     assert highlight("How many tonnes of packaging materials were used?", row) == "5,065.08"
 
 
-
 def test_a_column_the_question_names_besides_its_year_is_read() -> None:
     """The rule extractor's cell of the asked year stands, unless the question names another column's header
     by a word besides a year ("… Austria 2020" under `2019 | 2020 | Germany | Austria`): then the model
     chooses among the cells of the named columns only, even a model that prefers the asked year's cell."""
-    from qa.compose.span import SpanExtractor
-    from qa.models import ReportInfo
-
-    class PrefersTheAskedYear:
-        n_features = len(SPAN_FEATURES)
-
-        def predict(self, X: np.ndarray) -> np.ndarray:
-            return X[:, SPAN_FEATURES.index("cell_asked_year")]
-
-    picker = SpanPicker(PrefersTheAskedYear())  # type: ignore[arg-type]
-    report = ReportInfo(id="acme-2023", company="Acme", title="Acme 2020", year=2020, years_covered=[2019, 2020],
-                        source="acme.txt", original_name="acme.txt", sha256="0" * 64)
-    extractor = SpanExtractor({report.id: report})
 
     def highlight(question: str) -> str | None:
-        c = _cand("Training cost per employee (€)\t310.2\t332.4\t330.9\t371.4", kind="table_row",
-                  header=["2019", "2020", "Germany", "Austria"])
-        info = analyse(question)
-        extractor.extract(info, c)
-        picker.pick(info, c)
-        return c.answer.text if c.answer else None
+        return _highlight("cell_asked_year", question, "Training cost per employee (€)\t310.2\t332.4\t330.9\t371.4",
+                          ["2019", "2020", "Germany", "Austria"], [2019, 2020])
 
     assert highlight("Training cost per employee in Austria in 2020") == "371.4"
     assert highlight("Training cost per employee in 2020") == "332.4"  # no column named: the asked year's cell

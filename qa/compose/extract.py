@@ -161,11 +161,14 @@ def _names(text: str, known: frozenset[str]) -> tuple[Span, ...]:
 _CELL_MARK = re.compile(r"[⁰¹²³⁴⁵⁶⁷⁸⁹*†‡]+|\(\d{1,2}\)")
 
 
+_NA_SEPARATORS = re.compile(r"[\s./]")  # `n/a`, `n.a.`, `k. A.`: compared without them
+
+
 def empty_cell(text: str) -> bool:
     """A table cell that holds no value: blank, a dash or "not available" (`n/a`, `n.a.`, `k.A.`, `k. A`, `n.d.`),
     with or without a footnote mark."""
     bare = _CELL_MARK.sub("", text).strip().lower()
-    return re.sub(r"[\s./]", "", bare) in ("", "na", "ka", "nv", "nd") or not any(ch.isalnum() for ch in bare)
+    return _NA_SEPARATORS.sub("", bare) in ("", "na", "ka", "nv", "nd") or not any(ch.isalnum() for ch in bare)
 
 
 def parse_number(text: str) -> float | None:

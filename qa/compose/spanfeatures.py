@@ -14,7 +14,7 @@ from qa.compose.question import QuestionInfo
 from qa.compose.spanoptions import SpanOption
 from qa.lexical import tokenize
 
-YEARISH = re.compile(r"^(?:FY)?(?:19|20)\d\d$")
+_YEARISH = re.compile(r"^(?:FY)?(?:19|20)\d\d$")
 # where a clause ends: the words around a span that describe it lie inside its clause
 _CLAUSE_END = re.compile(r"[;:!?\t\n•]|\.(?=\s|$)|\s[–—-]\s")
 _QUALIFIER = re.compile(r"\b(approximately|about|around|over|more than|less than|nearly|almost|up to|some|roughly|at least)\s*$", re.I)
@@ -70,6 +70,11 @@ SPAN_FEATURES: tuple[str, ...] = (
     "phrase_match", "phrase_head", "subset_intro", "is_row", "q_where", "role_in_span", "role_after",
     "ref_asked", "own_name", "by_before",
 )
+
+
+def header_terms(column: str) -> set[str]:
+    """The words of a column header besides its years (`2020 by region Austria` → {"region", "austria", …})."""
+    return {t for t in tokenize(column) if not _YEARISH.match(t)}
 
 
 def _clause_before(qt: str, start: int) -> str:
@@ -192,8 +197,7 @@ def _option_features(ctx: _QuoteContext, info: QuestionInfo, c: Candidate, opt: 
         year = column_year(opt.column)
         f["cell_asked_year"] = float(year is not None and year in ctx.asked_years)
         f["cell_latest"] = float(bool(ctx.header_years) and year == max(ctx.header_years))
-        header_toks = {t for t in tokenize(opt.column) if not YEARISH.match(t)}
-        f["cell_header_match"] = float(bool(header_toks & info.tokens))
+        f["cell_header_match"] = float(bool(header_terms(opt.column) & info.tokens))
         f["cell_empty"] = float(empty_cell(text))
     if opt.kind in ("number", "range", "cell", "word_number"):
         tail = ctx.low[s.end : s.end + 12]
@@ -244,12 +248,12 @@ def _option_features(ctx: _QuoteContext, info: QuestionInfo, c: Candidate, opt: 
     f["called_before"] = float(bool(_CALLED.search(lead)))
     f["by_before"] = float(bool(_BY.search(qt[max(0, s.start - 30) : s.start])))
     if opt.kind == "date":
-        f["date_grain"] = 1.0 if _DAY.search(re.sub(r"(?:19|20)\d\d", "", text)) else 0.5 if not YEARISH.match(text.strip()) else 0.0
+        f["date_grain"] = 1.0 if _DAY.search(re.sub(r"(?:19|20)\d\d", "", text)) else 0.5 if not _YEARISH.match(text.strip()) else 0.0
     first = [t for t in after if not t.isdigit()][:1]
     f["after_first"] = float(bool(first) and bool(_matches(first, terms)))
     f["position"] = s.start / max(1, len(qt))
     f["digits"] = min(sum(ch.isdigit() for ch in text), 12) / 12
-    f["yearish"] = float(bool(YEARISH.match(text.strip())))
+    f["yearish"] = float(bool(_YEARISH.match(text.strip())))
     span_toks = set(tokenize(text))
     f["in_question"] = float(bool(span_toks & info.tokens) and opt.kind != "cell")
     f["span_q_frac"] = len(span_toks & info.tokens) / max(1, len(span_toks)) if opt.kind != "cell" else 0.0

@@ -14,7 +14,7 @@ from qa.compose.answerkind import KIND_MODEL, NONE, AnswerKindModel
 from qa.compose.candidate import Candidate
 from qa.compose.extract import column_year, empty_cell, parse_number
 from qa.compose.question import QuestionInfo
-from qa.compose.spanfeatures import SPAN_FEATURES, YEARISH, feature_rows
+from qa.compose.spanfeatures import SPAN_FEATURES, feature_rows, header_terms
 from qa.compose.spanoptions import SpanOption, options
 from qa.compose.trees import TreeEnsemble
 from qa.lexical import tokenize
@@ -66,12 +66,10 @@ def _named_columns(info: QuestionInfo, c: Candidate, opts: list[SpanOption], kep
         if o.kind != "cell" or o.column is None:
             return False
         year = column_year(o.column)
-        return (year is None or not asked or year in asked) and bool(
-            {t for t in tokenize(o.column) if not YEARISH.match(t)} & terms)
+        return (year is None or not asked or year in asked) and bool(header_terms(o.column) & terms)
 
-    if named(opts[kept]):
-        return []
-    return [k for k, o in enumerate(opts) if named(o)]
+    cells = [k for k, o in enumerate(opts) if named(o)]
+    return [] if kept in cells else cells
 
 
 class SpanPicker:

@@ -15,6 +15,11 @@ from typing import Any
 from qa.training.dataset import SPAN_TYPES
 
 
+def read_dump(path: Path) -> list[dict[str, Any]]:
+    """The rows of a `python -m qa.training --dump` file (OSError or ValueError when it cannot be read)."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
 def _answered(row: dict[str, Any]) -> bool:
     return row["confidence"] is None or row["confidence"] >= row["threshold"]
 
@@ -56,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write("usage: python -m qa.training.dumpscore DUMP.jsonl MARKER\n")
         return 2
     try:
-        rows = [json.loads(line) for line in Path(args[0]).read_text(encoding="utf-8").splitlines() if line.strip()]
+        rows = read_dump(Path(args[0]))
     except (OSError, ValueError) as exc:
         sys.stderr.write(f"{args[0]}: cannot read the dump ({exc})\n")
         return 2

@@ -9,7 +9,6 @@ confidence cue or fitting change can be tried here in seconds (add its feature t
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections import defaultdict
 from collections.abc import Sequence
@@ -18,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from qa.training.dumpscore import read_dump
 from qa.training.fit import Outcome, ece, fit_confidence
 
 
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # argparse's usage error: its message is already written
         return int(exc.code or 0)
     try:
-        rows = [json.loads(line) for line in args.dump.read_text(encoding="utf-8").splitlines() if line.strip()]
+        rows = read_dump(args.dump)
     except (OSError, ValueError) as exc:
         sys.stderr.write(f"{args.dump}: cannot read the dump ({exc})\n")
         return 2
