@@ -119,6 +119,25 @@ def _ranked(svc: QAService, question: str) -> list[Candidate]:
         ("Where is Acme's portfolio company Widget Works headquartered?", "entity", False),
         ("Whose enhanced privacy test did the Acme phone pass?", "entity", False),
         ("acme accessibility website url", "entity", False),
+        # a head noun that names a measure asks for a figure, a share for some
+        ("What charging efficiency does Acme assume for its fast chargers?", "percent", True),
+        ("acme supplier training coverage 2023", "percent", True),
+        ("What internal carbon price does Acme apply to investments?", "numeric", True),
+        ("acme average age of employees", "numeric", True),
+        ("acme earnings per share 2023", "numeric", True),  # a figure per share, not a share
+        # a year asked for after a preposition, or at the end of a keyword query
+        ("Since which financial year has Acme prepared a carbon footprint?", "date", False),
+        ("By what year does Acme aim to reach net zero?", "date", False),
+        ("acme whistleblower hotline introduced year", "date", False),
+        ("acme double materiality assessment launched when", "date", False),
+        ("By when does Acme commit to a climate-neutral portfolio?", "date", False),
+        ("acme own mobile network operational since", "date", False),
+        ("acme IoT developer platform launch year", "date", False),
+        ("supply chain risk factors acme evaluates every year", "other", False),  # "every year" asks no date
+        # a keyword query whose plural head a participle follows counts them, unless the participle lists them
+        ("trademark-infringing web links removed by acme 2020", "count", True),
+        ("laptops donated to schools 2020 acme", "count", True),
+        ("greenhouse gases covered in acme's GHG inventory", "list", False),
     ],
 )
 def test_question_analysis_of_each_type(question: str, qtype: str, wants_number: bool) -> None:
@@ -127,6 +146,12 @@ def test_question_analysis_of_each_type(question: str, qtype: str, wants_number:
     if qtype != "other":
         assert info.qtype == qtype
     assert "acme" not in info.terms  # company names are never key terms
+
+
+def test_a_year_that_recurs_or_is_a_base_is_asked_for_no_date() -> None:
+    for q in ("supply chain risk factors acme evaluates every year", "acme scope 3 emissions 2018 base year",
+              "acme employee engagement goal for the 2023 financial year"):
+        assert analyse(q, name_words(["Acme Industries AG"])).qtype != "date", q
 
 
 def test_tab_table_cell_under_the_asked_year(svc: QAService) -> None:
@@ -258,6 +283,8 @@ def test_the_head_noun_is_what_the_question_counts(question: str, head: str) -> 
     ("Tier-3 suppliers: 12", ["12"]),
     ("page 12, 44 employees", ["44"]),
     ("In 2022, 3 sites and a table of 12 rows", ["3", "12"]),
+    # a reference's number before a figure is no group of thousands of it
+    ("Scope 2 700.09 t CO₂e, Scope 3 11,379.26 t CO₂e; we employ 1 049 people", ["700.09 t CO₂e", "11,379.26 t CO₂e", "1 049"]),
 ])
 def test_a_number_that_names_a_category_or_a_reference_is_not_a_figure(text: str, figures: list[str]) -> None:
     from qa.compose.extract import numbers

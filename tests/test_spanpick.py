@@ -11,7 +11,7 @@ import pytest
 
 from qa.compose.candidate import Candidate
 from qa.compose.question import analyse, name_words
-from qa.compose.spanfeatures import SPAN_FEATURES, option_features
+from qa.compose.spanfeatures import SPAN_FEATURES, feature_rows, option_features
 from qa.compose.spanoptions import options
 from qa.compose.spanpick import MODEL_DIR, SpanPicker
 from qa.models import Chunk, Unit
@@ -49,6 +49,9 @@ def test_options_of_a_table_row_are_its_cells() -> None:
     assert [o.column for o in cells] == ["2023", "2022", "2021"]
     assert _feature("hazardous waste 2022", c, "1.43", "cell_asked_year") == 1.0
     assert _feature("hazardous waste 2022", c, "1.10", "cell_latest") == 1.0
+    # no option runs over a tab: a label word and the cell after it are no reference (`Activities 6.6`), no name
+    c = _cand("Taxonomy-Non-Eligible Activities\t6.6\t89.2", kind="table_row")
+    assert not [o for o in options(c) if o.span is not None and "\t" in o.span.text]
 
 
 def test_the_words_of_a_figures_clause_are_matched_against_the_question() -> None:
@@ -82,6 +85,9 @@ def test_a_figure_with_what_it_counts_addresses_and_names_with_model_codes() -> 
     counted = texts("We organized over 20 health campaigns, 505 movies in total and 12% of them in 2023.")
     assert {"20 health campaigns", "505 movies", "20", "505"} <= counted  # the bare figures stay options
     assert not any(t.startswith("505 movies in") or t.startswith("12%") and t != "12%" for t in counted)
+    # what a figure counts is whole words: `4000 mAh` counts no "m"
+    assert texts("A 4000 mAh battery charges in 19 minutes.") >= {"4000", "19 minutes"}
+    assert "4000 m" not in texts("A 4000 mAh battery charges in 19 minutes.")
     found = texts("Reach us at https://trust.mi.com/misrc. Or write to esg-office@example.co.uk.")
     assert {"https://trust.mi.com/misrc", "esg-office@example.co.uk"} <= found  # the full stop is not the address's
     named = texts("We led the 3C Intelligent Manufacturing Innovation Consortium and sold the Electric Scooter 4 Pro.")
@@ -120,6 +126,10 @@ def test_a_period_between_two_dates_is_one_option() -> None:
     assert {"January 1, 2020 to December 31, 2020", "January 1, 2020", "December 31, 2020"} <= found
     c = _cand("We set the target in March 2021 and met it in May 2023.")  # two dates, no period
     assert not [o for o in options(c) if o.span is not None and o.span.text.startswith("March") and "May" in o.span.text]
+    # a part of a year is a date too, beside its year
+    c = _cand("The go-live is planned for the first quarter of 2024; the assessment began at the end of 2023, in Q4 2023.")
+    found = {o.span.text for o in options(c) if o.kind == "date" and o.span is not None}
+    assert {"the first quarter of 2024", "2024", "the end of 2023", "2023", "Q4 2023"} <= found
 
 
 def test_a_figure_labelled_by_its_year_and_the_year_before_it() -> None:
@@ -130,6 +140,11 @@ def test_a_figure_labelled_by_its_year_and_the_year_before_it() -> None:
     assert _feature(q23, c, "417", "year_before_asked") == 1.0 and _feature(q22, c, "417", "year_before_asked") == 0.0
     assert _feature("employees who completed the course", c, "444", "year_label_other") == 0.0  # no year asked
     assert _feature(q23, c, "444", "in_parens") == 1.0 and _feature(q23, c, "417", "in_parens") == 0.0
+    # and the year right after a figure
+    c = _cand("Water use fell to around 22,250 m³ in 2023, after almost 33,000 m³ in 2020.")
+    q20 = "Acme water consumption 2020 m³"
+    assert _feature(q20, c, "33,000 m³", "year_after_asked") == 1.0 and _feature(q20, c, "22,250 m³", "year_after_other") == 1.0
+    assert _feature(q20, c, "22,250 m³", "year_after_asked") == 0.0
 
 
 def test_the_question_head_noun_beside_or_inside_an_option() -> None:
@@ -141,6 +156,21 @@ def test_the_question_head_noun_beside_or_inside_an_option() -> None:
     assert _feature("What is the app called?", c, "Wensheng", "called_before") == 1.0
     assert _feature("app release date", c, "April 27, 2020", "date_grain") == 1.0
     assert _feature("app release date", c, "April 27, 2020", "time_prep") == 1.0
+
+
+def test_an_options_features_against_the_quotes_other_options() -> None:
+    c = _cand("As of December 31, 2023, Acme's stores covered 28 provinces and 267 cities.")
+    info = analyse("number of cities covered by Acme stores 2023")
+    opts = options(c, info.words)
+    rows = dict(zip([o.span.text if o.span else None for o in opts], feature_rows(info, c, opts), strict=True))
+    head = SPAN_FEATURES.index("rel_head")
+    # the figures whose counted noun is the question's head ("267", "267 cities": a tie, 0) against those whose
+    # is not
+    assert rows["267"][head] == rows["267 cities"][head] == 0.0
+    assert rows["28"][head] == rows["28 provinces"][head] == -1.0
+    assert rows[None][head] == 0.0  # highlighting nothing is no option to compare with
+    # alone, an option has no other to be compared with
+    assert option_features(info, c, next(o for o in opts if o.span and o.span.text == "267"))[head] == 0.0
 
 
 def test_features_are_finite_for_every_option() -> None:
@@ -284,3 +314,39 @@ def test_a_column_the_question_names_besides_its_year_is_read() -> None:
 
     assert highlight("Training cost per employee in Austria in 2020") == "371.4"
     assert highlight("Training cost per employee in 2020") == "332.4"  # no column named: the asked year's cell
+
+
+def test_the_picker_tells_the_confidence_its_lead_and_the_year_of_its_span() -> None:
+    """For the confidence: how far the chosen span leads the next one, and whether a year other than the asked one
+    labels it (the asked year's figure may be missing from the quote)."""
+    c = _cand("Water use fell to around 22,250 m³ in 2023, after almost 33,000 m³ in 2020.")
+    info = analyse("Acme water consumption 2021 m³")
+    SpanPicker(_Prefers("year_after_other")).pick(info, c)  # type: ignore[arg-type]
+    assert c.extra["span_year_other"] == 1.0 and c.extra["span_gap"] == 0.0  # two figures alike: no lead
+    c = _cand("Water use fell to around 22,250 m³ in 2023, after almost 33,000 m³ in 2020.")
+    SpanPicker(_Prefers("year_after_asked")).pick(analyse("Acme water consumption 2020 m³"), c)  # type: ignore[arg-type]
+    assert c.answer is not None and c.answer.text == "33,000 m³"
+    assert c.extra["span_year_other"] == 0.0 and c.extra["span_gap"] == 1.0
+
+
+def test_a_quotes_lead_and_the_top_quotes_reordered_by_it() -> None:
+    """`SpanPicker.lead`: how far the quote's best span leads highlighting nothing (0 for a question that asks no
+    span); `rerank_by_lead` re-orders only the top quotes, by ranker score plus the weighted lead."""
+    from qa.compose.composer import rerank_by_lead
+
+    picker = SpanPicker(_Prefers("after_first"))  # type: ignore[arg-type]
+    fits = _cand("Acme completed 40 audits in 2023.")
+    other = _cand("Acme selected 46 suppliers in 2023.")
+    q = analyse("How many audits did Acme complete in 2023?")
+    assert picker.lead(q, fits) == 1.0 and picker.lead(q, other) == 0.0
+    assert picker.lead(analyse("Does Acme audit its suppliers?"), fits) == 0.0  # a yes/no question: no span asked
+    third = _cand("Acme audits.")
+    other.score, fits.score, third.score = 1.0, 0.8, 0.5
+    cands = [other, fits, third]
+    rerank_by_lead(cands, lambda c: picker.lead(q, c), 0.3, 2)
+    assert cands == [fits, other, third]
+    cands = [other, fits, third]
+    rerank_by_lead(cands, lambda c: picker.lead(q, c), 0.1, 2)  # too small a lead to pass a better-ranked quote
+    assert cands == [other, fits, third]
+    rerank_by_lead(cands, lambda c: 10.0 if c is third else 0.0, 0.3, 2)  # below the top two: left where it is
+    assert cands[2] is third

@@ -162,7 +162,7 @@ def test_confidence_separates_unanswerable_questions_and_is_calibrated_on_right_
     def refused_unanswerable(model: object) -> int:
         return sum(1 for o in outcomes if not o.answerable and model.confidence(o.features) < model.threshold)  # type: ignore[attr-defined]
 
-    # at the same 4% false abstention, counting a wrong answer to an answerable question half right refuses
+    # at the same 4% false abstention, counting a wrong answer to an answerable question mostly right refuses
     # more of the unanswerable questions
     assert refused_unanswerable(soft) > refused_unanswerable(hard) + 10
 

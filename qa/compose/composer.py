@@ -29,12 +29,16 @@ from qa.store import LoadedIndex
 __all__ = ["Composed", "Composer", "ComposerOptions", "idf_table"]
 
 _FOOTNOTE_TYPES = ("definition", "list", "date", "yes_no")
+SPAN_RERANK = 0.5
 
 
 @dataclass
 class ComposerOptions:
     candidate_chunks: int = 16
     abstain_threshold: float | None = None  # on the confidence; None: the fitted model's threshold
+    # the top quotes re-ordered by ranker score + this weight × the span picker's lead (`SpanPicker.lead`)
+    span_rerank: float = SPAN_RERANK
+    span_rerank_top: int = 3
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,17 @@ def company_vocabulary(index: LoadedIndex) -> dict[str, frozenset[str]]:
     for c in index.chunks:
         vocab.setdefault(company.get(c.report_id, ""), set()).update(chunk_tokens(c))
     return {k: frozenset(v) for k, v in vocab.items()}
+
+
+def rerank_by_lead(cands: list[Candidate], lead: Callable[[Candidate], float], weight: float, top: int) -> None:
+    """The `top` quotes re-ordered, in place, by their ranker score plus `weight` × the lead of their best span
+    (`SpanPicker.lead`): of two close quotes, the one whose figure, date or name fits the question comes first."""
+    if weight <= 0 or len(cands) < 2:
+        return
+    head = cands[:top]
+    leads = {id(c): lead(c) for c in head}
+    head.sort(key=lambda c: -(c.score + weight * leads[id(c)]))
+    cands[:top] = head
 
 
 class Composer:
@@ -135,6 +150,9 @@ class Composer:
             info = replace(info, kinds=self.answer_kinds.probs(kind_inputs(qvec, info)))
         cands = self.ranked(info, hits, qvec, year_awareness, deadline)
         check(deadline, "quote selection")
+        if self.span_picker is not None:
+            picker = self.span_picker
+            rerank_by_lead(cands, lambda c: picker.lead(info, c), self.options.span_rerank, self.options.span_rerank_top)
         if not cands:
             return Composed(Answer(
                 question=question, answered=False, answer=None, confidence=0.0, quotes=[],

@@ -154,6 +154,8 @@ class Evidence:
             # set by the span picker: the highlighted span's own clause names the question's terms
             "span_clause": best.extra.get("span_clause", 0.0),
             "span_margin": best.extra.get("span_margin", 0.0),
+            "span_gap": best.extra.get("span_gap", 0.0),
+            "span_year_other": best.extra.get("span_year_other", 0.0),
             # a table row without a column for the asked year; units of another kind; a target, not asked
             "header_year_absent": header_year_absent(info, best),
             "unit_clash": unit_clash(info, best.quote_text),

@@ -61,8 +61,12 @@ def _numbers(text: str, skip_years: bool) -> tuple[tuple[Span, str], ...]:
                 continue
         if _MONTH_BEFORE.search(text[max(0, m.start("num") - 12) : m.start("num")]) and not unit:
             continue  # the day of a date ("March 24"), not a figure
-        if not unit and len(num) <= 2 and _REFERENCE_BEFORE.search(text[max(0, m.start("num") - 24) : m.start("num")]):
+        before = text[max(0, m.start("num") - 24) : m.start("num")]
+        if not unit and len(num) <= 2 and _REFERENCE_BEFORE.search(before):
             continue  # a category or a reference (`Scope 3 emissions`, `Figure 4`), not a figure
+        if " " in num and _REFERENCE_BEFORE.search(before):
+            # `Scope 2 700.09 t`: the reference's number, then a figure, not one figure with a space for thousands
+            s = m.start("num") + len(num.split(" ", 1)[0]) + 1
         out.append((Span(s, e, text[s:e]), unit.lower()))
     return tuple(out)
 
@@ -90,9 +94,17 @@ def _codes(text: str) -> tuple[Span, ...]:
 
 
 _WORD = re.compile(r"\(?[A-Za-z0-9][\w’'®&./+\-]*\)?")
-_NAME_GAP = re.compile(r"[ \t]*\n?[ \t]*")
+# the space between two words of a name: a line may wrap inside it, with a blank line where the text doubles its
+# line breaks; a tab parts a table's cells
+_NAME_GAP = re.compile(r" *(?:\n *){0,2}")
+# a legal form after a comma ends a company's name (`Wuhan … Control Co., Ltd.`, `Acme, Inc.`)
+_LEGAL_FORMS = frozenset("ltd ltd. inc inc. llc plc co co. corp corp. limited".split())
 _CONNECTORS = frozenset({"of", "and", "for", "in", "on", "the", "&", "de", "to"})
 _OPENERS = frozenset({"in", "the", "this", "our", "we", "as", "by", "at", "with", "over"})
+# a capitalised preposition or conjunction begins a sentence (after a heading the text runs on from), not a name
+_NOT_NAME_START = frozenset(
+    "during after before since through following under within from into upon while when where although because "
+    "until unlike like besides despite".split())
 
 
 def _is_cap(word: str) -> bool:
@@ -129,7 +141,8 @@ def _names(text: str, known: frozenset[str]) -> tuple[Span, ...]:
     i = 0
     while i < len(words):
         word = words[i][2]
-        opener = i == 0 and not _is_acronym(word) and (word.lower() in known or word.lower() in _OPENERS)
+        opener = (i == 0 and not _is_acronym(word) and (word.lower() in known or word.lower() in _OPENERS)) or (
+            word.lower() in _NOT_NAME_START)
         if not _is_cap(word) or opener:
             i += 1  # a lower-case word, or a sentence's capitalised first word ("In", "The", a known word)
             continue
@@ -137,7 +150,12 @@ def _names(text: str, known: frozenset[str]) -> tuple[Span, ...]:
         run = [i]
         while j + 1 < len(words):
             nxt = words[j + 1][2]
-            if not _NAME_GAP.fullmatch(text[words[j][1] : words[j + 1][0]]) or _sentence_end(words[j][2]):
+            gap = text[words[j][1] : words[j + 1][0]]
+            if gap.strip() == "," and nxt.lower() in _LEGAL_FORMS and not _sentence_end(words[j][2]):
+                j += 1
+                run.append(j)
+                continue
+            if not _NAME_GAP.fullmatch(gap) or _sentence_end(words[j][2]) or nxt.lower() in _NOT_NAME_START:
                 break  # a name does not run over punctuation, a paragraph break or a sentence's end
             if _is_cap(nxt) or (nxt[0].isdigit() and _is_acronym(words[j][2]) and "." in nxt):
                 j += 1

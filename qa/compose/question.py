@@ -60,6 +60,13 @@ _ENTITY_HEADS = frozenset(
     "certifier organization organisation agency institution foundation scenario methodology protocol body provider "
     "initiative index url website address email city country location headquarters ceo theme".split()
 )
+# head nouns that name a measure: "what charging efficiency does it assume", "what employee coverage did the training
+# achieve" ask for a figure (a share for the first group), not a name
+_SHARE_HEADS = frozenset("efficiency coverage rate ratio share percentage proportion quota".split())
+_MEASURE_HEADS = _SHARE_HEADS | frozenset(
+    "amount quantity volume capacity intensity growth increase decrease reduction savings value cost costs price "
+    "spend spending expenditure duration age weight weighting temperature revenue revenues sales earnings profit "
+    "income tonnage area size distance length frequency".split())
 # a quoted phrase: the quote mark opens after a space (not the apostrophe of "Xiaomi's") and closes before one
 _QUOTED = re.compile(r"(?:(?<=[\s(])|^)['\"“‘]([^'\"“”‘’]{2,80}?)['\"”’](?=[\s,.?;:)!]|$)")
 
@@ -132,6 +139,30 @@ def _kinds_word(low: str) -> str | None:
     return w if w.endswith("s") and not w.endswith(("ss", "us", "is", "ics")) else None
 
 
+# participles after a plural head: of things counted (`links removed`, `laptops donated`, `trainings held`), or of
+# things listed (`gases covered`, `departments involved`, `SDGs supported`)
+_COUNTED_PARTICIPLES = frozenset("held made built given sent sold won taken done grown paid brought run seen shown "
+                                 "written spent".split())
+_LISTED_PARTICIPLES = frozenset("covered involved supported included represented planned revised launched listed used "
+                                "applied adopted considered addressed identified required allocated".split())
+_QUESTION_WORD = re.compile(r"\s*(?:what|which|who|whom|whose|where|when|why|how|is|are|was|were|does|do|did|has|have|"
+                            r"had|can|could|will|list|name)\b")
+
+
+# a question that asks for a date or a year by its opening ("when …", "what is the deadline …", "since which
+# financial year …", "by when …"), by a year asked after a preposition ("… after which year …"), or a keyword query
+# ending in "since", "when" or "year" ("… operational since", "… launch year"; not "every year", "base year")
+_DATE_OPENING = re.compile(
+    r"(when|in what year|in which year|what year|since when)\b|"
+    r"(what|which) (is|was|are|were) (the )?([\w'’-]+ ){0,4}(year|date|deadline)\b|"
+    r"((since|from|until|by|in) )?(what|which) (financial |fiscal |calendar |reporting )?year\b|by when\b")
+_YEAR_ASKED = re.compile(r"\b(in|after|from|for|by|until|since) (which|what) (year|month)\b")
+_DATE_ENDING = re.compile(
+    r"(?<!per )(?<!every )(?<!each )(?<!base )(?<!previous )(?<!prior )(?<!financial )(?<!fiscal )(?<!reporting )"
+    r"(?<!calendar )(?<!current )(?<!last )(?<!next )(?<!this )(?<!version )"
+    r"\b(since|when|which year|what year|year)\s*\??\s*$")
+
+
 def _plural_head(head: str | None) -> bool:
     """Does a head noun ask for several things ("which certifications…", "supplier red-line issues")?"""
     if head is None:
@@ -179,9 +210,8 @@ def analyse(question: str, ignore: frozenset[str] = frozenset(), names: frozense
         r"\bmean(s|t|ing)?\b|\bdefin(e|ed|ition)\b|\bwhat is meant\b|^what (is|are) (an? |the )?['\"“‘]", low
     ):  # "which handbook did it publish to define …" asks for a name
         qtype = "definition"
-    elif re.match(r"(when|in what year|in which year|what year|since when)\b", low) or re.match(
-        r"(what|which) (is|was|are|were) (the )?([\w'’-]+ ){0,4}(year|date|deadline)\b", low
-    ):
+    elif _DATE_OPENING.match(low) or _YEAR_ASKED.search(low) or (
+            not _QUESTION_WORD.match(low) and _DATE_ENDING.search(low)):
         qtype = "date"  # the question word decides before any metric word ("when will … Scope 3 emissions")
     elif re.match(r"(is|are|was|were|does|do|did|has|have|had|can|could|will)\b", low):
         qtype = "yes_no"  # "did Xiaomi meet its target on energy consumption?" settles, it does not measure
@@ -209,11 +239,24 @@ def analyse(question: str, ignore: frozenset[str] = frozenset(), names: frozense
         and _plural_head(head_word)
     ):
         qtype = "list"
+        # a keyword query whose plural head a participle follows ("trademark links removed 2020", "patents granted
+        # in 2020", "laptops donated …") counts them
+        after = re.search(rf"\b{re.escape(head_word)}\s+(\w+)", low) if head_word else None
+        if after and not _QUESTION_WORD.match(low) and not re.search(r"\bwhen\b|\bwhich\b", low) and (
+                after.group(1) in _COUNTED_PARTICIPLES or (
+                    after.group(1).endswith("ed") and after.group(1) not in _LISTED_PARTICIPLES)):
+            qtype = "count"
+    if qtype in ("entity", "other") and head_word in _MEASURE_HEADS:
+        # "earnings per share": a figure per share, not a share
+        qtype = "percent" if head_word in _SHARE_HEADS and not re.search(r"\bper share\b", low) else "numeric"
     if qtype == "other" and head_word in _ENTITY_HEADS:
         qtype = "entity"  # "green building certification of the campus": a name is asked for
     if qtype in ("definition", "other") and re.search(r"\b(name of|title of|called|named)\b", low):
         qtype = "entity"  # "what is the app called?", "name of the training center": a name, not a definition
-    asks_date = re.search(r"(?<!to )\bdates?\b|\byear (created|established|founded|introduced|launched)\b", low)
+    # "release date", "year founded", "concept introduced year", "assessment launched when"
+    asks_date = re.search(
+        r"(?<!to )\bdates?\b|\byear (created|established|founded|introduced|launched)\b|"
+        r"\b(created|established|founded|introduced|launched|adopted|started|begun|set up) (year|when)\s*\??$", low)
     if (qtype in ("other", "list", "entity") and asks_date) or (
         qtype == "other" and re.search(r"\b(start|started|began|commenced|founded|launched)\b", low)
     ):

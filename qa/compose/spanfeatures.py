@@ -46,6 +46,10 @@ _TIME_PREP = re.compile(
 # "named one of the World's Best Employers by Forbes"): who did what the question asks about
 _BY = re.compile(r"\bby\s+(?:the\s+)?(?:[\w-]+\s+){0,2}$", re.I)
 _CALLED = re.compile(r"\b(?:called|named|known as|entitled|titled|dubbed)\s*[“\"]?\s*$", re.I)
+# a year right after a figure says what year it is of (`33,000 m³ in 2020`, `975 liters (2022)`)
+_YEAR_AFTER = re.compile(
+    r"[\s,]*(?:\(|in\s+|for\s+|during\s+|as of\s+|as at\s+|(?:at\s+)?(?:the\s+)?end of\s+)?(?:the\s+)?"
+    r"(?:(?:financial|fiscal|calendar|reporting)\s+year\s+)?(?:FY\s?)?((?:19|20)\d\d)(?![\d.,]\d)", re.I)
 _YEAR_MENTION = re.compile(r"(?<![\d.,:/-])((?:19|20)\d\d)(?![\d:])")
 _SENTENCE_END = re.compile(r"[!?\t\n•;]|\.(?=\s|$)")
 _DAY = re.compile(r"\b\d{1,2}\b(?!\d)")
@@ -68,7 +72,15 @@ SPAN_FEATURES: tuple[str, ...] = (
     "year_label_other", "in_parens", "adj_before", "adj_after", "called_before", "year_label", "year_before_asked",
     "head_in_span", "head_before", "percent_fit", "percent_clash", "k_number", "k_date", "k_name", "k_none", "kind_p",
     "phrase_match", "phrase_head", "subset_intro", "is_row", "q_where", "role_in_span", "role_after",
-    "ref_asked", "own_name", "by_before",
+    "ref_asked", "own_name", "by_before", "rel_near", "rel_clause", "rel_phrase", "rel_head", "rel_kind",
+    "year_after_asked", "year_after_other",
+)
+# features whose value an option has against the best of the quote's other options (`rel_*`): the trees score
+# each option alone, so "the figure whose counted noun is the question's, when another figure's is not" is
+# only learnable from the difference
+_RELATIVE: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("rel_near", ("near_terms",)), ("rel_clause", ("clause_match",)), ("rel_phrase", ("phrase_match",)),
+    ("rel_head", ("head_in_span", "phrase_head")), ("rel_kind", ("kind_p",)),
 )
 
 
@@ -176,7 +188,22 @@ def feature_rows(
 ) -> list[list[float]]:
     """`option_features` of every option of one quote, the shared work done once."""
     ctx = _QuoteContext.of(info, c, len(opts), kinds)
-    return [_option_features(ctx, info, c, o) for o in opts]
+    rows = [_option_features(ctx, info, c, o) for o in opts]
+    _relative(rows, [o.span is not None for o in opts])
+    return rows
+
+
+def _relative(rows: list[list[float]], real: list[bool]) -> None:
+    """Sets each span option's `rel_*` features: its value less the best value of the quote's other span options
+    ("none" is left at 0 and is no other option)."""
+    index = {k: i for i, k in enumerate(SPAN_FEATURES)}
+    for name, sources in _RELATIVE:
+        values = [max(row[index[s]] for s in sources) for row in rows]
+        ranked = sorted((v for v, r in zip(values, real, strict=True) if r), reverse=True)
+        for row, v, r in zip(rows, values, real, strict=True):
+            if r:
+                other = ranked[1] if len(ranked) > 1 and v == ranked[0] else ranked[0] if len(ranked) > 1 else v
+                row[index[name]] = v - other
 
 
 def _option_features(ctx: _QuoteContext, info: QuestionInfo, c: Candidate, opt: SpanOption) -> list[float]:
@@ -234,6 +261,9 @@ def _option_features(ctx: _QuoteContext, info: QuestionInfo, c: Candidate, opt: 
     elif asked_years:  # the last year the sentence names before the span ("In 2023, a total of 1,100,714")
         years_before = _YEAR_MENTION.findall(_sentence_before(qt, s.start))
         f["year_before_asked"] = float(bool(years_before) and years_before[-1] in asked_years)
+    after_year = _YEAR_AFTER.match(qt, s.end, min(len(qt), s.end + 40)) if opt.kind in ("number", "range") else None
+    if after_year and asked_years:
+        f["year_after_asked" if after_year.group(1) in asked_years else "year_after_other"] = 1.0
     if info.head:
         head = {info.head}
         f["head_in_span"] = float(bool(_matches(tokenize(text), head)))

@@ -24,6 +24,11 @@ _GRADE = re.compile(r"(?<![\w+-])(?:[A-D][+-]|(?:AAA|AA|BBB|BB|CCC)[+-]?)(?![\w+
 # between two figures, a range (`200 to 270`, `3.5–4.0%`; `between X and Y`)
 _RANGE_GAP = re.compile(r"\s*(?:to|-|–|—)\s*")
 _DATE_GAP = re.compile(r"\s*(?:to|until|through|-|–|—)\s*")
+# a part of a year before it: `the end of 2023`, `first quarter of 2024`, `the second half of 2022`, `Q1 2024`
+_PERIOD_BEFORE = re.compile(
+    r"(?:(?<![\w-])(?:the\s+)?(?:(?:end|beginning|start|middle|close)\s+of|(?:first|second|third|fourth|1st|2nd|3rd|4th)"
+    r"\s+quarter(?:\s+of)?|(?:first|second)\s+half(?:\s+of)?)\s+(?:the\s+)?(?:(?:financial|fiscal|calendar)\s+year\s+)?|"
+    r"(?<![\w-])(?:Q[1-4]|H[12])\s+)$", re.I)
 _WORD_RANGE_GAP = re.compile(r"\s*(?:to|or|-|–|—)\s*")  # between two number words
 _BETWEEN = re.compile(r"\bbetween\s*$", re.I)
 # a number that names a place in a text or a rulebook, with its word (`Section 161`, `Page 10`, `item 1.1.1`,
@@ -31,20 +36,21 @@ _BETWEEN = re.compile(r"\bbetween\s*$", re.I)
 _REF_NUMBER = r"\d+(?:\.\d+)*[a-z]?"
 _REFERENCE = re.compile(
     rf"(?<![\w-])(?:§+\s*|(?:sections?|articles?|items?|pages?|paragraphs?|chapters?|annex(?:es)?|appendix|"
-    rf"activit(?:y|ies)|principles?|goals?|clauses?|version)\s+){_REF_NUMBER}"
-    rf"(?:\s*(?:,|and|&|to|–|-)\s*{_REF_NUMBER})*(?![\w])", re.I)
+    rf"activit(?:y|ies)|principles?|goals?|clauses?|version)[ \u00a0]+){_REF_NUMBER}"
+    rf"(?: *(?:,|and|&|to|–|-) *{_REF_NUMBER})*(?![\w])", re.I)
 # a web or e-mail address (`https://trust.mi.com/misrc`, `www.example.com`, `esg@example.com`), without the
 # sentence's closing punctuation
 _ADDRESS = re.compile(r"(?:https?://|www\.)[^\s<>\"“”]+[^\s<>\"“”.,;:)]|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # after a figure, the words that say what it counts (`20 health campaigns`, `505 movies`): lower-case words
-# up to punctuation, a figure, a verb of being or having, a relative pronoun or a preposition
+# up to punctuation, a figure, a verb of being or having, a relative pronoun or a preposition; whole words only
+# (`4000 mAh` counts no "m")
 _COUNTED = re.compile(
     r"(?:\s+(?!(?:were|was|is|are|be|been|has|have|had|which|that|who|whom|in|on|at|of|from|with|to|by|for|as|"
-    r"than|and|or|per|each|across|including|compared|while|whereas)\b)[a-z][a-z-]*){1,3}")
+    r"than|and|or|per|each|across|including|compared|while|whereas)\b)[a-z][a-z-]*(?!\w)){1,3}")
 # a code that leads a name (`3C Intelligent Manufacturing …`, `5G Application …`) or a model number and
-# suffix that ends one (`Electric Scooter 4 Pro`, `… Power Supply 1000 Pro`)
-_LEAD_CODE = re.compile(r"(?<![\w-])\d+[A-Z][A-Za-z0-9]*\s+$")
-_MODEL_TAIL = re.compile(r"^\s+\d+[A-Za-z]*(?:\s+(?:Pro|Max|Plus|Ultra|Lite|Mini|S|X|[A-Z]\d*))?(?![\w-])")
+# suffix that ends one (`Electric Scooter 4 Pro`, `… Power Supply 1000 Pro`); never across a table's tab
+_LEAD_CODE = re.compile(r"(?<![\w-])\d+[A-Z][A-Za-z0-9]* +$")
+_MODEL_TAIL = re.compile(r"^ +\d+[A-Za-z]*(?:\s+(?:Pro|Max|Plus|Ultra|Lite|Mini|S|X|[A-Z]\d*))?(?![\w-])")
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,10 @@ def options(c: Candidate, known: frozenset[str] = frozenset()) -> list[SpanOptio
             add(SpanOption(Span(a.start, b.end, qt[a.start : b.end]), "date"))
     for s in found:
         add(SpanOption(s, "date"))
+        period = _PERIOD_BEFORE.search(qt[max(0, s.start - 48) : s.start])
+        if period:
+            lo = s.start - len(period.group(0))
+            add(SpanOption(Span(lo, s.end, qt[lo : s.end]), "date"))
     for s in codes(qt):
         add(SpanOption(s, "code"))
     for m in _REFERENCE.finditer(qt):

@@ -34,6 +34,8 @@ _KINDS_FOR: dict[str, frozenset[str]] = {
 _MUST_PICK = frozenset({"date", "percent", "count", "numeric", "entity"})
 
 
+# the features that say a year other than an asked one labels an option (for the confidence's `span_year_other`)
+_YEAR_OTHER = (SPAN_FEATURES.index("year_label_other"), SPAN_FEATURES.index("year_after_other"))
 # the answer-kind model's probability of "none" (the whole quote answers) below which a span is asked for
 SPAN_ASKED_BELOW = 0.25
 
@@ -99,9 +101,21 @@ class SpanPicker:
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
+    def lead(self, info: QuestionInfo, c: Candidate) -> float:
+        """How far the quote's best span leads highlighting nothing, by the model (0 when the question asks for
+        no span or the quote offers none): a quote that holds a span fitting the question stands out."""
+        if not _asks_span(info):
+            return 0.0
+        opts, X = option_matrix(info, c)
+        if len(opts) < 2:
+            return 0.0
+        scores = self._model.predict(X)
+        return float(np.clip(np.max(scores[1:]) - scores[0], -5.0, 5.0))
+
     def pick(self, info: QuestionInfo, c: Candidate) -> None:
         """Sets the candidate's span, and in `extra` the evidence for confidence: how well the chosen
-        span's own clause matches the question, and how far the model prefers it to highlighting nothing.
+        span's own clause matches the question, how far the model prefers it to highlighting nothing and to the
+        next span, and whether another year than an asked one labels it.
         The answer-kind features come from `info.kinds` (set by the composer)."""
         opts, X = option_matrix(info, c)
         scores = self._model.predict(X)
@@ -127,6 +141,10 @@ class SpanPicker:
         best = opts[i]
         c.extra["span_clause"] = float(X[i, SPAN_FEATURES.index("clause_match")])
         c.extra["span_margin"] = float(np.clip(scores[i] - scores[0], -5.0, 5.0))  # option 0 is "none"
+        # how far the model prefers it to the next span, and whether a year other than an asked one labels it
+        others = [scores[k] for k in range(1, len(opts)) if k != i]
+        c.extra["span_gap"] = float(np.clip(scores[i] - max(others), -5.0, 5.0)) if others else 5.0
+        c.extra["span_year_other"] = float(max(X[i, _YEAR_OTHER[0]], X[i, _YEAR_OTHER[1]]))
         if kept is not None:
             return
         if best.span is None:
