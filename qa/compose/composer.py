@@ -22,7 +22,7 @@ from qa.compose.ranker import Ranker, RuleRanker
 from qa.compose.reconcile import Reconciler
 from qa.compose.signals import TermSignals, chunk_tokens, idf_table
 from qa.compose.span import SpanExtractor
-from qa.compose.spanpick import SpanPicker
+from qa.compose.spanpick import ScoredOptions, SpanPicker
 from qa.models import Answer, Citation, Hit, Quote
 from qa.store import LoadedIndex
 
@@ -150,9 +150,11 @@ class Composer:
             info = replace(info, kinds=self.answer_kinds.probs(kind_inputs(qvec, info)))
         cands = self.ranked(info, hits, qvec, year_awareness, deadline)
         check(deadline, "quote selection")
+        scored: dict[int, ScoredOptions] = {}  # the top quotes' span options, scored once for both uses
         if self.span_picker is not None:
             picker = self.span_picker
-            rerank_by_lead(cands, lambda c: picker.lead(info, c), self.options.span_rerank, self.options.span_rerank_top)
+            rerank_by_lead(cands, lambda c: picker.lead(info, c, scored), self.options.span_rerank,
+                           self.options.span_rerank_top)
         if not cands:
             return Composed(Answer(
                 question=question, answered=False, answer=None, confidence=0.0, quotes=[],
@@ -169,7 +171,7 @@ class Composer:
         if info.qtype == "list":
             self.generator.extend_list(best)
         if self.span_picker is not None:
-            self.span_picker.pick(info, best)
+            self.span_picker.pick(info, best, scored.get(id(best)))
         if best.note:
             notes.insert(0, best.note)
         feats = self.evidence.features(info, best, [c.score for c in cands], self.ignore_words)

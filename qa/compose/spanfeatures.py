@@ -75,6 +75,7 @@ SPAN_FEATURES: tuple[str, ...] = (
     "ref_asked", "own_name", "by_before", "rel_near", "rel_clause", "rel_phrase", "rel_head", "rel_kind",
     "year_after_asked", "year_after_other",
 )
+_INDEX = {k: i for i, k in enumerate(SPAN_FEATURES)}
 # features whose value an option has against the best of the quote's other options (`rel_*`): the trees score
 # each option alone, so "the figure whose counted noun is the question's, when another figure's is not" is
 # only learnable from the difference
@@ -196,14 +197,14 @@ def feature_rows(
 def _relative(rows: list[list[float]], real: list[bool]) -> None:
     """Sets each span option's `rel_*` features: its value less the best value of the quote's other span options
     ("none" is left at 0 and is no other option)."""
-    index = {k: i for i, k in enumerate(SPAN_FEATURES)}
     for name, sources in _RELATIVE:
-        values = [max(row[index[s]] for s in sources) for row in rows]
+        values = [max(row[_INDEX[s]] for s in sources) for row in rows]
         ranked = sorted((v for v, r in zip(values, real, strict=True) if r), reverse=True)
+        if len(ranked) < 2:
+            continue  # one span option (or none): nothing to compare it with, the feature stays 0
         for row, v, r in zip(rows, values, real, strict=True):
             if r:
-                other = ranked[1] if len(ranked) > 1 and v == ranked[0] else ranked[0] if len(ranked) > 1 else v
-                row[index[name]] = v - other
+                row[_INDEX[name]] = v - (ranked[1] if v == ranked[0] else ranked[0])
 
 
 def _option_features(ctx: _QuoteContext, info: QuestionInfo, c: Candidate, opt: SpanOption) -> list[float]:

@@ -5,6 +5,7 @@ pick is one of its features, and so are the answer kinds the question asks for (
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,16 @@ def option_matrix(info: QuestionInfo, c: Candidate) -> tuple[list[SpanOption], n
     return opts, X.reshape(len(opts), len(SPAN_FEATURES))
 
 
+@dataclass(frozen=True)
+class ScoredOptions:
+    """A quote's span options, their features and the model's scores, for the quote text they were read from."""
+
+    quote_text: str
+    opts: list[SpanOption]
+    X: np.ndarray
+    scores: np.ndarray
+
+
 def _named_columns(info: QuestionInfo, c: Candidate, opts: list[SpanOption], kept: int) -> list[int]:
     """The cells whose column header the question names by a key term other than a year ("… Austria 2020"
     under `2019 | 2020 | Germany | Austria`), when the kept cell's header is not one of them; else none. A term
@@ -101,24 +112,32 @@ class SpanPicker:
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
-    def lead(self, info: QuestionInfo, c: Candidate) -> float:
+    def score(self, info: QuestionInfo, c: Candidate) -> ScoredOptions:
+        """The quote's span options that fit the question, their features and their scores."""
+        opts, X = option_matrix(info, c)
+        return ScoredOptions(c.quote_text, opts, X, self._model.predict(X))
+
+    def lead(self, info: QuestionInfo, c: Candidate, keep: dict[int, ScoredOptions] | None = None) -> float:
         """How far the quote's best span leads highlighting nothing, by the model (0 when the question asks for
-        no span or the quote offers none): a quote that holds a span fitting the question stands out."""
+        no span or the quote offers none): a quote that holds a span fitting the question stands out. The scored
+        options are kept in `keep` (by the candidate's id) for `pick` to reuse."""
         if not _asks_span(info):
             return 0.0
-        opts, X = option_matrix(info, c)
-        if len(opts) < 2:
+        s = self.score(info, c)
+        if keep is not None:
+            keep[id(c)] = s
+        if len(s.opts) < 2:
             return 0.0
-        scores = self._model.predict(X)
-        return float(np.clip(np.max(scores[1:]) - scores[0], -5.0, 5.0))
+        return float(np.clip(np.max(s.scores[1:]) - s.scores[0], -5.0, 5.0))
 
-    def pick(self, info: QuestionInfo, c: Candidate) -> None:
+    def pick(self, info: QuestionInfo, c: Candidate, scored: ScoredOptions | None = None) -> None:
         """Sets the candidate's span, and in `extra` the evidence for confidence: how well the chosen
         span's own clause matches the question, how far the model prefers it to highlighting nothing and to the
         next span, and whether another year than an asked one labels it.
-        The answer-kind features come from `info.kinds` (set by the composer)."""
-        opts, X = option_matrix(info, c)
-        scores = self._model.predict(X)
+        The answer-kind features come from `info.kinds` (set by the composer); `scored`, the same quote's
+        options already scored by `lead`, is reused unless the quote has changed since (a list extended)."""
+        s = scored if scored is not None and scored.quote_text == c.quote_text else self.score(info, c)
+        opts, X, scores = s.opts, s.X, s.scores
         rule = c.answer
         kept = None
         # the rule extractor's cell of the asked (or latest) year's column stands when it holds a figure, and an
