@@ -69,14 +69,16 @@ class FakeSlack:
                 record = Recorded(self.command, url.path, {k.lower(): v for k, v in self.headers.items()}, params)
                 status, body, out_type = fake._reply(record)
                 data = body.encode()
+                # recorded before the reply is sent: once the client has its answer (and may make its next
+                # request), this request is on the list, so the requests' order is the client's
+                with fake._cond:
+                    fake.requests.append(record)
+                    fake._cond.notify_all()
                 self.send_response(status)
                 self.send_header("Content-Type", out_type)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
-                with fake._cond:
-                    fake.requests.append(record)
-                    fake._cond.notify_all()
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True

@@ -49,6 +49,7 @@ def test_option_kinds() -> None:
     assert option_kind("name", "Boston Consulting Group") == name and option_kind("grade", "B-") == name
     assert option_kind("cell", "26%") == number and option_kind("cell", "Yes, in Germany") == name
     assert option_kind("none", None) == NONE
+    assert option_kind("freq", "quarterly") == date  # how often is a time, never a name
     assert figure_like("No.81") and figure_like("7,122.60 t") and not figure_like("ISO 14001 certified sites")
 
 
@@ -59,6 +60,8 @@ def test_gold_kinds_of_questions() -> None:
     assert gold_kind(_item(["solar, wind"], "list")) == NONE
     assert gold_kind(_item(["Yes"], "yes_no")) == NONE
     assert gold_kind(_item([], "unanswerable")) is None
+    assert gold_kind(_item(["at least once a year"], "numeric")) == KINDS.index("date")  # how often
+    assert gold_kind(_item(["Fighting Pandemic Daily"], "entity")) == KINDS.index("name")  # a name holding "daily"
 
 
 def test_the_fit_separates_two_literal_kinds_and_survives_its_file(tmp_path: Path) -> None:

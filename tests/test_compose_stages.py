@@ -138,6 +138,9 @@ def _ranked(svc: QAService, question: str) -> list[Candidate]:
         ("trademark-infringing web links removed by acme 2020", "count", True),
         ("laptops donated to schools 2020 acme", "count", True),
         ("greenhouse gases covered in acme's GHG inventory", "list", False),
+        # a question that opens by asking which named kind of thing asks for a name, whatever figure words follow
+        ("Which climate agreement did Acme reaffirm when it updated its GHG emission targets?", "entity", False),
+        ("To which organization, where 35% of the staff are disabled, did Acme donate laptops?", "entity", False),
     ],
 )
 def test_question_analysis_of_each_type(question: str, qtype: str, wants_number: bool) -> None:
@@ -268,6 +271,8 @@ def test_a_sentence_gets_the_terms_its_paragraph_named_before_it(tmp_path: Path)
         ("anti-corruption trainings 2022: how many employees took part", "employe"),
         ("What was the total number of employees in 2022?", "employe"),
         ("how many of Acme's full-time employees were under 30?", "employe"),
+        ("What kind of facade did Acme select for its office campus?", "facad"),  # not "kind"
+        ("During the pandemic, which body received laptops from Acme?", "body"),  # not the opening phrase's
     ],
 )
 def test_the_head_noun_is_what_the_question_counts(question: str, head: str) -> None:

@@ -350,3 +350,55 @@ def test_a_quotes_lead_and_the_top_quotes_reordered_by_it() -> None:
     assert cands == [other, fits, third]
     rerank_by_lead(cands, lambda c: 10.0 if c is third else 0.0, 0.3, 2)  # below the top two: left where it is
     assert cands[2] is third
+
+
+def test_how_often_is_offered_as_a_span() -> None:
+    c = _cand("On a bi-annual basis, the Board receives updates. The group meets quarterly and audits twice a year.")
+    freq = [o.span.text for o in options(c) if o.kind == "freq" and o.span is not None]
+    assert freq == ["On a bi-annual basis", "quarterly", "twice a year"]
+    info = analyse("How often does the Acme board receive ESG updates?")
+    assert option_features(info, c, next(o for o in options(c) if o.kind == "freq"))[SPAN_FEATURES.index("q_often")] == 1.0
+
+
+def test_each_figure_owns_the_words_between_it_and_its_neighbours() -> None:
+    # the words after "and" describe the second figure, not the first: its own words match the question better
+    text = "This year, the hotline satisfaction rate reached 97.25%, and the online channel satisfaction rate reached 90.61%."
+    c = _cand(text)
+    info = analyse("What was the satisfaction rate of Acme's online channel?")
+    opts = [o for o in options(c, info.words) if o.kind in ("none", "number")]
+    rows = dict(zip([o.span.text if o.span else None for o in opts], feature_rows(info, c, opts), strict=True))
+    precision, rel = SPAN_FEATURES.index("seg_precision"), SPAN_FEATURES.index("rel_segp")
+    assert rows["90.61%"][precision] > rows["97.25%"][precision]
+    assert rows["90.61%"][rel] > 0 > rows["97.25%"][rel]
+    assert rows[None][precision] == 0.0  # "none" owns no words
+    # a word of another kind between two figures (a frequency, a name) does not cut a figure's words
+    c = _cand("Acme has over 120 million cumulative users and over 20 million monthly active users.")
+    info = analyse("Acme monthly active users")
+    opts = options(c, info.words)
+    rows = dict(zip([o.span.text if o.span else None for o in opts], feature_rows(info, c, opts), strict=True))
+    recall = SPAN_FEATURES.index("seg_recall")
+    assert rows["20 million"][recall] > rows["120 million"][recall]
+
+
+def test_a_figure_of_a_target_the_question_does_not_ask_about() -> None:
+    c = _cand("We recycled 4,500 tons of e-waste. By 2026 we are committed to using 5,000 tons of recycled materials.")
+    target = SPAN_FEATURES.index("target_unasked")
+    info = analyse("How much e-waste did Acme recycle?")
+    opts = options(c, info.words)
+    rows = dict(zip([o.span.text if o.span else None for o in opts], feature_rows(info, c, opts), strict=True))
+    assert rows["5,000 tons"][target] == 1.0 and rows["4,500 tons"][target] == 0.0
+    asked = analyse("What recycled materials target has Acme committed to?")
+    assert all(r[target] == 0.0 for r in feature_rows(asked, c, options(c, asked.words)))
+
+
+def test_a_figure_of_the_previous_year_and_the_years_a_sentence_names() -> None:
+    c = _cand("In 2023, Acme recorded 15 accidents at all locations (previous year: 22).")
+    info = analyse("Acme number of workplace accidents 2022")
+    opts = options(c, info.words)
+    rows = dict(zip([o.span.text if o.span else None for o in opts], feature_rows(info, c, opts), strict=True))
+    prev, other, asked = (SPAN_FEATURES.index(f) for f in ("prev_label", "year_before_other", "asked_year_in_quote"))
+    assert rows["22"][prev] == 1.0 and rows["15"][prev] == 0.0
+    assert rows["15"][other] == 1.0  # the sentence reports 2023, not the asked 2022
+    assert rows["15"][asked] == 0.0
+    info = analyse("Acme number of workplace accidents 2023")
+    assert option_features(info, c, next(o for o in opts if o.span and o.span.text == "15"))[asked] == 1.0

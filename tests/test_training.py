@@ -86,7 +86,7 @@ def test_training_reads_the_listed_bundled_sets_and_refuses_a_locked_one(tmp_pat
     listed = bundled_training_sets()
     data = json.loads(TRAINING_SETS.read_text(encoding="utf-8"))
     assert BUNDLED_SET in listed and all(p.is_file() for p in listed)
-    assert not {p.name for p in listed} & set(data["locked"])  # the newest fresh set stays locked
+    assert not {p.name for p in listed} & set(data["locked"])  # no locked set is read for training
     assert bundled_training_sets(tmp_path / "absent.json") == [BUNDLED_SET]
     bad = tmp_path / "sets.json"
     bad.write_text(json.dumps({"bundled": ["questions.jsonl", "x.jsonl"], "locked": ["x.jsonl"]}), encoding="utf-8")

@@ -41,7 +41,7 @@ def option_kind(kind: str, text: str | None) -> int:
     """The KINDS index of a span option (`spanoptions` kinds; a table cell or a text row's value by its text)."""
     if kind == "none" or text is None:
         return NONE
-    if kind == "date":
+    if kind in ("date", "freq"):  # how often is a time, as a date is: `quarterly` answers no "what is … called"
         return KINDS.index("date")
     if kind in _FIGURE_OPTIONS or (kind in ("cell", "row") and figure_like(text)):
         return KINDS.index("number")

@@ -53,6 +53,8 @@ FEATURES: tuple[str, ...] = (
     "lead_coverage", "lead_gain", "lead_coverage_gap",
     # a row of shares for a count, or of counts for a share
     "share_clash",
+    # more of the candidate's signals relative to the best of the question's other candidates
+    "body_coverage_gap", "label_precision_gap", "year_fit_gap", "type_fit_gap", "chunk_bm25_gap", "phrase_gap",
 )
 KIND_COLUMNS = (FEATURES.index("kind_avail"), FEATURES.index("kind_lack"))
 
@@ -124,20 +126,24 @@ def kind_columns(kinds: Sequence[float], offers: Sequence[bool]) -> tuple[float,
     return avail, lack
 
 
+# (signal, its gap feature): the candidate's value less the best value among the question's candidates
+_GAPS: tuple[tuple[str, str], ...] = (
+    ("dense", "dense_gap"), ("coverage", "coverage_gap"), ("hit_score", "hit_gap"), ("label_match", "label_gap"),
+    ("rule_score", "rule_gap"), ("lead_coverage", "lead_coverage_gap"), ("body_coverage", "body_coverage_gap"),
+    ("label_precision", "label_precision_gap"), ("year_fit", "year_fit_gap"), ("type_fit", "type_fit_gap"),
+    ("chunk_bm25", "chunk_bm25_gap"), ("phrase", "phrase_gap"),
+)
+
+
 def feature_matrix(info: QuestionInfo, cands: Sequence[Candidate]) -> np.ndarray:
     """One row per candidate, columns in FEATURES order (relative features over these candidates)."""
     q = question_features(info)
     rows = [candidate_features(c, q) for c in cands]
     if rows:
-        top = {k: max(r[k] for r in rows)
-               for k in ("dense", "coverage", "hit_score", "label_match", "rule_score", "lead_coverage")}
-        for r in rows:
-            r["dense_gap"] = r["dense"] - top["dense"]
-            r["coverage_gap"] = r["coverage"] - top["coverage"]
-            r["hit_gap"] = r["hit_score"] - top["hit_score"]
-            r["label_gap"] = r["label_match"] - top["label_match"]
-            r["rule_gap"] = r["rule_score"] - top["rule_score"]
-            r["lead_coverage_gap"] = r["lead_coverage"] - top["lead_coverage"]
+        for name, gap in _GAPS:
+            top = max(r[name] for r in rows)
+            for r in rows:
+                r[gap] = r[name] - top
     for r, c in zip(rows, cands, strict=True):
         r["kind_avail"], r["kind_lack"] = kind_columns(info.kinds, quote_kinds(c)) if info.kinds else (0.0, 0.0)
         r["share_clash"] = share_clash(info, c)

@@ -60,6 +60,26 @@ _ENTITY_HEADS = frozenset(
     "certifier organization organisation agency institution foundation scenario methodology protocol body provider "
     "initiative index url website address email city country location headquarters ceo theme".split()
 )
+# a question that opens by asking which thing ("which international climate agreement did …", "to which
+# organization, where 35% …"): a named kind of thing among the first words after "which"/"what", before any verb
+_ENTITY_OPENING = re.compile(r"(?:(?:to|from|with|by|for|in|at|of|under|through) )?(?:which|what) ([a-z][\w -]*)")
+_NAMED_KINDS = frozenset(
+    "agreement law regulation directive convention treaty programme program platform association alliance university "
+    "company firm bank team department handbook".split())
+
+
+def _asks_which_thing(low: str) -> bool:
+    m = _ENTITY_OPENING.match(low)
+    if not m:
+        return False
+    for w in m.group(1).split()[:4]:
+        if w in _BREAK or w in _IRREGULAR_PAST:
+            return False
+        if w in _ENTITY_HEADS or w in _NAMED_KINDS:
+            return True
+    return False
+
+
 # head nouns that name a measure: "what charging efficiency does it assume", "what employee coverage did the training
 # achieve" ask for a figure (a share for the first group), not a name
 _SHARE_HEADS = frozenset("efficiency coverage rate ratio share percentage proportion quota".split())
@@ -91,6 +111,10 @@ def _head_noun(low: str, ignore: frozenset[str] = frozenset()) -> str | None:
     if kinds is not None:
         return kinds
     low = re.sub(r"['’]s\b", "", low)
+    low = re.sub(r"\b(?:kinds?|types?|sorts?|forms?) of\s+", "", low)  # "what kind of facade": a facade
+    opening = re.match(r"[^,?]{3,60}?,\s*((?:which|what)\b.*)", low)  # "during the pandemic, which body …"
+    if opening:
+        low = opening.group(1)
     counted = _COUNTED.search(low)  # "how many employees took part", "number of cities covered"
     if counted:
         head = _phrase_head(re.split(r"[(,;:?]", counted.group(1))[0], ignore)
@@ -217,6 +241,8 @@ def analyse(question: str, ignore: frozenset[str] = frozenset(), names: frozense
         qtype = "yes_no"  # "did Xiaomi meet its target on energy consumption?" settles, it does not measure
     elif _kinds_word(low) is not None:
         qtype = "list"  # "what sources make up Scope 1 emissions?": several things, not a figure
+    elif _asks_which_thing(low):
+        qtype = "entity"  # "which climate agreement …", "to which organisation, where 35% …": a name, whatever follows
     elif re.search(r"\b(what percentage|what percent|what share|what proportion|what ratio|what rate|% of|percentage)\b", low):
         qtype = "percent"
     elif re.search(r"\bhow many\b|\bnumber of\b|\bheadcount\b|\bcount of\b", low):
@@ -281,7 +307,8 @@ def analyse(question: str, ignore: frozenset[str] = frozenset(), names: frozense
         qtype, wants_number = "date", False
     elif qtype == "other" and years and units and not wants_number:
         wants_number = True  # a keyword query with a year and a metric ("reclaimed water use 2022")
-    if re.match(r"\s*(who|whom|whose)\b", low) or (qtype == "entity" and re.match(r"\s*which\b", low)):
+    if re.match(r"\s*(who|whom|whose)\b", low) or (qtype == "entity" and (
+            re.match(r"\s*which\b", low) or _asks_which_thing(low))):
         wants_number = bool(re.search(r"\bhow (many|much)\b", low))  # a name, not a figure
     terms = [t for t in tokenize(q) if t not in _GENERIC and t not in ignore and not re.fullmatch(r"(19|20)\d\d", t) and not t.startswith("fy")]
     # de-duplicate, keep order

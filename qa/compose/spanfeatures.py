@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from qa.compose.answerkind import KINDS, option_kind
 from qa.compose.candidate import Candidate
+from qa.compose.cues import asks_target, states_target
 from qa.compose.extract import column_year, empty_cell
 from qa.compose.question import QuestionInfo
 from qa.compose.spanoptions import SpanOption
@@ -34,6 +35,7 @@ _ROLE = frozenset(tokenize(
     "task force panel steering working commissioner auditor lead leader owner"))
 # how a report names its own company, besides the company's name
 _SELF = frozenset("the company group corporation firm we our".split())
+_OFTEN = re.compile(r"\bhow (?:often|frequently|regularly)\b|\bfrequency\b|\bhow many times\b|\binterval\b", re.I)
 _WHEN = re.compile(r"^\s*when\b|\bwhat year\b|\bwhich year\b|\bsince when\b|\bdate\b", re.I)
 _YEAR_WORD = re.compile(r"\byear\b(?!\s+(?:19|20)\d\d)", re.I)  # "target year", "base year", not "year 2022"
 _RATE = re.compile(r"\b(rate|share|percent\w*|proportion|ratio|quota|%)", re.I)
@@ -51,6 +53,8 @@ _YEAR_AFTER = re.compile(
     r"[\s,]*(?:\(|in\s+|for\s+|during\s+|as of\s+|as at\s+|(?:at\s+)?(?:the\s+)?end of\s+)?(?:the\s+)?"
     r"(?:(?:financial|fiscal|calendar|reporting)\s+year\s+)?(?:FY\s?)?((?:19|20)\d\d)(?![\d.,]\d)", re.I)
 _YEAR_MENTION = re.compile(r"(?<![\d.,:/-])((?:19|20)\d\d)(?![\d:])")
+# a figure of the year before the one the sentence reports (`… 15 accidents (previous year: 22)`)
+_PREVIOUS = re.compile(r"\b(?:previous|prior|preceding|last)\s+year\s*[:=]?\s*(?:of\s+)?$|\bPY\s*:\s*$", re.I)
 _SENTENCE_END = re.compile(r"[!?\t\n•;]|\.(?=\s|$)")
 _DAY = re.compile(r"\b\d{1,2}\b(?!\d)")
 # the words right after a figure that say what it counts (`7,885 full-time employees`, `684 general risk
@@ -73,7 +77,8 @@ SPAN_FEATURES: tuple[str, ...] = (
     "head_in_span", "head_before", "percent_fit", "percent_clash", "k_number", "k_date", "k_name", "k_none", "kind_p",
     "phrase_match", "phrase_head", "subset_intro", "is_row", "q_where", "role_in_span", "role_after",
     "ref_asked", "own_name", "by_before", "rel_near", "rel_clause", "rel_phrase", "rel_head", "rel_kind",
-    "year_after_asked", "year_after_other",
+    "year_after_asked", "year_after_other", "seg_recall", "seg_precision", "seg_unique", "rel_seg", "rel_segp",
+    "target_unasked", "is_freq", "q_often", "prev_label", "year_before_other", "asked_year_in_quote",
 )
 _INDEX = {k: i for i, k in enumerate(SPAN_FEATURES)}
 # features whose value an option has against the best of the quote's other options (`rel_*`): the trees score
@@ -82,7 +87,11 @@ _INDEX = {k: i for i, k in enumerate(SPAN_FEATURES)}
 _RELATIVE: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("rel_near", ("near_terms",)), ("rel_clause", ("clause_match",)), ("rel_phrase", ("phrase_match",)),
     ("rel_head", ("head_in_span", "phrase_head")), ("rel_kind", ("kind_p",)),
+    ("rel_seg", ("seg_recall",)), ("rel_segp", ("seg_precision",)),
 )
+# the option kinds of running text, whose own words (`_segments`) describe them; a cell has its row label
+_GAP_SPLIT = re.compile(r",|\b(?:and|or|but|while|whereas|of which|of whom|compared with|compared to|versus|vs)\b", re.I)
+_PROSE_KINDS = frozenset(("number", "range", "word_number", "date", "freq", "code", "grade", "name", "word"))
 
 
 def header_terms(column: str) -> set[str]:
@@ -133,7 +142,7 @@ def question_features(info: QuestionInfo) -> dict[str, float]:
         "q_defn_list_yes": float(qtype in ("definition", "list", "yes_no")),
         "q_howmany": float(bool(_HOW_MANY.search(info.text))), "q_who": float(bool(_WHO.search(info.text))),
         "q_which": float(bool(_WHICH.search(info.text))), "q_when": float(bool(_WHEN.search(info.text))),
-        "q_where": float(bool(_WHERE.search(info.text))),
+        "q_where": float(bool(_WHERE.search(info.text))), "q_often": float(bool(_OFTEN.search(info.text))),
         "q_rate": float(bool(_RATE.search(info.text))), "q_score": float(bool(_SCORE.search(info.text))),
         "q_year_word": float(bool(_YEAR_WORD.search(info.text))),
         "q_years": float(min(len(info.years), 2)),
@@ -155,6 +164,7 @@ class _QuoteContext:
     label_end: int | None  # the first tab of a tabbed quote: where a table row's label ends
     kinds: tuple[float, ...]  # the answer-kind probabilities of the question (`answerkind`); () unknown
     own_words: frozenset[str]  # the words a report names its own company by: company names and `_SELF`
+    asked_year_in_quote: float  # 1: the quote names a year the question asks about
 
     @classmethod
     def of(cls, info: QuestionInfo, c: Candidate, n_options: int, kinds: tuple[float, ...] = ()) -> _QuoteContext:
@@ -175,6 +185,7 @@ class _QuoteContext:
             label_end=qt.index("\t") if "\t" in qt else None,
             kinds=kinds,
             own_words=info.names | _SELF,
+            asked_year_in_quote=float(any(y in _YEAR_MENTION.findall(qt) for y in (str(y) for y in info.years))),
         )
 
 
@@ -190,8 +201,70 @@ def feature_rows(
     """`option_features` of every option of one quote, the shared work done once."""
     ctx = _QuoteContext.of(info, c, len(opts), kinds)
     rows = [_option_features(ctx, info, c, o) for o in opts]
+    _segment_features(rows, ctx, info, c.quote_text, opts)
     _relative(rows, [o.span is not None for o in opts])
     return rows
+
+
+def _segments(qt: str, opts: list[SpanOption]) -> list[list[str] | None]:
+    """Each running-text option's own words, as tokens: the end of its clause before it and the start after it
+    up to a comma or a conjunction, cut where a neighbouring option of its kind (a figure, a date, a name) lies; the words between two options go to
+    the first up to a comma or a conjunction and to the second after it ("the hotline rate reached 97.25%, and the online channel rate
+    reached 90.61%": the second figure's words are "the online channel rate reached"). None for a cell, a
+    row or "none"."""
+    # the neighbours are options of the same kind: a figure's words run over a name or a frequency between it
+    # and the next figure ("20 million monthly active users")
+    spans_of: dict[int, list[tuple[int, int]]] = {}
+    for o in opts:
+        if o.span is not None and o.kind in _PROSE_KINDS:
+            spans_of.setdefault(option_kind(o.kind, o.span.text), []).append((o.span.start, o.span.end))
+    out: list[list[str] | None] = []
+    for o in opts:
+        if o.span is None or o.kind not in _PROSE_KINDS:
+            out.append(None)
+            continue
+        spans = spans_of[option_kind(o.kind, o.span.text)]
+        s, e = o.span.start, o.span.end
+        lo, hi = s - len(_clause_before(qt, s)), e + len(_clause_after(qt, e))
+        prev_end = max((b for a, b in spans if b <= s), default=-1)
+        next_start = min((a for a, b in spans if a >= e), default=len(qt) + 1)
+        if prev_end >= lo:
+            split = _GAP_SPLIT.search(qt, prev_end, s)
+            lo = split.end() if split else prev_end
+        hi = min(hi, next_start)
+        if split := _GAP_SPLIT.search(qt, e, hi):
+            hi = split.start()
+        left = [t for t in tokenize(qt[lo:s]) if not t[0].isdigit()][-8:]
+        right = [t for t in tokenize(qt[e:hi]) if not t[0].isdigit()][:6]
+        out.append(left + right)
+    return out
+
+
+def _sentence_around(qt: str, start: int, end: int) -> str:
+    m = _SENTENCE_END.search(qt, end)
+    return _sentence_before(qt, start) + qt[start : m.start() if m else len(qt)]
+
+
+def _segment_features(
+    rows: list[list[float]], ctx: _QuoteContext, info: QuestionInfo, qt: str, opts: list[SpanOption]
+) -> None:
+    """`seg_*`: how the question's terms match each option's own words (`_segments`): the share of the terms
+    they name, the share of their words the question uses, the terms no other option's words name; and
+    `target_unasked`: the option's sentence states a target the question does not ask about."""
+    segs = _segments(qt, opts)
+    hits = [_matches(seg, ctx.terms) if seg is not None else set() for seg in segs]
+    asks = asks_target(info)
+    for i, (row, seg, hit) in enumerate(zip(rows, segs, hits, strict=True)):
+        if seg is None:
+            continue
+        others = set().union(*(h for j, h in enumerate(hits) if j != i and segs[j] is not None))
+        row[_INDEX["seg_recall"]] = min(1.0, len(hit) / ctx.n_terms)
+        row[_INDEX["seg_unique"]] = min(1.0, len(hit - others) / ctx.n_terms)
+        if seg:
+            row[_INDEX["seg_precision"]] = sum(1 for t in seg if _matches([t], ctx.terms)) / len(seg)
+        span = opts[i].span
+        if span is not None and not asks:
+            row[_INDEX["target_unasked"]] = float(states_target(_sentence_around(qt, span.start, span.end)))
 
 
 def _relative(rows: list[list[float]], real: list[bool]) -> None:
@@ -262,6 +335,9 @@ def _option_features(ctx: _QuoteContext, info: QuestionInfo, c: Candidate, opt: 
     elif asked_years:  # the last year the sentence names before the span ("In 2023, a total of 1,100,714")
         years_before = _YEAR_MENTION.findall(_sentence_before(qt, s.start))
         f["year_before_asked"] = float(bool(years_before) and years_before[-1] in asked_years)
+        f["year_before_other"] = float(bool(years_before) and years_before[-1] not in asked_years)
+    f["prev_label"] = float(bool(_PREVIOUS.search(qt[max(0, s.start - 30) : s.start])))
+    f["asked_year_in_quote"] = ctx.asked_year_in_quote
     after_year = _YEAR_AFTER.match(qt, s.end, min(len(qt), s.end + 40)) if opt.kind in ("number", "range") else None
     if after_year and asked_years:
         f["year_after_asked" if after_year.group(1) in asked_years else "year_after_other"] = 1.0

@@ -1,5 +1,6 @@
 """The spans a quote offers as its highlight: every figure (alone, and with the words that say what it counts),
-range of figures or of number words, reference (`Section 161`), number word, date, code, grade, name (with a
+range of figures or of number words, reference (`Section 161`), number word, date, how often (`quarterly`, `on an
+annual basis`, `twice a year`), code, grade, name (with a
 leading code or a trailing model number), quoted name, web or e-mail address, capitalised word, table cell,
 the value of a row of a table printed as text lines (`rowblock`), and "none". `spanfeatures` scores them."""
 
@@ -29,6 +30,15 @@ _PERIOD_BEFORE = re.compile(
     r"(?:(?<![\w-])(?:the\s+)?(?:(?:end|beginning|start|middle|close)\s+of|(?:first|second|third|fourth|1st|2nd|3rd|4th)"
     r"\s+quarter(?:\s+of)?|(?:first|second)\s+half(?:\s+of)?)\s+(?:the\s+)?(?:(?:financial|fiscal|calendar)\s+year\s+)?|"
     r"(?<![\w-])(?:Q[1-4]|H[12])\s+)$", re.I)
+# how often something happens: what "how often …" asks for
+_PERIOD = r"(?:day|week|month|quarter|year|two years|three years|five years)"
+_FREQUENCY = re.compile(
+    r"(?<![\w-])(?:(?:on|at)\s+an?\s+(?:daily|weekly|monthly|quarterly|annual|yearly|half-yearly|semi-annual|"
+    r"bi-?annual|biennial|regular|periodic|continuous|ongoing|case-by-case|ad hoc|as-needed)\s+basis|"
+    rf"(?:every|each)\s+(?:(?:two|three|four|five|six|\d+)\s+)?{_PERIOD}s?|"
+    rf"(?:once|twice|(?:one|two|three|four|five|six|\d+)\s+times)\s+(?:a|per|each|every)\s+{_PERIOD}|"
+    r"(?:daily|weekly|monthly|quarterly|annually|yearly|bi-?annually|semi-?annually|half-yearly|biennially|"
+    r"fortnightly|bi-?monthly))(?![\w-])", re.I)
 _WORD_RANGE_GAP = re.compile(r"\s*(?:to|or|-|–|—)\s*")  # between two number words
 _BETWEEN = re.compile(r"\bbetween\s*$", re.I)
 # a number that names a place in a text or a rulebook, with its word (`Section 161`, `Page 10`, `item 1.1.1`,
@@ -53,10 +63,17 @@ _LEAD_CODE = re.compile(r"(?<![\w-])\d+[A-Z][A-Za-z0-9]* +$")
 _MODEL_TAIL = re.compile(r"^ +\d+[A-Za-z]*(?:\s+(?:Pro|Max|Plus|Ultra|Lite|Mini|S|X|[A-Z]\d*))?(?![\w-])")
 
 
+def says_how_often(text: str) -> bool:
+    """Is the text a frequency (`quarterly`, `at least once a year`), give or take a few words around it, rather
+    than a name that holds one (`Fighting Pandemic Daily`)?"""
+    m = _FREQUENCY.search(text)
+    return m is not None and len(text.strip()) - len(m.group(0)) <= 10
+
+
 @dataclass(frozen=True)
 class SpanOption:
     span: Span | None  # in the quote text; None: highlight nothing
-    kind: str  # none | number | range | word_number | date | code | grade | name | word | cell | row
+    kind: str  # none | number | range | word_number | date | freq | code | grade | name | word | cell | row
     unit: str = ""
     column: str | None = None
 
@@ -96,6 +113,8 @@ def options(c: Candidate, known: frozenset[str] = frozenset()) -> list[SpanOptio
         if period:
             lo = s.start - len(period.group(0))
             add(SpanOption(Span(lo, s.end, qt[lo : s.end]), "date"))
+    for m in _FREQUENCY.finditer(qt):
+        add(SpanOption(Span(m.start(), m.end(), m.group(0)), "freq"))
     for s in codes(qt):
         add(SpanOption(s, "code"))
     for m in _REFERENCE.finditer(qt):

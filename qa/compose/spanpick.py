@@ -28,8 +28,8 @@ MODEL_DIR = Path(__file__).with_name("model")
 _KINDS_FOR: dict[str, frozenset[str]] = {
     "date": frozenset({"none", "date", "cell"}),
     "percent": frozenset({"none", "number", "range", "word_number", "cell"}),
-    "count": frozenset({"none", "number", "range", "word_number", "cell"}),
-    "numeric": frozenset({"none", "number", "range", "word_number", "cell"}),
+    "count": frozenset({"none", "number", "range", "word_number", "freq", "cell"}),
+    "numeric": frozenset({"none", "number", "range", "word_number", "freq", "cell"}),
 }
 # questions that ask for a span (a date, a figure, a name): when the quote offers one, one is highlighted
 _MUST_PICK = frozenset({"date", "percent", "count", "numeric", "entity"})

@@ -12,6 +12,7 @@ from scipy.optimize import minimize
 
 from qa.compose.answerkind import KINDS, NONE, AnswerKindModel, figure_like, kind_inputs
 from qa.compose.extract import dates
+from qa.compose.spanoptions import says_how_often
 from qa.evaluation.dataset import EvalItem
 from qa.training.dataset import QuestionRecord
 
@@ -30,7 +31,7 @@ def gold_kind(item: EvalItem) -> int | None:
         return KINDS.index("date")
     if figure_like(core):
         return KINDS.index("number")
-    return KINDS.index("date") if dates(core) else KINDS.index("name")
+    return KINDS.index("date") if dates(core) or says_how_often(core) else KINDS.index("name")
 
 
 def fit_answer_kinds(X: np.ndarray, y: np.ndarray, l2: float = L2) -> AnswerKindModel:
