@@ -69,6 +69,8 @@ _NAMED_KINDS = frozenset(
 
 
 def _asks_which_thing(low: str) -> bool:
+    """Does the (lower-cased) question open by asking which named kind of thing ("which … agreement", "to which
+    organization")? A verb or a preposition before the kind ends the search ("which year did … the agency …")."""
     m = _ENTITY_OPENING.match(low)
     if not m:
         return False

@@ -1,6 +1,7 @@
 """The generic features the span picker scores a quote's span options by (`spanoptions`): what kind of
-span it is, what the question asks for, and how well the words around the span match the question's key
-terms, its head noun and its years."""
+span it is, what the question asks for, how well the words around the span (and its own words, up to the
+neighbouring options: `_segments`) match the question's key terms, its head noun and its years, and how an
+option compares with the quote's other options."""
 
 from __future__ import annotations
 
@@ -89,8 +90,9 @@ _RELATIVE: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("rel_head", ("head_in_span", "phrase_head")), ("rel_kind", ("kind_p",)),
     ("rel_seg", ("seg_recall",)), ("rel_segp", ("seg_precision",)),
 )
-# the option kinds of running text, whose own words (`_segments`) describe them; a cell has its row label
+# where the words between two options divide: a comma or a conjunction ends the first one's words
 _GAP_SPLIT = re.compile(r",|\b(?:and|or|but|while|whereas|of which|of whom|compared with|compared to|versus|vs)\b", re.I)
+# the option kinds of running text, whose own words (`_segments`) describe them; a cell has its row label
 _PROSE_KINDS = frozenset(("number", "range", "word_number", "date", "freq", "code", "grade", "name", "word"))
 
 
@@ -185,7 +187,7 @@ class _QuoteContext:
             label_end=qt.index("\t") if "\t" in qt else None,
             kinds=kinds,
             own_words=info.names | _SELF,
-            asked_year_in_quote=float(any(y in _YEAR_MENTION.findall(qt) for y in (str(y) for y in info.years))),
+            asked_year_in_quote=float(bool(set(_YEAR_MENTION.findall(qt)) & {str(y) for y in info.years})),
         )
 
 
@@ -208,10 +210,10 @@ def feature_rows(
 
 def _segments(qt: str, opts: list[SpanOption]) -> list[list[str] | None]:
     """Each running-text option's own words, as tokens: the end of its clause before it and the start after it
-    up to a comma or a conjunction, cut where a neighbouring option of its kind (a figure, a date, a name) lies; the words between two options go to
-    the first up to a comma or a conjunction and to the second after it ("the hotline rate reached 97.25%, and the online channel rate
-    reached 90.61%": the second figure's words are "the online channel rate reached"). None for a cell, a
-    row or "none"."""
+    up to a comma or a conjunction, cut where a neighbouring option of its kind (a figure, a date, a name) lies;
+    the words between two options go to the first up to a comma or a conjunction and to the second after it ("the
+    hotline rate reached 97.25%, and the online channel rate reached 90.61%": the second figure's words are "the
+    online channel rate reached"). None for a cell, a row or "none"."""
     # the neighbours are options of the same kind: a figure's words run over a name or a frequency between it
     # and the next figure ("20 million monthly active users")
     spans_of: dict[int, list[tuple[int, int]]] = {}

@@ -1,8 +1,8 @@
 """The spans a quote offers as its highlight: every figure (alone, and with the words that say what it counts),
 range of figures or of number words, reference (`Section 161`), number word, date, how often (`quarterly`, `on an
-annual basis`, `twice a year`), code, grade, name (with a
-leading code or a trailing model number), quoted name, web or e-mail address, capitalised word, table cell,
-the value of a row of a table printed as text lines (`rowblock`), and "none". `spanfeatures` scores them."""
+annual basis`, `twice a year`), code, grade, name (with a leading code or a trailing model number), quoted name,
+web or e-mail address, capitalised word, table cell, the value of a row of a table printed as text lines
+(`rowblock`), and "none". `spanfeatures` scores them."""
 
 from __future__ import annotations
 
