@@ -232,6 +232,7 @@ def analyse(question: str, ignore: frozenset[str] = frozenset(), names: frozense
     low = q.lower()
     years = years_in(q)
     qtype: QType = "other"
+    which_thing = _asks_which_thing(low)
     if not low.startswith("which ") and re.search(
         r"\bmean(s|t|ing)?\b|\bdefin(e|ed|ition)\b|\bwhat is meant\b|^what (is|are) (an? |the )?['\"“‘]", low
     ):  # "which handbook did it publish to define …" asks for a name
@@ -243,7 +244,7 @@ def analyse(question: str, ignore: frozenset[str] = frozenset(), names: frozense
         qtype = "yes_no"  # "did Xiaomi meet its target on energy consumption?" settles, it does not measure
     elif _kinds_word(low) is not None:
         qtype = "list"  # "what sources make up Scope 1 emissions?": several things, not a figure
-    elif _asks_which_thing(low):
+    elif which_thing:
         qtype = "entity"  # "which climate agreement …", "to which organisation, where 35% …": a name, whatever follows
     elif re.search(r"\b(what percentage|what percent|what share|what proportion|what ratio|what rate|% of|percentage)\b", low):
         qtype = "percent"
@@ -310,7 +311,7 @@ def analyse(question: str, ignore: frozenset[str] = frozenset(), names: frozense
     elif qtype == "other" and years and units and not wants_number:
         wants_number = True  # a keyword query with a year and a metric ("reclaimed water use 2022")
     if re.match(r"\s*(who|whom|whose)\b", low) or (qtype == "entity" and (
-            re.match(r"\s*which\b", low) or _asks_which_thing(low))):
+            re.match(r"\s*which\b", low) or which_thing)):
         wants_number = bool(re.search(r"\bhow (many|much)\b", low))  # a name, not a figure
     terms = [t for t in tokenize(q) if t not in _GENERIC and t not in ignore and not re.fullmatch(r"(19|20)\d\d", t) and not t.startswith("fy")]
     # de-duplicate, keep order

@@ -6,6 +6,7 @@ option compares with the quote's other options."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from qa.compose.answerkind import KINDS, option_kind
@@ -216,17 +217,19 @@ def _segments(qt: str, opts: list[SpanOption]) -> list[list[str] | None]:
     online channel rate reached"). None for a cell, a row or "none"."""
     # the neighbours are options of the same kind: a figure's words run over a name or a frequency between it
     # and the next figure ("20 million monthly active users")
+    prose = [(o.span, option_kind(o.kind, o.span.text)) if o.span is not None and o.kind in _PROSE_KINDS else None
+             for o in opts]
     spans_of: dict[int, list[tuple[int, int]]] = {}
-    for o in opts:
-        if o.span is not None and o.kind in _PROSE_KINDS:
-            spans_of.setdefault(option_kind(o.kind, o.span.text), []).append((o.span.start, o.span.end))
+    for p in prose:
+        if p is not None:
+            spans_of.setdefault(p[1], []).append((p[0].start, p[0].end))
     out: list[list[str] | None] = []
-    for o in opts:
-        if o.span is None or o.kind not in _PROSE_KINDS:
+    for p in prose:
+        if p is None:
             out.append(None)
             continue
-        spans = spans_of[option_kind(o.kind, o.span.text)]
-        s, e = o.span.start, o.span.end
+        spans = spans_of[p[1]]
+        s, e = p[0].start, p[0].end
         lo, hi = s - len(_clause_before(qt, s)), e + len(_clause_after(qt, e))
         prev_end = max((b for a, b in spans if b <= s), default=-1)
         next_start = min((a for a, b in spans if a >= e), default=len(qt) + 1)
@@ -255,13 +258,13 @@ def _segment_features(
     `target_unasked`: the option's sentence states a target the question does not ask about."""
     segs = _segments(qt, opts)
     hits = [_matches(seg, ctx.terms) if seg is not None else set() for seg in segs]
+    named_by = Counter(t for hit in hits for t in hit)  # how many options' words name each term
     asks = asks_target(info)
     for i, (row, seg, hit) in enumerate(zip(rows, segs, hits, strict=True)):
         if seg is None:
             continue
-        others = set().union(*(h for j, h in enumerate(hits) if j != i and segs[j] is not None))
         row[_INDEX["seg_recall"]] = min(1.0, len(hit) / ctx.n_terms)
-        row[_INDEX["seg_unique"]] = min(1.0, len(hit - others) / ctx.n_terms)
+        row[_INDEX["seg_unique"]] = min(1.0, sum(1 for t in hit if named_by[t] == 1) / ctx.n_terms)
         if seg:
             row[_INDEX["seg_precision"]] = sum(1 for t in seg if _matches([t], ctx.terms)) / len(seg)
         span = opts[i].span
