@@ -372,3 +372,15 @@ def test_a_breakdown_nests_under_its_group_and_a_wrapped_label_ends_its_row() ->
     assert "Average Number of Training Hours > By Gender |" in rows["Female\t32.72\t25.39"]
     assert "Overall Average Number\t35.57\t25.76\nof Training Hours" in rows  # the label's second line joins its row
     assert "Turnover rate by region" not in rows["Men\t2,697\t3,575"]  # a breakdown does not nest in a breakdown
+
+
+def test_a_row_that_is_part_of_the_row_above_is_read_under_its_label() -> None:
+    text = ("Key figures\n\n\tUnit\t2021\t2022\t2023\nGHG emissions (Scope 1-3)\tt CO2e\t1,242,372\t1,868,153\t1,804,039\n"
+            "of which holding company\tt CO2e\t770\t553\t805\nthereof Germany\tt CO2e\t500\t400\t300\n"
+            "Energy consumption\tMWh\t10\t20\t30\nWater\t\t\t\nof which reused\tm3\t1\t2\t3\n")
+    chunks, _ = _split(text)
+    rows = {c.text.split("\t")[0]: c.context for c in chunks if c.kind == "table_row"}
+    assert "GHG emissions (Scope 1-3)" in rows["of which holding company"]
+    assert "GHG emissions (Scope 1-3)" in rows["thereof Germany"]  # a second part is a part of the same row
+    assert "GHG emissions" not in rows["Energy consumption"]
+    assert "Energy consumption" not in rows["of which reused"]  # a group label in between: its rows start afresh

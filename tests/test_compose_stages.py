@@ -297,6 +297,17 @@ def test_a_number_that_names_a_category_or_a_reference_is_not_a_figure(text: str
     assert [s.text for s, _unit in numbers(text)] == figures
 
 
+def test_european_figures_and_quarters_are_one_figure_and_one_date() -> None:
+    from qa.compose.extract import dates, numbers
+
+    # dots between thousands and a decimal comma, a share with a decimal comma: one figure each, English ones unchanged
+    text = "Consumption 188,693 1.519,348 kWh; women 14,3% and 85,7 %; exposure 1.103,6; 1,234.5 t, 12.5% and 2,3 sites"
+    assert [s.text for s, _unit in numbers(text)] == [
+        "188,693", "1.519,348 kWh", "14,3%", "85,7 %", "1.103,6", "1,234.5 t", "12.5%", "2", "3"]
+    text = "operational in 1Q24 (Montenegro: as of 3Q23), reviewed in Q3 2023 and H1 2022, audited in 2021"
+    assert [d.text for d in dates(text)] == ["1Q24", "3Q23", "Q3 2023", "H1 2022", "2021"]
+
+
 @pytest.mark.parametrize(
     ("cell", "empty"),
     [("-", True), ("–", True), ("-⁴", True), ("—²", True), ("n/a", True), ("n/a*", True), ("k.A.", True),

@@ -116,6 +116,16 @@ def _fits_columns(lines: list[Line], header: list[str] | None) -> bool:
 
 # a label line that starts mid-phrase (`of Training Hours` under `Overall Average Number`) ends its row's label
 _CONTINUES = re.compile(r"(?:of|and|or|in|for|per|to|from|with|at|on)\s")
+# a row that is a part of the row above it (`of which holding company`, `thereof Germany`)
+_PART_OF = re.compile(r"(?:of which|of whom|thereof|including)\b", re.I)
+
+
+def _row_group(group: str | None, parent: str | None, label: str) -> str | None:
+    """The group a row is read in: a part of the row above it (`of which holding company` under `GHG
+    emissions (Scope 1-3)`) is read under that row's label, which its own label does not repeat."""
+    if parent and _PART_OF.match(label.strip()):
+        return f"{group} > {parent}" if group else parent
+    return group
 
 
 def _is_breakdown(label: str) -> bool:
@@ -171,6 +181,7 @@ def parse_table(lines: list[Line], after: Table | None = None) -> Table:
     group: str | None = after.rows[-1].group if continues and after is not None else None
     group_is_fresh = False  # the previous line was a group label too: nest, don't replace
     pending: list[Line] = []  # a label-only line waiting for its values on the next line
+    parent: str | None = None  # the label of the last row that is no part of the row above
     for idx, line in enumerate(body):
         label, values = cells(line)
         has_values = any(values)
@@ -182,7 +193,7 @@ def parse_table(lines: list[Line], after: Table | None = None) -> Table:
         if is_band_header(line) and table.rows:
             # the same breakdown again, as of another date (`12/31/2022<TAB><30<TAB>…` after the 2023 rows)
             table.header = _columns(values)
-            as_of, group, group_is_fresh = _as_of(line), None, False
+            as_of, group, group_is_fresh, parent = _as_of(line), None, False, None
             continue
         if not has_values and label.startswith(("(", "[")) and table.rows and not pending:
             table.rows[-1].lines.append(line)  # unit line wrapped below its row
@@ -200,14 +211,14 @@ def parse_table(lines: list[Line], after: Table | None = None) -> Table:
                 continue
             # a group label such as "Consumption" or "By Gender"
             group = f"{group} > {label}" if group_is_fresh and group else _sibling_group(group, label)
-            group_is_fresh = True
+            group_is_fresh, parent = True, None
             continue
         group_is_fresh = False
-        if pending:
-            table.rows.append(Row(lines=[*pending, line], group=group, as_of=as_of))
-            pending = []
-        else:
-            table.rows.append(Row(lines=[line], group=group, as_of=as_of))
+        full_label = " ".join(cells(x)[0] for x in [*pending, line]).strip()
+        table.rows.append(Row(lines=[*pending, line], group=_row_group(group, parent, full_label), as_of=as_of))
+        pending = []
+        if not _PART_OF.match(full_label):
+            parent = full_label
     for line in pending:
         table.rows.append(Row(lines=[line], group=group, as_of=as_of))
     return table

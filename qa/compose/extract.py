@@ -12,7 +12,9 @@ _CACHE = 32768
 
 _NUM = re.compile(
     r"(?<![\w.])(?:RMB|HK\$|US\$|USD|EUR|€|\$|£)?\s?"
-    r"(?P<num>\d{1,3}(?:[, ]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    # European notation first: dots between thousands and a decimal comma (`1.058,3`), a share with a decimal comma
+    # (`14,3%`); neither reads as an English figure
+    r"(?P<num>\d{1,3}(?:\.\d{3})+,\d+|\d+,\d{1,2}(?=\s?%)|\d{1,3}(?:[, ]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     r"(?P<unit>\s?(?:%|per\s?cent\b|(?:million|billion|thousand)(?:\s(?:tons|tonnes|kWh|MWh|RMB|yuan|hours|units))?"
     r"|MWh(?:/m2|/m²)?|kWh|GWh|TWh|GJ|TJ|MJ|tCO2e|tCO₂e|t\sCO2e?|t\sCO₂e?|t/m2|t/m²|tons?|tonnes?|t(?![a-zA-Z])|m3|m³|kg|hours?|times|km"
     r"|(?:EUR|€)(?:\s(?:million|thousand|billion|k|m|bn))?|FTE"
@@ -20,7 +22,8 @@ _NUM = re.compile(
 )
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _DATE = re.compile(
-    rf"\b(?:(?:{_MONTHS})\s+\d{{1,2}},\s+(?:19|20)\d\d|\d{{1,2}}\s+(?:{_MONTHS})\s+(?:19|20)\d\d|(?:{_MONTHS})\s+(?:19|20)\d\d|(?:19|20)\d\d)\b"
+    rf"\b(?:(?:{_MONTHS})\s+\d{{1,2}},\s+(?:19|20)\d\d|\d{{1,2}}\s+(?:{_MONTHS})\s+(?:19|20)\d\d|(?:{_MONTHS})\s+(?:19|20)\d\d|(?:19|20)\d\d"
+    r"|[1-4]Q\s?(?:19|20)?\d\d|Q[1-4]\s(?:19|20)\d\d|H[12]\s(?:19|20)\d\d)\b"  # quarters and halves: `1Q24`, `Q3 2023`
 )
 _CODE = re.compile(r"\b(?:ISO|IEC|OHSAS|SA|GB/T|IWA|GRI|SASB|TCFD)\s?[\d:.\-–]+(?:\s?:\s?\d{4})?\b|\bISO\s?\d+\b")
 _YEARLIKE = re.compile(r"^(?:19|20)\d\d$")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -107,12 +108,13 @@ def leave_one_company_out(
     features from models that saw neither the held-out company nor the row's own)."""
     out: dict[str, list[Outcome]] = {}
     for company in companies:
+        t0 = time.time()
         train = [(r, p, kinds.probs(r, {company})) for r, p in zip(records, span_parts, strict=True)
                  if r.company != company]
         ranker, picker = _fit_ranker_and_picker(train)
         held = [r for r in records if r.company == company and r.source == "gold"]
         out[company] = answer_all(svc_of(company), ranker, held, picker, kinds.model({company}))
-        log(f"  fold {company}: {len(held)} questions, trained on {len(train)}")
+        log(f"  fold {company}: {len(held)} questions, trained on {len(train)} ({time.time() - t0:.0f} s)")
     return out
 
 
