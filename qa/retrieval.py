@@ -21,9 +21,6 @@ from qa.store import LoadedIndex
 log = logging.getLogger(__name__)
 
 NOISE_KINDS = frozenset({"navigation", "index"})
-# a question that asks on which page something is reported: a content index's rows (GRI, ESG Guide) answer it, so
-# they are searched for it, though they are noise to every other question
-_ASKS_PAGE = re.compile(r"\bpages?\b", re.I)
 _YEAR = re.compile(r"(?<!\d)(?:FY\s?|fy\s?)?((?:19|20)\d\d)(?:'s|’s)?(?!\d)")
 
 
@@ -40,7 +37,6 @@ class QueryScores:
     dense: np.ndarray | None
     bm25: np.ndarray | None
     boost: np.ndarray | None  # year awareness
-    asks_page: bool = False  # the query asks on which page something is: content-index rows may answer
 
 
 class Retriever:
@@ -56,7 +52,6 @@ class Retriever:
         chunks = index.chunks
         kinds = np.array([c.kind for c in chunks])
         self._noise = np.isin(kinds, list(NOISE_KINDS))
-        self._navigation = kinds == "navigation"
         self._chunk_report = np.array([c.report_id for c in chunks])
         # per-chunk facts the year boost needs, computed once
         report_year = {r.id: r.year for r in index.reports}
@@ -91,11 +86,11 @@ class Retriever:
         if mode in ("bm25", "hybrid"):
             bm25 = self.index.bm25.scores(expand(query))
         boost = self._year_boost(query) if year_awareness else None
-        return QueryScores(query, dense, bm25, boost, asks_page=bool(_ASKS_PAGE.search(query)))
+        return QueryScores(query, dense, bm25, boost)
 
     def rank(self, scores: QueryScores, k: int = 10, filters: Filters | None = None) -> list[Hit]:
         """The top k chunks under `filters` (fusion is normalised over the allowed chunks)."""
-        allowed = self._allowed(filters or Filters(), index_rows=scores.asks_page)
+        allowed = self._allowed(filters or Filters())
         if len(self.index.chunks) == 0 or not allowed.any():
             return []
         dense, bm25 = scores.dense, scores.bm25
@@ -120,11 +115,11 @@ class Retriever:
         return hits
 
     # ------------------------------------------------------------------ parts
-    def _allowed(self, filters: Filters, index_rows: bool = False) -> np.ndarray:
+    def _allowed(self, filters: Filters) -> np.ndarray:
         chunks = self.index.chunks
         mask = np.ones(len(chunks), dtype=bool)
         if not filters.include_noise:
-            mask &= ~(self._navigation if index_rows else self._noise)
+            mask &= ~self._noise
         if filters.report_ids:
             known = set(self._report_years)
             unknown = [r for r in filters.report_ids if r not in known]

@@ -178,15 +178,6 @@ def test_noise_is_excluded_by_default(real_service: Any) -> None:
 
 
 @pytest.mark.slow
-def test_a_question_that_asks_for_a_page_searches_the_content_index(real_service: Any) -> None:
-    r = real_service.retriever
-    q = "Which page does the ESG Guide index give for KPI A1.3 on total hazardous waste produced?"
-    assert r.search(q, k=5)[0].chunk.kind == "index"
-    assert not any(h.chunk.kind == "navigation" for h in r.search(q, k=50))  # a contents line stays noise
-    assert not any(h.chunk.kind in NOISE_KINDS for h in r.search("KPI A1.3 total hazardous waste produced", k=50))
-
-
-@pytest.mark.slow
 def test_year_awareness_prefers_passages_of_the_named_year(real_service: Any) -> None:
     r = real_service.retriever
     q = "hazardous waste in 2020"
