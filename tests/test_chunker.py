@@ -205,6 +205,12 @@ def _split(text: str) -> tuple[list[Chunk], list[Unit]]:
     return chunks, units
 
 
+def _row_contexts(text: str) -> dict[str, str]:
+    """Each table row's context, by its label (the row's text before its first tab)."""
+    chunks, _ = _split(text)
+    return {c.text.split("\t")[0]: c.context for c in chunks if c.kind == "table_row"}
+
+
 NUMBERED = """1. Environmental Management
 
 1.1 Green Operations
@@ -304,8 +310,7 @@ SIBLINGS = (
 
 
 def test_a_sibling_group_label_keeps_its_parent_across_a_page_break() -> None:
-    chunks, _ = _split(SIBLINGS)
-    rows = {c.text.split("\t")[0]: c.context for c in chunks if c.kind == "table_row"}
+    rows = _row_contexts(SIBLINGS)
     assert "Profile of Full-time Employees > By Gender |" in rows["Male"]
     assert "Profile of Full-time Employees > By Age Group |" in rows["Under 30"]  # `By …` parallels `By Gender`
     # the same header repeated after a page break continues the table and its open group
@@ -318,8 +323,7 @@ def test_a_caption_line_above_a_table_joins_its_rows_context() -> None:
     text = ("Equal opportunities\n\nWe promote diversity in all our teams.\n\nAge distribution of female employees\n"
             "\t2023\t2022\n< 30 years\t13.1%\t14.6%\n\n30–50 years\t67.8%\t66.4%\n\nWe hired more women this year.\n\n"
             "\t2023\t2022\nShare Female Managers\t14.2%\t12.4%\n")
-    chunks, _ = _split(text)
-    rows = {c.text.split("\t")[0]: c.context for c in chunks if c.kind == "table_row"}
+    rows = _row_contexts(text)
     assert rows["< 30 years"] == "Age distribution of female employees | columns: 2023 | 2022"
     assert rows["30–50 years"] == rows["< 30 years"]  # the same table after a blank line keeps its caption
     assert rows["Share Female Managers"] == "columns: 2023 | 2022"  # a sentence is no caption
@@ -378,8 +382,7 @@ def test_a_row_that_is_part_of_the_row_above_is_read_under_its_label() -> None:
     text = ("Key figures\n\n\tUnit\t2021\t2022\t2023\nGHG emissions (Scope 1-3)\tt CO2e\t1,242,372\t1,868,153\t1,804,039\n"
             "of which holding company\tt CO2e\t770\t553\t805\nthereof Germany\tt CO2e\t500\t400\t300\n"
             "Energy consumption\tMWh\t10\t20\t30\nWater\t\t\t\nof which reused\tm3\t1\t2\t3\n")
-    chunks, _ = _split(text)
-    rows = {c.text.split("\t")[0]: c.context for c in chunks if c.kind == "table_row"}
+    rows = _row_contexts(text)
     assert "GHG emissions (Scope 1-3)" in rows["of which holding company"]
     assert "GHG emissions (Scope 1-3)" in rows["thereof Germany"]  # a second part is a part of the same row
     assert "GHG emissions" not in rows["Energy consumption"]

@@ -120,10 +120,10 @@ _CONTINUES = re.compile(r"(?:of|and|or|in|for|per|to|from|with|at|on)\s")
 _PART_OF = re.compile(r"(?:of which|of whom|thereof|including)\b", re.I)
 
 
-def _row_group(group: str | None, parent: str | None, label: str) -> str | None:
+def _row_group(group: str | None, parent: str | None, is_part: bool) -> str | None:
     """The group a row is read in: a part of the row above it (`of which holding company` under `GHG
     emissions (Scope 1-3)`) is read under that row's label, which its own label does not repeat."""
-    if parent and _PART_OF.match(label.strip()):
+    if is_part and parent:
         return f"{group} > {parent}" if group else parent
     return group
 
@@ -215,9 +215,10 @@ def parse_table(lines: list[Line], after: Table | None = None) -> Table:
             continue
         group_is_fresh = False
         full_label = " ".join(cells(x)[0] for x in [*pending, line]).strip()
-        table.rows.append(Row(lines=[*pending, line], group=_row_group(group, parent, full_label), as_of=as_of))
+        is_part = _PART_OF.match(full_label) is not None
+        table.rows.append(Row(lines=[*pending, line], group=_row_group(group, parent, is_part), as_of=as_of))
         pending = []
-        if not _PART_OF.match(full_label):
+        if not is_part:
             parent = full_label
     for line in pending:
         table.rows.append(Row(lines=[line], group=group, as_of=as_of))
