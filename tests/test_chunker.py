@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from qa.ingest import Document, load_document
 from qa.models import Chunk, ReportInfo, Unit
 from qa.reports import ReportRegistry
 from qa.text import collapse_ws
+from tests.test_eval_sets_held_out import ROOT, SHARED_CORPUS
 
 REPO = Path(__file__).resolve().parent.parent
 IDS = ["xiaomi-esg-2020", "xiaomi-esg-2022"]
@@ -387,3 +389,21 @@ def test_a_row_that_is_part_of_the_row_above_is_read_under_its_label() -> None:
     assert "GHG emissions (Scope 1-3)" in rows["thereof Germany"]  # a second part is a part of the same row
     assert "GHG emissions" not in rows["Energy consumption"]
     assert "Energy consumption" not in rows["of which reused"]  # a group label in between: its rows start afresh
+
+
+
+@pytest.mark.skipif(SHARED_CORPUS is None, reason="the shared corpus is not here")
+def test_a_label_end_printed_below_its_figures_stays_with_its_row(settings: Any, token_counter: Any) -> None:
+    """Label/value pairs whose label wraps below its figures (Addiko's tables by bank: `Addiko Bank AG Vienna` /
+    `123 51 72 0 0` / `(Austria)`): the parenthesis ends that pair's unit; it opened the next pair's label, so the
+    Ljubljana bank's figures were quoted under "(Croatia)"."""
+    manifest = json.loads((ROOT / "eval" / "corpus" / "reports.json").read_text(encoding="utf-8"))
+    report = ReportInfo(**next(r for r in manifest["reports"] if r["id"] == "addiko-2023"))
+    chunker = Chunker(token_counter.model, token_counter.cl100k, settings.chunk_max_tokens, settings.chunk_target_tokens)
+    assert SHARED_CORPUS is not None
+    _, units = chunker.split(report, load_document(SHARED_CORPUS / report.source))
+    pairs = {collapse_ws(u.text) for u in units}
+    assert "Addiko Bank AG Vienna 123 51 72 0 0 (Austria)" in pairs
+    assert "Addiko Bank d.d. Zagreb 802 574 228 0 0 (Croatia)" in pairs
+    assert "Addiko Bank d.d. Ljubljana 309 199 110 25 19 6 (Slovenia)" in pairs
+    assert not any(p.startswith("(Croatia) Addiko Bank d.d. Ljubljana") for p in pairs)

@@ -273,9 +273,13 @@ def test_a_sentence_gets_the_terms_its_paragraph_named_before_it(tmp_path: Path)
         ("how many of Acme's full-time employees were under 30?", "employe"),
         ("What kind of facade did Acme select for its office campus?", "facad"),  # not "kind"
         ("During the pandemic, which body received laptops from Acme?", "body"),  # not the opening phrase's
+        ("Acme scholarship number of universities 2020 vs 2022", "university"),  # "vs" ends the phrase
+        ("how often does the Acme board get ESG data updates", None),  # "often" names no thing asked about
+        ("What happens to a new Acme supplier if red flags are found?", None),
+        ("Acme accessibility website url", "websit"),  # the report prints the address, not the word
     ],
 )
-def test_the_head_noun_is_what_the_question_counts(question: str, head: str) -> None:
+def test_the_head_noun_is_what_the_question_counts(question: str, head: str | None) -> None:
     assert analyse(question).head == head
 
 

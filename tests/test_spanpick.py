@@ -145,6 +145,13 @@ def test_a_figure_labelled_by_its_year_and_the_year_before_it() -> None:
     q20 = "Acme water consumption 2020 m³"
     assert _feature(q20, c, "33,000 m³", "year_after_asked") == 1.0 and _feature(q20, c, "22,250 m³", "year_after_other") == 1.0
     assert _feature(q20, c, "22,250 m³", "year_after_asked") == 0.0
+    # a month (and day) between the figure and its year
+    c = _cand("Three loans were issued: EUR 56 million in November 2021, EUR 37 million in November 2022 and a "
+              "headcount of 1,204 as at 31 December 2023.")
+    q22 = "How large was the loan Acme issued in November 2022?"
+    assert _feature(q22, c, "EUR 37 million", "year_after_asked") == 1.0
+    assert _feature(q22, c, "EUR 56 million", "year_after_other") == 1.0
+    assert _feature("Acme headcount 2023", c, "1,204", "year_after_asked") == 1.0
 
 
 def test_the_question_head_noun_beside_or_inside_an_option() -> None:

@@ -441,6 +441,11 @@ def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return out
 
 
+# the end of a label that wrapped below its figures: a parenthesis alone on its line (`(Austria)`, `(Bosnia &
+# Herzegovina)`), no figure in it
+_LABEL_TAIL = re.compile(r"\([^()\d]{2,40}\)")
+
+
 def _kpi_run(lines: list[Line], st: Structure, i: int) -> tuple[list[tuple[int, int, ChunkKind]], int] | None:
     """Label/value pairs printed on separate lines (`Total GHG Emissions3` / `31,347.06 t`).
 
@@ -448,6 +453,7 @@ def _kpi_run(lines: list[Line], st: Structure, i: int) -> tuple[list[tuple[int, 
     """
     seq: list[tuple[int, str]] = []
     last_line: dict[int, int] = {}  # a label's first line -> its last line (`Hazardous Waste` / `per Employee`)
+    tail: dict[int, int] = {}  # a value's line -> the wrapped end of its label printed after it (`(Austria)`)
     j = i
     n = len(lines)
     while j < n:
@@ -463,6 +469,9 @@ def _kpi_run(lines: list[Line], st: Structure, i: int) -> tuple[list[tuple[int, 
             and ln.text[:1].islower() and len(ln.text.split()) <= 4 and not is_value(ln)
         ):
             last_line[prev[0]] = j  # a label wrapped onto the next line, no blank line between
+        elif prev is not None and prev[1] == "v" and prev[0] not in tail and _LABEL_TAIL.fullmatch(ln.text.strip()):
+            # `Addiko Bank AG Vienna` / `123 51 72` / `(Austria)`: the label's last line, set below its figures
+            tail[prev[0]] = j
         elif is_value(ln):
             seq.append((j, "v"))
         elif is_short_label(ln) and not is_bullet(ln):
@@ -477,7 +486,7 @@ def _kpi_run(lines: list[Line], st: Structure, i: int) -> tuple[list[tuple[int, 
     # two values in a row would mean this is not a label/value list
     if any(a[1] == "v" and b[1] == "v" for a, b in zip(seq, seq[1:], strict=False)):
         return None
-    end_idx = last_line.get(seq[-1][0], seq[-1][0]) + 1
+    end_idx = tail.get(seq[-1][0], last_line.get(seq[-1][0], seq[-1][0])) + 1
     spans: list[tuple[int, int, ChunkKind]] = []
     value_first = seq[-1][1] == "l" and seq[1][1] == "v" and all(
         seq[k][1] != seq[k + 1][1] for k in range(len(seq) - 1)
@@ -497,10 +506,8 @@ def _kpi_run(lines: list[Line], st: Structure, i: int) -> tuple[list[tuple[int, 
             if label_start is None:
                 label_start = ln.start
         else:
-            if label_start is None:
-                spans.append((ln.start, ln.end, "kpi"))
-            else:
-                spans.append((label_start, ln.end, "kpi"))
+            end = lines[tail[idx]].end if idx in tail else ln.end
+            spans.append((ln.start if label_start is None else label_start, end, "kpi"))
             label_start = None
     if label_start is not None:
         # trailing labels with no value: leave them to the paragraph logic

@@ -51,8 +51,11 @@ class QuestionInfo:
 
 _BREAK = frozenset(
     "in of for at by on to with from about under during does do did is are was were has have had that which who "
-    "whom can could will would should".split()
+    "whom can could will would should vs versus".split()
 )
+# words a question's opening phrase holds that never name the thing asked about: how often or how widely
+# something happens, and the word for a web address (the report prints the address, never the word)
+_NOT_HEAD = frozenset("often frequently regularly broadly widely happen happens url urls".split())
 
 
 _ENTITY_HEADS = frozenset(
@@ -138,7 +141,7 @@ def _phrase_head(text: str, ignore: frozenset[str]) -> str | None:
             break  # "which body manages the …", "which project aims to …": a verb ends it too
         if phrase and phrase[-1] in _ENTITY_HEADS and w.endswith("ing"):
             break  # "committee overseeing …": a participle after a named kind of thing
-        if w not in _GENERIC and w not in ignore:
+        if w not in _GENERIC and w not in _NOT_HEAD and w not in ignore:
             phrase.append(w)
     return phrase[-1] if phrase else None
 
@@ -160,7 +163,7 @@ def _kinds_word(low: str) -> str | None:
     if not m:
         return None
     w = m.group(1)
-    if w in _BREAK or w in _GENERIC or w in _QUANTITY_PLURALS or len(w) <= 3:
+    if w in _BREAK or w in _GENERIC or w in _NOT_HEAD or w in _QUANTITY_PLURALS or len(w) <= 3:
         return None
     return w if w.endswith("s") and not w.endswith(("ss", "us", "is", "ics")) else None
 

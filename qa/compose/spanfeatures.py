@@ -50,10 +50,14 @@ _TIME_PREP = re.compile(
 # "named one of the World's Best Employers by Forbes"): who did what the question asks about
 _BY = re.compile(r"\bby\s+(?:the\s+)?(?:[\w-]+\s+){0,2}$", re.I)
 _CALLED = re.compile(r"\b(?:called|named|known as|entitled|titled|dubbed)\s*[“\"]?\s*$", re.I)
-# a year right after a figure says what year it is of (`33,000 m³ in 2020`, `975 liters (2022)`)
+# a year right after a figure says what year it is of (`33,000 m³ in 2020`, `975 liters (2022)`, `EUR 37 million in
+# November 2022`, `1,234 as of December 31, 2023`)
+_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
+          r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
 _YEAR_AFTER = re.compile(
-    r"[\s,]*(?:\(|in\s+|for\s+|during\s+|as of\s+|as at\s+|(?:at\s+)?(?:the\s+)?end of\s+)?(?:the\s+)?"
-    r"(?:(?:financial|fiscal|calendar|reporting)\s+year\s+)?(?:FY\s?)?((?:19|20)\d\d)(?![\d.,]\d)", re.I)
+    r"[\s,]*(?:\(|in\s+|for\s+|during\s+|as of\s+|as at\s+|at\s+|on\s+|(?:at\s+)?(?:the\s+)?end of\s+)?(?:the\s+)?"
+    rf"(?:(?:financial|fiscal|calendar|reporting)\s+year\s+)?(?:(?:\d{{1,2}}\.?\s+)?{_MONTH}\s+(?:\d{{1,2}},?\s+)?)?"
+    r"(?:FY\s?)?((?:19|20)\d\d)(?![\d.,]\d)", re.I)
 _YEAR_MENTION = re.compile(r"(?<![\d.,:/-])((?:19|20)\d\d)(?![\d:])")
 # a figure of the year before the one the sentence reports (`… 15 accidents (previous year: 22)`)
 _PREVIOUS = re.compile(r"\b(?:previous|prior|preceding|last)\s+year\s*[:=]?\s*(?:of\s+)?$|\bPY\s*:\s*$", re.I)
