@@ -407,3 +407,7 @@ def test_a_label_end_printed_below_its_figures_stays_with_its_row(settings: Any,
     assert "Addiko Bank d.d. Zagreb 802 574 228 0 0 (Croatia)" in pairs
     assert "Addiko Bank d.d. Ljubljana 309 199 110 25 19 6 (Slovenia)" in pairs
     assert not any(p.startswith("(Croatia) Addiko Bank d.d. Ljubljana") for p in pairs)
+    # a run that ends on a bank whose figures are on a tabbed line is still read labels first (not figures, then
+    # the next bank's name)
+    assert "Addiko Bank a.d. Banja Luka 364 284 80 1 1 0 (Bosnia & Herzegovina)" in pairs
+    assert not any(re.fullmatch(r"[\d., ]+ \([^)]*\) Addiko Bank .*", p) for p in pairs)

@@ -488,7 +488,9 @@ def _kpi_run(lines: list[Line], st: Structure, i: int) -> tuple[list[tuple[int, 
         return None
     end_idx = tail.get(seq[-1][0], last_line.get(seq[-1][0], seq[-1][0])) + 1
     spans: list[tuple[int, int, ChunkKind]] = []
-    value_first = seq[-1][1] == "l" and seq[1][1] == "v" and all(
+    # a label's end printed below its figures (`tail`) shows the labels come first: a run that ends on a label whose
+    # figures lie past it (on a tabbed line, the next page) is then no caption-and-value/label list
+    value_first = not tail and seq[-1][1] == "l" and seq[1][1] == "v" and all(
         seq[k][1] != seq[k + 1][1] for k in range(len(seq) - 1)
     )
     if value_first:
