@@ -214,7 +214,7 @@ def parse_table(lines: list[Line], after: Table | None = None) -> Table:
             group_is_fresh, parent = True, None
             continue
         group_is_fresh = False
-        full_label = " ".join(cells(x)[0] for x in [*pending, line]).strip()
+        full_label = " ".join([*(cells(x)[0] for x in pending), label]).strip()
         is_part = _PART_OF.match(full_label) is not None
         table.rows.append(Row(lines=[*pending, line], group=_row_group(group, parent, is_part), as_of=as_of))
         pending = []

@@ -20,14 +20,14 @@ _NUM = re.compile(
     r"|(?:EUR|€)(?:\s(?:million|thousand|billion|k|m|bn))?|FTE"
     r"|(?:Metric\s)?Tons?))?",
 )
-_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _DATE = re.compile(
-    rf"\b(?:(?:{_MONTHS})\s+\d{{1,2}},\s+(?:19|20)\d\d|\d{{1,2}}\s+(?:{_MONTHS})\s+(?:19|20)\d\d|(?:{_MONTHS})\s+(?:19|20)\d\d|(?:19|20)\d\d"
+    rf"\b(?:(?:{MONTHS})\s+\d{{1,2}},\s+(?:19|20)\d\d|\d{{1,2}}\s+(?:{MONTHS})\s+(?:19|20)\d\d|(?:{MONTHS})\s+(?:19|20)\d\d|(?:19|20)\d\d"
     r"|[1-4]Q\s?(?:19|20)?\d\d|Q[1-4]\s(?:19|20)\d\d|H[12]\s(?:19|20)\d\d)\b"  # quarters and halves: `1Q24`, `Q3 2023`
 )
 _CODE = re.compile(r"\b(?:ISO|IEC|OHSAS|SA|GB/T|IWA|GRI|SASB|TCFD)\s?[\d:.\-–]+(?:\s?:\s?\d{4})?\b|\bISO\s?\d+\b")
 _YEARLIKE = re.compile(r"^(?:19|20)\d\d$")
-_MONTH_BEFORE = re.compile(rf"\b(?:{_MONTHS})\s+$")
+_MONTH_BEFORE = re.compile(rf"\b(?:{MONTHS})\s+$")
 # a number that names rather than measures: `Scope 3`, `Scopes 1 and 2`, `Figure 4`, `Table 2`, `Tier-3`, `Step 3`
 _REFERENCE_BEFORE = re.compile(
     r"(?:\b(?:figures?|fig\.|tables?|charts?|graphs?|exhibits?|appendix|annex|sections?|chapters?|pages?|steps?|phases?|"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from qa.compose.answerkind import KINDS, option_kind
 from qa.compose.candidate import Candidate
 from qa.compose.cues import asks_target, states_target
-from qa.compose.extract import column_year, empty_cell
+from qa.compose.extract import MONTHS, column_year, empty_cell
 from qa.compose.question import QuestionInfo
 from qa.compose.spanoptions import SpanOption
 from qa.lexical import tokenize
@@ -52,8 +52,8 @@ _BY = re.compile(r"\bby\s+(?:the\s+)?(?:[\w-]+\s+){0,2}$", re.I)
 _CALLED = re.compile(r"\b(?:called|named|known as|entitled|titled|dubbed)\s*[“\"]?\s*$", re.I)
 # a year right after a figure says what year it is of (`33,000 m³ in 2020`, `975 liters (2022)`, `EUR 37 million in
 # November 2022`, `1,234 as of December 31, 2023`)
-_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
-          r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+# a month, written out or cut to three letters (`Nov.`, `Sept`)
+_MONTH = rf"(?:{MONTHS}|{'|'.join(m[:3] for m in MONTHS.split('|'))}|Sept)\.?"
 _YEAR_AFTER = re.compile(
     r"[\s,]*(?:\(|in\s+|for\s+|during\s+|as of\s+|as at\s+|at\s+|on\s+|(?:at\s+)?(?:the\s+)?end of\s+)?(?:the\s+)?"
     rf"(?:(?:financial|fiscal|calendar|reporting)\s+year\s+)?(?:(?:\d{{1,2}}\.?\s+)?{_MONTH}\s+(?:\d{{1,2}},?\s+)?)?"
