@@ -352,6 +352,48 @@ def test_a_band_table_printed_per_date_keeps_each_rows_date() -> None:
     assert rows["Female\t130\t142\t25\t297"].header == ["<30", "30-50", ">50", "Total"]
 
 
+def test_a_headerless_table_printed_once_per_year_keeps_each_blocks_year() -> None:
+    text = ("Employee age by region\n\nNumber of employees Worldwide Europe Asia\n\n2022\n\n"
+            "Up to 29 years old\t9,926\t3,530\t2,999\nAverage age\t41.6\t43.1\t37.3\n2023\t\n"
+            "Up to 29 years old\t8,743\t3,294\t2,634\nthereof women\t4,150\t1,521\t1,323\n"
+            "Average age\t41.5\t42.9\t37.4\n")
+    chunks, _ = _split(text)
+    rows = {c.text: c for c in chunks if c.kind == "table_row"}
+    old, new = rows["Average age\t41.6\t43.1\t37.3"], rows["Average age\t41.5\t42.9\t37.4"]
+    assert old.as_of == "2022" and new.as_of == "2023"  # the year alone above the block, then the block's own year line
+    assert old.context.endswith("| 2022") and "2022" not in new.context and new.context.endswith("| 2023")
+    assert rows["thereof women\t4,150\t1,521\t1,323"].as_of == "2023"  # a part of a row of the 2023 block
+    # a table with a header row takes no year band above it: `2018` there is a header's broken-off cell
+    chunks, _ = _split("Targets\n\n2018\n\nKPI\tUnit\t2025\t2030\nWork accidents\tper 100 FTE\t3.3\t2.0\n")
+    row = next(c for c in chunks if c.kind == "table_row")
+    assert row.as_of is None and "2018" not in row.context
+
+
+def test_a_table_printed_as_label_and_figure_lines_keeps_its_caption_and_column_names() -> None:
+    text = ("Our workforce grew again this year.\n\nfigure 2 type of contract – group total\n"
+            "permanent temporary\nfemale male female male\nheadcount total 2,524 1,777 747\n\n"
+            "Acme Bank Vienna\n114 47 67 9 4 5\nAcme Bank Zagreb\n777 555 222 25 19 6\n\n"
+            "Energy use fell.\n\nTotal GHG Emissions\n31,347.06 t\nHazardous Waste\n2.5 t\n")
+    chunks, _ = _split(text)
+    kpi = [c for c in chunks if c.kind == "kpi"]
+    banks = next(c for c in kpi if "Acme Bank Vienna" in c.text)
+    # the lines above the run, their body figures left out: what tells this table from another by bank
+    assert banks.context.startswith("figure 2 type of contract – group total permanent temporary")
+    assert "2,524" not in banks.context and "Our workforce" not in banks.context  # a sentence ends the search
+    # pairs of one figure each need no column names: their labels say what they count
+    assert all(not c.context for c in kpi if "Total GHG Emissions" in c.text)
+
+
+def test_a_headerless_table_after_text_is_named_by_the_short_lines_above_it() -> None:
+    text = ("Acme Bank Vienna\t62.9%\t1,087.1%\nAcme Bank Zagreb\t67.7%\t2,949.9%\n\n"
+            "figure 7 gender pay gap\n\npay gap\n\nacme group\n\nmedian, women to men\n\n"
+            "OFFICERS level 1\t87.42%\nOFFICERS level 2\t100.67%\n")
+    rows = _row_contexts(text)
+    # not the table above going on (text lies between and it names no columns): its own caption, figures left out
+    assert rows["OFFICERS level 1"] == "figure 7 gender pay gap pay gap acme group median, women to men"
+    assert "Zagreb" not in rows["OFFICERS level 2"]
+
+
 def test_a_band_label_that_restates_the_caption_for_another_date_replaces_it() -> None:
     text = ("Gender distribution in percentages\n12/31/2023 Senior executives Management Group-wide\n\n"
             "Male\t69\t78\t59\nFemale\t31\t22\t41\n12/31/2022 Senior executives Management Group-wide\t\n"

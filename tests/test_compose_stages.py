@@ -115,6 +115,13 @@ def _ranked(svc: QAService, question: str) -> list[Candidate]:
         ("Which Acme body manages the Group's purchasing practices?", "entity", False),
         ("Which Acme charity project aims to preserve wetlands?", "entity", False),
         ("Which acme programs target young engineers?", "list", False),
+        ("Which partner company works with Acme on battery recycling?", "entity", False),  # "works with": a verb
+        ("Which firm cooperates with Acme's suppliers on audits?", "entity", False),
+        # a plural before "and" is a modifier: the head is further on
+        ("Which sports and fitness club membership did Acme offer its staff?", "entity", False),
+        # "since when" asks a date, whatever follows; "means of transport" asks for no meaning
+        ("Since when has Acme used electric means of transport for deliveries?", "date", False),
+        ("What does the term 'net zero' mean for Acme?", "definition", False),
         # a place or an owner is a name
         ("Where is Acme's portfolio company Widget Works headquartered?", "entity", False),
         ("Whose enhanced privacy test did the Acme phone pass?", "entity", False),
@@ -125,6 +132,12 @@ def _ranked(svc: QAService, question: str) -> list[Candidate]:
         ("What internal carbon price does Acme apply to investments?", "numeric", True),
         ("acme average age of employees", "numeric", True),
         ("acme earnings per share 2023", "numeric", True),  # a figure per share, not a share
+        # "what is the <measure> of …" asks for the figure, "what is the <kind of thing> of …" for the name
+        ("What is the average age of Acme's staff in Spain?", "numeric", True),
+        ("What is the median pay ratio of women to men at Acme?", "percent", True),
+        ("What is the street address of Acme's office in Lyon?", "entity", False),
+        ("What is Acme's Ethics Committee?", "definition", False),  # what the thing is
+        ("What is the innovation area of Acme's board about?", "definition", False),
         # a year asked for after a preposition, or at the end of a keyword query
         ("Since which financial year has Acme prepared a carbon footprint?", "date", False),
         ("By what year does Acme aim to reach net zero?", "date", False),
@@ -277,6 +290,9 @@ def test_a_sentence_gets_the_terms_its_paragraph_named_before_it(tmp_path: Path)
         ("how often does the Acme board get ESG data updates", None),  # "often" names no thing asked about
         ("What happens to a new Acme supplier if red flags are found?", None),
         ("Acme accessibility website url", "websit"),  # the report prints the address, not the word
+        ("Which Acme team works with the works council on training plans?", "team"),  # a verb, not the head
+        ("Which sports and fitness club membership did Acme offer?", "membership"),
+        ("Since when has Acme published a sustainability report?", None),  # "since" opens no noun phrase
     ],
 )
 def test_the_head_noun_is_what_the_question_counts(question: str, head: str | None) -> None:

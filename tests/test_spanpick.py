@@ -244,6 +244,14 @@ def test_a_rows_date_decides_its_year_fit() -> None:
         SpanExtractor({report.id: report}).extract(analyse("How many female employees under 30 were there in 2022?"), c)
         fits[as_of] = c.year_fit
     assert fits["12/31/2022"] == 1.0 and fits["12/31/2023"] < 0.5
+    # no year asked: the rows of the report's own year fit, an earlier year's do not
+    fits = {}
+    for as_of in ("2023", "2022"):
+        c = _cand("Average age\t41.5\t42.9\t37.4", kind="table_row")
+        c.chunk = c.chunk.model_copy(update={"as_of": as_of})
+        SpanExtractor({report.id: report}).extract(analyse("Acme employees average age"), c)
+        fits[as_of] = c.year_fit
+    assert fits["2022"] < 0.4 <= fits["2023"]
 
 
 def test_the_words_right_after_a_figure_and_a_part_of_a_figure() -> None:
@@ -409,3 +417,24 @@ def test_a_figure_of_the_previous_year_and_the_years_a_sentence_names() -> None:
     assert rows["15"][asked] == 0.0
     info = analyse("Acme number of workplace accidents 2023")
     assert option_features(info, c, next(o for o in opts if o.span and o.span.text == "15"))[asked] == 1.0
+
+
+def test_a_name_offers_its_rest_after_the_question_words() -> None:
+    c = _cand("Acme Smart Kettle Pro Golden Pin Design Award\n\nAcme Desk Lamp Red Dot Design Award")
+    info = analyse("Which design award did the Acme Smart Kettle Pro win?")
+    texts = [o.span.text for o in options(c, info.words) if o.span is not None]
+    assert "Golden Pin Design Award" in texts  # the award printed after the product on its line
+    assert "Red Dot Design Award" not in texts  # another product's line: the question's words do not open it
+    info = analyse("Which Acme standard governs supplier emissions?")  # one question word opening a name is not enough
+    c = _cand("The Acme Supplier Emission Standard applies to all suppliers.")
+    assert "Supplier Emission Standard" not in [o.span.text for o in options(c, info.words) if o.span is not None]
+
+
+def test_a_previous_year_figure_is_the_asked_one_when_the_year_before_the_reports_is_asked() -> None:
+    c = _cand("The rate came in at 123 percent as of December 31 (previous year: 130 percent).")
+    c.extra["report_year"] = 2023.0
+    q22, q23 = "What was Acme's retention rate in 2022?", "What was Acme's retention rate in 2023?"
+    assert _feature(q22, c, "130 percent", "prev_asked") == 1.0 and _feature(q22, c, "130 percent", "prev_unasked") == 0.0
+    assert _feature(q23, c, "130 percent", "prev_unasked") == 1.0 and _feature(q23, c, "130 percent", "prev_asked") == 0.0
+    assert _feature(q22, c, "123 percent", "prev_asked") == 0.0  # not labelled "previous year"
+

@@ -52,6 +52,7 @@ _ABBREV = {"e.g", "i.e", "no", "co", "ltd", "inc", "mr", "mrs", "ms", "dr", "st"
 _BOUNDARY = re.compile(r"[.!?](?:[\"”’)\]])?(?=\s+[\"“(]?[A-Z0-9•·])")
 _LOWER_END = re.compile(r"[a-z,;(\-–]$")
 _WORD = re.compile(r"\S+")
+_YEAR_BAND = re.compile(r"(?:FY\s?)?((?:19|20)\d\d)\s?:?")
 
 
 @dataclass
@@ -65,6 +66,7 @@ class Piece:
     row: Row | None = None
     brk: bool = False  # a boundary marker (heading): no chunk continues across it
     table_title: str | None = None
+    context: str | None = None  # a table printed as lines: its caption and column names (`_run_header`)
 
 
 @dataclass
@@ -139,12 +141,18 @@ class Chunker:
                 while j < n and not lines[j].blank and lines[j].has_tab and st.roles[j].kind == "body":
                     block.append(lines[j])
                     j += 1
-                table = parse_table(block, last_table)
-                table.caption = _caption_above(lines, st, i)
-                if table.caption is None and table.continued and last_table is not None and all(
-                    lines[k].blank or st.roles[k].kind in ("navigation", "footer") for k in range(last_end, i)
-                ):  # the same table on, only a page break or blank lines between: its caption goes on
-                    table.caption = last_table.caption
+                # the table before goes on here: across text between only when its columns are named (rows as wide
+                # as them go on), else only across a page break or blank lines
+                adjacent = last_table is not None and all(
+                    lines[k].blank or st.roles[k].kind in ("navigation", "footer") for k in range(last_end, i))
+                table = parse_table(block, last_table if adjacent or (last_table and last_table.header) else None)
+                table.caption = _caption_above(lines, st, i, year_band=table.header is None)
+                if table.caption is None and table.continued and last_table is not None and adjacent:
+                    table.caption = last_table.caption  # the same table on: its caption goes on
+                if table.caption is None and table.header is None and not table.continued:
+                    # no header row, no title line: the short lines above name it (`figure 7 gender pay gap` /
+                    # `addiko group` / `Median`)
+                    table.caption = _lines_above(lines, st, i, tabbed=False)
                 last_table, last_end = table, j
                 title = _table_title(section)
                 kind: ChunkKind = "index" if (noise == "index" or table.is_index) else "table_row"
@@ -162,9 +170,11 @@ class Chunker:
                 continue
             kpi = _kpi_run(lines, st, i)
             if kpi is not None:
-                spans, i = kpi
+                spans, end = kpi
+                header = _run_header(lines, st, i, end)
                 for s, e, k in spans:
-                    out.append(Piece(s, e, "index" if noise == "index" else k, section))
+                    out.append(Piece(s, e, "index" if noise == "index" else k, section, context=header))
+                i = end
                 continue
             if is_bullet(ln):
                 j = self._continue(lines, st, i, wrapped)
@@ -276,6 +286,7 @@ class Chunker:
         head = group[0]
         context = ""
         header: list[str] | None = None
+        as_of = head.row.as_of if head.row is not None else None
         if head.table is not None:
             header = head.table.header
             parts = [head.table_title or ""]
@@ -284,6 +295,8 @@ class Chunker:
                 *title, band = caption.split(" | ")
                 if _restates(head.row.group, band):  # the band line named the first band's date only
                     caption = " | ".join(title)
+            if as_of is None and head.row is not None and header is None:
+                as_of = _band_year(head.row.group, caption)
             if caption and caption != head.table_title:
                 parts.append(caption)
             if head.row is not None and head.row.as_of:
@@ -293,6 +306,8 @@ class Chunker:
             if header:
                 parts.append("columns: " + " | ".join(header))
             context = " | ".join(p for p in parts if p)
+        elif head.context:
+            context = head.context
         span = text[start:end]
         chunk_index = len(chunks)
         chunks.append(
@@ -310,7 +325,7 @@ class Chunker:
                 context=context,
                 table_title=head.table_title if head.table is not None else None,
                 header=header,
-                as_of=head.row.as_of if head.row is not None else None,
+                as_of=as_of,
                 tokens=self.count(span),
                 tokens_cl100k=self.count_cl100k(span),
             )
@@ -370,6 +385,17 @@ def _family(kind: ChunkKind) -> str:
     return {"list_item": "text"}.get(kind, kind)
 
 
+def _band_year(group: str | None, caption: str | None) -> str | None:
+    """The year band a headerless table's row is printed under: a year among its groups (`2023`, a line of the
+    block), or for a row outside any group the end of its caption (`2022`, alone above the block)."""
+    texts = group.split(" > ") if group else (caption or "").split(" | ")[-1:]
+    for text in reversed(texts):
+        m = _YEAR_BAND.fullmatch(text.strip())
+        if m:
+            return m.group(1)
+    return None
+
+
 def _restates(label: str, caption: str) -> bool:
     """A group label inside a table that repeats its caption for another date (`12/31/2022 Senior
     executives Management` under the caption `12/31/2023 Senior executives Management`): the label
@@ -378,16 +404,23 @@ def _restates(label: str, caption: str) -> bool:
         return [w.lower() for w in text.split() if not any(ch.isdigit() for ch in w)]
 
     last = label.split(" > ")[-1]
+    if _YEAR_BAND.fullmatch(caption.strip()) and (year := _band_year(label, None)) is not None:
+        return year != caption.strip()  # `2023` after the rows under the year band `2022` above the table
     mine = words(last)
     return bool(mine) and mine == words(caption) and last != caption
 
 
-def _caption_above(lines: list[Line], st: Structure, i: int) -> str | None:
+def _caption_above(lines: list[Line], st: Structure, i: int, year_band: bool = False) -> str | None:
     """The short title-like body line right above a table block (blank lines between allowed), which names
-    what its rows count: a chart or table caption printed as text."""
+    what its rows count: a chart or table caption printed as text. `year_band`: a year alone there (`2022`)
+    is one too, with the caption above it (a headerless table printed once per year)."""
     k = i - 1
     while k >= 0 and lines[k].blank:
         k -= 1
+    year = _year_band(lines, st, k) if year_band else None
+    if year is not None:
+        above = _caption_above(lines, st, k)
+        return f"{above} | {year}" if above else year
     text = _title_line(lines, st, k)
     if text is None:
         return None
@@ -395,6 +428,15 @@ def _caption_above(lines: list[Line], st: Structure, i: int) -> str | None:
     if above is None or sum(len(w) > 2 and w.isalpha() for w in above.split()) < 2:
         return text
     return f"{above} | {text}"
+
+
+def _year_band(lines: list[Line], st: Structure, k: int) -> str | None:
+    """Line k's year when the line is a year alone (`2022`, `FY 2023`, `2021:`): the year a table's block
+    below it is of, where a table prints the same rows once per year."""
+    if k < 0 or lines[k].blank or lines[k].has_tab or st.roles[k].kind != "body":
+        return None
+    m = _YEAR_BAND.fullmatch(lines[k].text.strip())
+    return m.group(1) if m else None
 
 
 def _title_line(lines: list[Line], st: Structure, k: int) -> str | None:
@@ -439,6 +481,44 @@ def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
         tail_end = len(span.rstrip())
         out.append((start + s, start + tail_end))
     return out
+
+
+_FIGURES = re.compile(r"(?<![\w])[-+]?\d[\d.,]*\s?%?(?![\w])")
+# a figure of a table's body, not a band's bound (`under 30`) or a year: decimals, shares, three digits or more
+_DATA_FIGURE = re.compile(r"(?<![\w.,])(?:\d+(?:[.,]\d+)+\s?%?|\d+\s?%|(?!(?:19|20)\d\d(?![\d.,]))\d{3,})(?![\w])")
+_HEADER_LINES = 12
+_HEADER_CHARS = 300
+
+
+def _run_header(lines: list[Line], st: Structure, i: int, end: int) -> str | None:
+    """The lines right above a run of label/value pairs whose values are rows of figures (a table printed as
+    lines: `Addiko Bank AG Vienna` / `123 51 72 0 0`), their figures left out: the table's caption and column
+    names (`figure 2 type of contract – group total`, `permanent temporary`, `Headcount Headcount`), which tell
+    one such table from another with the same row labels."""
+    if not any(is_value(ln) and len(_FIGURES.findall(ln.text)) >= 2 for ln in lines[i:end]):
+        return None
+    return _lines_above(lines, st, i)
+
+
+def _lines_above(lines: list[Line], st: Structure, i: int, tabbed: bool = True) -> str | None:
+    """The short lines above line i, their body figures left out, up to a heading, a footer, a sentence, a row
+    of figures or a label's end below its figures (another table's), and with `tabbed` False a tabbed line."""
+    parts: list[str] = []
+    k = i - 1
+    while k >= 0 and len(parts) < _HEADER_LINES:
+        ln = lines[k]
+        k -= 1
+        if ln.blank:
+            continue
+        if st.roles[k + 1].kind != "body" or st.roles[k + 1].noise or ends_sentence(ln.text):
+            break
+        if is_value(ln) or _LABEL_TAIL.fullmatch(ln.text.strip()) or (ln.has_tab and not tabbed):
+            break  # the figures or the label's end of a row above: another table's
+        words = " ".join(_DATA_FIGURE.sub(" ", ln.text).split())
+        if words:
+            parts.append(words)
+    header = " ".join(reversed(parts))
+    return header[-_HEADER_CHARS:] or None
 
 
 # the end of a label that wrapped below its figures: a parenthesis alone on its line (`(Austria)`, `(Bosnia &

@@ -51,7 +51,7 @@ class QuestionInfo:
 
 _BREAK = frozenset(
     "in of for at by on to with from about under during does do did is are was were has have had that which who "
-    "whom can could will would should vs versus".split()
+    "whom can could will would should vs versus since".split()
 )
 # words a question's opening phrase holds that never name the thing asked about: how often or how widely
 # something happens, and the word for a web address (the report prints the address, never the word)
@@ -137,7 +137,7 @@ def _phrase_head(text: str, ignore: frozenset[str]) -> str | None:
     for k, w in enumerate(words):
         if w in _BREAK or w in _IRREGULAR_PAST or (w.endswith("ed") and len(w) > 4):
             break  # a preposition, an auxiliary or a past-tense verb ends the noun phrase
-        if phrase and _present_verb(w, words[k - 1], words[k + 1] if k + 1 < len(words) else ""):
+        if k > 0 and _present_verb(w, words[k - 1], words[k + 1] if k + 1 < len(words) else ""):
             break  # "which body manages the …", "which project aims to …": a verb ends it too
         if phrase and phrase[-1] in _ENTITY_HEADS and w.endswith("ing"):
             break  # "committee overseeing …": a participle after a named kind of thing
@@ -152,9 +152,11 @@ _AFTER_VERB = frozenset("the a an its their his her our to".split())
 
 def _present_verb(word: str, before: str, after: str) -> bool:
     """Is `word` a verb in the third person ("manages", "aims") rather than a plural noun? When it ends in
-    -s after a word that does not and an article, a possessive or "to" follows it."""
-    return (after in _AFTER_VERB and len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is"))
-            and not before.endswith("s"))
+    -s after a word that does not and an article, a possessive or "to" follows it, or "with" after the name of a
+    kind of thing ("which team works with …")."""
+    kind_before = before in _NAMED_KINDS or before in _ENTITY_HEADS  # "which company cooperates with …"
+    return ((after in _AFTER_VERB or (kind_before and after == "with")) and len(word) > 3 and word.endswith("s")
+            and not word.endswith(("ss", "us", "is")) and not before.endswith("s"))
 
 
 def _kinds_word(low: str) -> str | None:
@@ -163,6 +165,8 @@ def _kinds_word(low: str) -> str | None:
     if not m:
         return None
     w = m.group(1)
+    if re.match(rf"(?:what|which)\s+{re.escape(w)}\s+(?:and|or|&)\s", low):
+        return None  # "which sports and health platform membership …": a modifier, the phrase's head is further on
     if w in _BREAK or w in _GENERIC or w in _NOT_HEAD or w in _QUANTITY_PLURALS or len(w) <= 3:
         return None
     return w if w.endswith("s") and not w.endswith(("ss", "us", "is", "ics")) else None
@@ -235,9 +239,13 @@ def analyse(question: str, ignore: frozenset[str] = frozenset(), names: frozense
     low = q.lower()
     years = years_in(q)
     qtype: QType = "other"
+    opening_only = False
     which_thing = _asks_which_thing(low)
-    if not low.startswith("which ") and re.search(
-        r"\bmean(s|t|ing)?\b|\bdefin(e|ed|ition)\b|\bwhat is meant\b|^what (is|are) (an? |the )?['\"“‘]", low
+    if re.match(r"(?:since )?when\b", low):
+        qtype = "date"  # "since when have … means of transport …": the question word decides
+    elif not low.startswith("which ") and re.search(
+        r"\bmean(t|ing)?\b|(?<!by )\bmeans\b(?! of\b)|\bdefin(e|ed|ition)\b|\bwhat is meant\b|"
+        r"^what (is|are) (an? |the )?['\"“‘]", low
     ):  # "which handbook did it publish to define …" asks for a name
         qtype = "definition"
     elif _DATE_OPENING.match(low) or _YEAR_ASKED.search(low) or (
@@ -261,6 +269,7 @@ def analyse(question: str, ignore: frozenset[str] = frozenset(), names: frozense
         qtype = "list"
     elif re.search(r"^(what is|what are|what does|define|meaning of|what's)\b", low):
         qtype = "definition"
+        opening_only = True  # only "what is …" says so: the head noun may ask for a figure or a name
     elif re.search(r"\b(which|what|who)\b|^(where|whose)\b", low):
         qtype = "entity"
     head_word = _head_noun(low, ignore)
@@ -278,10 +287,14 @@ def analyse(question: str, ignore: frozenset[str] = frozenset(), names: frozense
                 after.group(1) in _COUNTED_PARTICIPLES or (
                     after.group(1).endswith("ed") and after.group(1) not in _LISTED_PARTICIPLES)):
             qtype = "count"
-    if qtype in ("entity", "other") and head_word in _MEASURE_HEADS:
+    # "what is the average age of …", "what is the street address of …": a figure, a name; but "what is the
+    # strategy area about?", "what is the Security Committee?" ask what a thing is
+    opening_only = opening_only and not re.search(r"\b(about|for|do|mean|cover|include)\s*\??\s*$", low)
+    if (qtype in ("entity", "other") or opening_only) and head_word in _MEASURE_HEADS:
         # "earnings per share": a figure per share, not a share
         qtype = "percent" if head_word in _SHARE_HEADS and not re.search(r"\bper share\b", low) else "numeric"
-    if qtype == "other" and head_word in _ENTITY_HEADS:
+    of_head = head_word is not None and re.search(rf"\b{re.escape(head_word)}\w*\s+of\b", low) is not None
+    if (qtype == "other" or (opening_only and qtype == "definition" and of_head)) and head_word in _ENTITY_HEADS:
         qtype = "entity"  # "green building certification of the campus": a name is asked for
     if qtype in ("definition", "other") and re.search(r"\b(name of|title of|called|named)\b", low):
         qtype = "entity"  # "what is the app called?", "name of the training center": a name, not a definition

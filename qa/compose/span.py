@@ -56,6 +56,8 @@ class SpanExtractor:
     def extract(self, info: QuestionInfo, c: Candidate) -> None:
         qt = c.quote_text
         report = self.reports.get(c.chunk.report_id)
+        if report is not None:
+            c.extra["report_year"] = float(report.year)  # for the span picker: which year "previous year" is
         years = self.reporting_years(info, report)
         # year fit: the report about that year, or a table column for it
         if years and report is not None:
@@ -72,6 +74,11 @@ class SpanExtractor:
             stated = set(years_in(c.chunk.as_of))
             if stated:
                 c.year_fit = 1.0 if stated & set(years) else min(c.year_fit, 0.2)
+        elif not info.years and c.chunk.as_of and report is not None:
+            # no year asked: of a table printed once per year, the report's own year's rows answer
+            stated = set(years_in(c.chunk.as_of))
+            if stated and max(stated) < report.year:
+                c.year_fit = min(c.year_fit, 0.2)
         targets = [y for y in info.years if y not in years]
         if targets and any(str(y) in qt for y in targets):
             c.year_fit = max(c.year_fit, 0.8)  # a target year the question names ("the 2030 target")

@@ -85,6 +85,7 @@ SPAN_FEATURES: tuple[str, ...] = (
     "ref_asked", "own_name", "by_before", "rel_near", "rel_clause", "rel_phrase", "rel_head", "rel_kind",
     "year_after_asked", "year_after_other", "seg_recall", "seg_precision", "seg_unique", "rel_seg", "rel_segp",
     "target_unasked", "is_freq", "q_often", "prev_label", "year_before_other", "asked_year_in_quote",
+    "prev_asked", "prev_unasked",
 )
 _INDEX = {k: i for i, k in enumerate(SPAN_FEATURES)}
 # features whose value an option has against the best of the quote's other options (`rel_*`): the trees score
@@ -346,6 +347,11 @@ def _option_features(ctx: _QuoteContext, info: QuestionInfo, c: Candidate, opt: 
         f["year_before_asked"] = float(bool(years_before) and years_before[-1] in asked_years)
         f["year_before_other"] = float(bool(years_before) and years_before[-1] not in asked_years)
     f["prev_label"] = float(bool(_PREVIOUS.search(qt[max(0, s.start - 30) : s.start])))
+    report_year = int(c.extra.get("report_year", 0))
+    if f["prev_label"] and report_year and asked_years:
+        # "(previous year: 130 percent)" in a 2023 report is 2022's figure: asked for 2022, not for 2023
+        f["prev_asked"] = float(str(report_year - 1) in asked_years)
+        f["prev_unasked"] = float(str(report_year) in asked_years)
     f["asked_year_in_quote"] = ctx.asked_year_in_quote
     after_year = _YEAR_AFTER.match(qt, s.end, min(len(qt), s.end + 40)) if opt.kind in ("number", "range") else None
     if after_year and asked_years:

@@ -1,8 +1,8 @@
 """The spans a quote offers as its highlight: every figure (alone, and with the words that say what it counts),
 range of figures or of number words, reference (`Section 161`), number word, date, how often (`quarterly`, `on an
-annual basis`, `twice a year`), code, grade, name (with a leading code or a trailing model number), quoted name,
-web or e-mail address, capitalised word, table cell, the value of a row of a table printed as text lines
-(`rowblock`), and "none". `spanfeatures` scores them."""
+annual basis`, `twice a year`), code, grade, name (with a leading code or a trailing model number; and its rest after
+the question's words), quoted name, web or e-mail address, capitalised word, table cell, the value of a row of a table
+printed as text lines (`rowblock`), and "none". `spanfeatures` scores them."""
 
 from __future__ import annotations
 
@@ -68,6 +68,28 @@ def says_how_often(text: str) -> bool:
     than a name that holds one (`Fighting Pandemic Daily`)?"""
     m = _FREQUENCY.search(text)
     return m is not None and len(text.strip()) - len(m.group(0)) <= 10
+
+
+_NAME_WORD = re.compile(r"\S+")
+_LINE = re.compile(r"[^\n]+")
+
+
+def names_after_question(n: Span, known: frozenset[str]) -> list[Span]:
+    """The rest of each line of a name after the words the question holds (`Red Dot Design Award` of `Redmi AI
+    Speaker Play Red Dot Design Award` for "which award did the Redmi AI Speaker Play win"): a table printed as
+    lines, a thing and then its award, role or category, reads as one name. At least two of the question's words
+    open the line, and a capitalised word follows them."""
+    out: list[Span] = []
+    for line in _LINE.finditer(n.text):
+        words = list(_NAME_WORD.finditer(line.group(0)))
+        k = 0
+        while k < len(words) and re.sub(r"[^\w&-]", "", words[k].group(0).lower()) in known:
+            k += 1
+        if k < 2 or k == len(words) or not words[k].group(0)[:1].isupper():
+            continue
+        lo, hi = line.start() + words[k].start(), line.start() + words[-1].end()
+        out.append(Span(n.start + lo, n.start + hi, n.text[lo:hi]))
+    return out
 
 
 @dataclass(frozen=True)
@@ -138,6 +160,10 @@ def options(c: Candidate, known: frozenset[str] = frozenset()) -> list[SpanOptio
             if lead or tail:
                 lo, hi = s.start - (len(lead.group(0)) if lead else 0), s.end + (tail.end() if tail else 0)
                 add(SpanOption(Span(lo, hi, qt[lo:hi]), "name"))
+        for rest in names_after_question(n, known):
+            r = map_span(c.unit.text, qt, rest.start, rest.end)
+            if r is not None:
+                add(SpanOption(r, "name"))
     for m in _QUOTED.finditer(qt):
         add(SpanOption(Span(m.start(1), m.end(1), m.group(1)), "name"))
     for m in _CAPS_RUN.finditer(qt):
