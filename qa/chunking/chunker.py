@@ -403,9 +403,9 @@ def _restates(label: str, caption: str) -> bool:
     def words(text: str) -> list[str]:
         return [w.lower() for w in text.split() if not any(ch.isdigit() for ch in w)]
 
-    last = label.split(" > ")[-1]
     if _YEAR_BAND.fullmatch(caption.strip()) and (year := _band_year(label, None)) is not None:
         return year != caption.strip()  # `2023` after the rows under the year band `2022` above the table
+    last = label.split(" > ")[-1]
     mine = words(last)
     return bool(mine) and mine == words(caption) and last != caption
 
@@ -504,13 +504,13 @@ def _lines_above(lines: list[Line], st: Structure, i: int, tabbed: bool = True) 
     """The short lines above line i, their body figures left out, up to a heading, a footer, a sentence, a row
     of figures or a label's end below its figures (another table's), and with `tabbed` False a tabbed line."""
     parts: list[str] = []
-    k = i - 1
-    while k >= 0 and len(parts) < _HEADER_LINES:
+    for k in range(i - 1, -1, -1):
         ln = lines[k]
-        k -= 1
+        if len(parts) == _HEADER_LINES:
+            break
         if ln.blank:
             continue
-        if st.roles[k + 1].kind != "body" or st.roles[k + 1].noise or ends_sentence(ln.text):
+        if st.roles[k].kind != "body" or st.roles[k].noise or ends_sentence(ln.text):
             break
         if is_value(ln) or _LABEL_TAIL.fullmatch(ln.text.strip()) or (ln.has_tab and not tabbed):
             break  # the figures or the label's end of a row above: another table's

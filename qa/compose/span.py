@@ -69,16 +69,13 @@ class SpanExtractor:
                 c.year_fit = max(c.year_fit, 0.8)
         elif report is not None and info.wants_number and report.year == self.latest_year(report):
             c.year_fit = 0.4  # no year named: the latest report that answers is preferred
-        if years and c.chunk.as_of:
+        stated = set(years_in(c.chunk.as_of)) if c.chunk.as_of else set()
+        if years and stated:
             # a breakdown table printed once per date (`12/31/2023`, then `12/31/2022`): the date decides
-            stated = set(years_in(c.chunk.as_of))
-            if stated:
-                c.year_fit = 1.0 if stated & set(years) else min(c.year_fit, 0.2)
-        elif not info.years and c.chunk.as_of and report is not None:
+            c.year_fit = 1.0 if stated & set(years) else min(c.year_fit, 0.2)
+        elif not info.years and stated and report is not None and max(stated) < report.year:
             # no year asked: of a table printed once per year, the report's own year's rows answer
-            stated = set(years_in(c.chunk.as_of))
-            if stated and max(stated) < report.year:
-                c.year_fit = min(c.year_fit, 0.2)
+            c.year_fit = min(c.year_fit, 0.2)
         targets = [y for y in info.years if y not in years]
         if targets and any(str(y) in qt for y in targets):
             c.year_fit = max(c.year_fit, 0.8)  # a target year the question names ("the 2030 target")
