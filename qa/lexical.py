@@ -161,6 +161,40 @@ def tokenize(text: str) -> list[str]:
     return out
 
 
+# the endings that make a place's adjective from its name (Swedish/Sweden, Austrian/Austria, German/Germany,
+# Chinese/China, "chines" after `_stem`): a stem of four letters or more, and the name's own ending after it
+_PLACE_ADJECTIVE = ("ish", "ian", "ean", "ese", "es", "an")
+_PLACE_ENDING = frozenset(("a", "e", "y", "o", "en", "ia", "any"))
+_NOT_PLACE = re.compile(r"median$|ician$")  # "median" is not of the media, a "musician" not of music
+
+
+def _place_stem(tok: str) -> tuple[str, str] | None:
+    if _NOT_PLACE.search(tok):
+        return None
+    for suf in _PLACE_ADJECTIVE:
+        if tok.endswith(suf) and len(tok) - len(suf) >= 4 and len(tok) >= 6:
+            return tok[: -len(suf)], suf
+    return None
+
+
+def _same_place(a: str, b: str) -> bool:
+    """Whether one token is the other's place adjective ("swedish" and "sweden")."""
+    for adj, name in ((a, b), (b, a)):
+        found = _place_stem(adj)
+        if found is None or name == adj or not name.startswith(found[0]):
+            continue
+        ending = name[len(found[0]) :]
+        if ending in _PLACE_ENDING or (ending == "" and found[1] == "ean"):  # "europ" (`_stem` of Europe)
+            return True
+    return False
+
+
+def named_by(words: set[str], terms: set[str]) -> set[str]:
+    """The `words` (tokens of a column header) that `terms` (a question's tokens) name: the same token, or a
+    place and its adjective ("Sweden" column, "Swedish portfolio" asked)."""
+    return {w for w in words if w in terms or any(_same_place(w, t) for t in terms)}
+
+
 class BM25Index:
     """bm25s over pre-tokenised chunks; scores every chunk for a query."""
 

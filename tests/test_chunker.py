@@ -453,3 +453,19 @@ def test_a_label_end_printed_below_its_figures_stays_with_its_row(settings: Any,
     # the next bank's name)
     assert "Addiko Bank a.d. Banja Luka 364 284 80 1 1 0 (Bosnia & Herzegovina)" in pairs
     assert not any(re.fullmatch(r"[\d., ]+ \([^)]*\) Addiko Bank .*", p) for p in pairs)
+
+
+def test_a_header_printed_on_two_lines_names_each_column_once() -> None:
+    """A header whose first line names only the last columns (`2023 Acme Group`) and whose second line, under a
+    label, names the years (`As of Dec. 31<TAB>2020<TAB>2021<TAB>2022<TAB>Group Acme AG`): the columns take both
+    lines' parts, and the second line is a header, not a row to quote."""
+    text = ("New hires\n\n\t\t\t\t2023 Acme\t2023 thereof\nAs of Dec. 31\t2020\t2021\t2022\tGroup Acme AG\t\n"
+            "Total number of new hires\t6,669\t8,960\t10,682\t5,490\t220\nup to 29 years old\t2,889\t3,679\t4,314\t2,156\t170\n")
+    chunks, _ = _split(text)
+    rows = {c.text: c for c in chunks if c.kind == "table_row"}
+    assert not any(t.startswith("As of Dec. 31") for t in rows)
+    assert rows["Total number of new hires\t6,669\t8,960\t10,682\t5,490\t220"].header == [
+        "2020", "2021", "2022", "2023 Acme Group Acme AG", "2023 thereof"]
+    # a first line that names every column needs no second one: the line under it stays a row
+    chunks, _ = _split("\t2022\t2023\nAs of Dec. 31\t2022\t2023\nHires\t10\t12\n")
+    assert "As of Dec. 31\t2022\t2023" in {c.text for c in chunks if c.kind == "table_row"}

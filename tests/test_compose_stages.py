@@ -137,6 +137,11 @@ def _ranked(svc: QAService, question: str) -> list[Candidate]:
         ("What is the median pay ratio of women to men at Acme?", "percent", True),
         ("What is the street address of Acme's office in Lyon?", "entity", False),
         ("What is Acme's Ethics Committee?", "definition", False),  # what the thing is
+        # a page of the report (a content index's reference) is a number, however it is asked
+        ("On which report page does Acme's sustainability code index cover human rights?", "numeric", True),
+        ("Which pages does Acme's GRI index give for GRI 305?", "numeric", True),
+        ("acme GRI 303 water and effluents report page", "numeric", True),
+        ("acme GRI 416-1 health and safety impacts page reference", "numeric", True),
         ("What is the innovation area of Acme's board about?", "definition", False),
         # a year asked for after a preposition, or at the end of a keyword query
         ("Since which financial year has Acme prepared a carbon footprint?", "date", False),

@@ -1,7 +1,7 @@
-"""The blind corpus question files of one shape (eval/corpus/questions-test8, -test10 to -test21.jsonl): 90
+"""The blind corpus question files of one shape (eval/corpus/questions-test8, -test10 to -test22.jsonl): 90
 questions each, 30 on each of three reports, written blind from the report text. Schema, mix, ids, no repeats of the
-earlier corpus files, company named in every question, the lock (test10 to test19: scored in the fourteenth to
-twenty-third sessions, training data since; test20 and test21: locked, never listed for training); evidence
+earlier corpus files, company named in every question, the lock (test10 to test20: scored in the fourteenth to
+twenty-fourth sessions, training data since; test21 and test22: locked, never listed for training); evidence
 against the PDFs only where the shared corpus is present. (The ninth file has its own shape: tests/test_eval_corpus_test9.py.)"""
 
 from __future__ import annotations
@@ -58,10 +58,13 @@ FILES = [
                MIX, {"atoss-2023": MIX_ATOSS}, lock="training"),
     CorpusFile("questions-test20.jsonl", "t20",
                {"indus-2023": "INDUS Holding AG", "max-automation-2023": "MAX Automation SE", "merck-2023": "Merck KGaA"},
-               MIX, {"max-automation-2023": MIX_MAX}, lock="locked"),
+               MIX, {"max-automation-2023": MIX_MAX}, lock="training"),
     CorpusFile("questions-test21.jsonl", "t21",
                {"1und1-2023": "1&1 AG", "manz-2023": "Manz AG", "vonovia-2020": "Vonovia SE"},
                MIX, {"manz-2023": MIX_MANZ}, lock="locked"),
+    CorpusFile("questions-test22.jsonl", "t22",
+               {"atoss-2023": "ATOSS Software AG", "addiko-2023": "Addiko Bank AG", "indus-2023": "INDUS Holding AG"},
+               MIX, {"atoss-2023": MIX_ATOSS}, lock="locked"),
 ]
 each_file = pytest.mark.parametrize("file", FILES, ids=[f.tag for f in FILES])
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from qa.errors import BadQuestion, UnknownReport
-from qa.lexical import american, tokenize
+from qa.lexical import american, named_by, tokenize
 from qa.models import Filters
 from qa.retrieval import NOISE_KINDS, years_in
 
@@ -86,6 +86,25 @@ def test_tokenizer_matches_british_and_american_spellings(british: str, american
                                   "analysis", "genre"])
 def test_tokenizer_leaves_words_that_only_look_british(word: str) -> None:
     assert american(word) == word
+
+
+@pytest.mark.parametrize(("header", "question", "named"), [
+    ("Sweden", "Swedish portfolio heating 2020", True),
+    ("Austria", "the Austrian portfolio", True),
+    ("Germany", "German sites", True),
+    ("China", "Chinese suppliers", True),
+    ("Europe", "European operations", True),
+    ("Hungary", "Hungarian subsidiary", True),
+    ("Total", "total hires", True),  # the same word
+    ("Media", "median pay", False),  # not a place's adjective
+    ("Physical", "physician visits", False),
+    ("Germany", "germ counts", False),
+    ("Sweden", "Swiss sites", False),
+])
+def test_a_column_is_named_by_its_word_or_its_places_adjective(header: str, question: str, named: bool) -> None:
+    """A column header's words that a question names: the same (stemmed) token, or a place named by its
+    adjective ("Sweden" by "Swedish"); words that merely share a beginning do not."""
+    assert bool(named_by(set(tokenize(header)), set(tokenize(question)))) is named
 
 
 def test_tokenizer_keeps_tco2e() -> None:

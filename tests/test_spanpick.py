@@ -329,6 +329,9 @@ def test_a_column_the_question_names_besides_its_year_is_read() -> None:
 
     assert highlight("Training cost per employee in Austria in 2020") == "371.4"
     assert highlight("Training cost per employee in 2020") == "332.4"  # no column named: the asked year's cell
+    # a place's adjective names its column ("the Austrian portfolio", "German sites")
+    assert highlight("Training cost per employee at Austrian sites in 2020") == "371.4"
+    assert highlight("What was the training cost per employee in the German business in 2020?") == "330.9"
 
 
 def test_the_picker_tells_the_confidence_its_lead_and_the_year_of_its_span() -> None:
@@ -437,4 +440,20 @@ def test_a_previous_year_figure_is_the_asked_one_when_the_year_before_the_report
     assert _feature(q22, c, "130 percent", "prev_asked") == 1.0 and _feature(q22, c, "130 percent", "prev_unasked") == 0.0
     assert _feature(q23, c, "130 percent", "prev_unasked") == 1.0 and _feature(q23, c, "130 percent", "prev_asked") == 0.0
     assert _feature(q22, c, "123 percent", "prev_asked") == 0.0  # not labelled "previous year"
+
+
+
+def test_a_templates_later_block_of_figures_and_a_year_before_the_reports() -> None:
+    """A row of a template (an EU taxonomy table: the figures of the year, criteria flags, the shares of the year
+    before) marks the figures after its word cells; a question about a year before the report's own says so."""
+    row = "Manufacture of widgets CCM 3.6\t53.7\t21.5\tY\tN/EL\tN/EL\tY\t49.8\t19.9\tE"
+    c = _cand(row, kind="table_row")
+    c.extra["report_year"] = 2023.0
+    q22, q23, q = "Acme widget turnover 2022 € million", "Acme widget turnover 2023 € million", "Acme widget turnover"
+    assert _feature(q22, c, "53.7", "cell_after_flags") == 0.0 and _feature(q22, c, "49.8", "cell_after_flags") == 1.0
+    assert _feature(q22, c, "19.9", "cell_after_flags") == 1.0
+    assert _feature(q22, c, "49.8", "asked_prior") == 1.0
+    assert _feature(q23, c, "49.8", "asked_prior") == 0.0 and _feature(q, c, "49.8", "asked_prior") == 0.0
+    dashes = _cand("Widgets (t)\t12.0\t–\tn/a\t14.0", kind="table_row")  # empty cells are not word cells
+    assert _feature(q23, dashes, "14.0", "cell_after_flags") == 0.0
 

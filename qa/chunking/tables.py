@@ -105,6 +105,27 @@ def _columns(values: list[str]) -> list[str]:
     return out
 
 
+def _header_below(top: list[str], line: Line) -> list[str] | None:
+    """The columns of a header printed on two lines, or None: a first line that names some columns and leaves
+    others blank (`<TAB><TAB><TAB>2023 Acme<TAB>2023 thereof`), and under it a line of column names with
+    at least one year and no other figure (`As of Dec. 31<TAB>2020<TAB>2021<TAB>2022<TAB>Group Acme AG`),
+    its label naming the label column. Each column's name is its two parts; a column with a year on both
+    lines is two headers' worth, not one."""
+    _label, values = cells(line)
+    if all(top) or not any(values) or any(_is_figure_cell(v) for v in values if v):
+        return None
+    if not any(_YEAR.match(_HEADER_MARK.sub("", v)) for v in values if v):
+        return None
+    merged: list[str] = []
+    for k in range(max(len(top), len(values))):
+        a = top[k] if k < len(top) else ""
+        b = values[k] if k < len(values) else ""
+        if a and b and _YEAR.search(a.split()[0]) and _YEAR.match(_HEADER_MARK.sub("", b.split()[0])):
+            return None
+        merged.append(" ".join(x for x in (a, b) if x))
+    return _columns(merged)
+
+
 def _fits_columns(lines: list[Line], header: list[str] | None) -> bool:
     """Could these rows sit under `header`: their widest row has as many values as it names columns (a block
     of three figures a row does not continue a table of four columns)."""
@@ -163,6 +184,9 @@ def parse_table(lines: list[Line], after: Table | None = None) -> Table:
         header = _columns(cells(first)[1])
         header_line = first
         body = lines[1:]
+        below = _header_below(cells(first)[1], body[0]) if body else None
+        if below is not None:  # the header's second line (`As of Dec. 31<TAB>2020<TAB>2021<TAB>Group`)
+            header, body = below, body[1:]
     elif (_is_text_header(first) or band) and len(lines) > 1:
         header = _columns(cells(first)[1])  # the value columns' names (the label column's name stays in the text)
         header_line = first

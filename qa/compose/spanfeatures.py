@@ -15,7 +15,7 @@ from qa.compose.cues import asks_target, states_target
 from qa.compose.extract import MONTHS, column_year, empty_cell
 from qa.compose.question import QuestionInfo
 from qa.compose.spanoptions import SpanOption
-from qa.lexical import tokenize
+from qa.lexical import named_by, tokenize
 
 _YEARISH = re.compile(r"^(?:FY)?(?:19|20)\d\d$")
 # where a clause ends: the words around a span that describe it lie inside its clause
@@ -85,7 +85,7 @@ SPAN_FEATURES: tuple[str, ...] = (
     "ref_asked", "own_name", "by_before", "rel_near", "rel_clause", "rel_phrase", "rel_head", "rel_kind",
     "year_after_asked", "year_after_other", "seg_recall", "seg_precision", "seg_unique", "rel_seg", "rel_segp",
     "target_unasked", "is_freq", "q_often", "prev_label", "year_before_other", "asked_year_in_quote",
-    "prev_asked", "prev_unasked",
+    "prev_asked", "prev_unasked", "cell_after_flags", "asked_prior",
 )
 _INDEX = {k: i for i, k in enumerate(SPAN_FEATURES)}
 # features whose value an option has against the best of the quote's other options (`rel_*`): the trees score
@@ -304,11 +304,19 @@ def _option_features(ctx: _QuoteContext, info: QuestionInfo, c: Candidate, opt: 
     terms, n_terms = ctx.terms, ctx.n_terms
     f["rule_pick"] = float(c.answer is not None and (c.answer.start, c.answer.end) == (s.start, s.end))
     f[f"is_{opt.kind}"] = 1.0
+    if opt.kind in ("cell", "number") and ctx.label_end is not None and s.start > ctx.label_end:
+        # a figure after a run of word cells (`Y`, `N/EL`) of its row: a template's later block of columns,
+        # such as an EU taxonomy table's shares of the year before after its criteria flags (a row printed
+        # without a header has its figures as `number` options)
+        before_cells = [x.strip() for x in qt[ctx.label_end : s.start].split("\t")]
+        first_fig = next((k for k, x in enumerate(before_cells) if any(ch.isdigit() for ch in x)), None)
+        f["cell_after_flags"] = float(first_fig is not None and any(
+            x and not any(ch.isdigit() for ch in x) and not empty_cell(x) for x in before_cells[first_fig:]))
     if opt.kind == "cell" and opt.column is not None:
         year = column_year(opt.column)
         f["cell_asked_year"] = float(year is not None and year in ctx.asked_years)
         f["cell_latest"] = float(bool(ctx.header_years) and year == max(ctx.header_years))
-        f["cell_header_match"] = float(bool(header_terms(opt.column) & info.tokens))
+        f["cell_header_match"] = float(bool(named_by(header_terms(opt.column), set(info.tokens))))
         f["cell_empty"] = float(empty_cell(text))
     if opt.kind in ("number", "range", "cell", "word_number"):
         tail = ctx.low[s.end : s.end + 12]
@@ -348,6 +356,8 @@ def _option_features(ctx: _QuoteContext, info: QuestionInfo, c: Candidate, opt: 
         f["year_before_other"] = float(bool(years_before) and years_before[-1] not in asked_years)
     f["prev_label"] = float(bool(_PREVIOUS.search(qt[max(0, s.start - 30) : s.start])))
     report_year = int(c.extra.get("report_year", 0))
+    # only years before the report's own asked: a figure of the year before, wherever the row prints it
+    f["asked_prior"] = float(bool(report_year and asked_years) and max(int(y) for y in asked_years) < report_year)
     if f["prev_label"] and report_year and asked_years:
         # "(previous year: 130 percent)" in a 2023 report is 2022's figure: asked for 2022, not for 2023
         f["prev_asked"] = float(str(report_year - 1) in asked_years)

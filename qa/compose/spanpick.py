@@ -18,7 +18,7 @@ from qa.compose.question import QuestionInfo
 from qa.compose.spanfeatures import SPAN_FEATURES, feature_rows, header_terms
 from qa.compose.spanoptions import SpanOption, options
 from qa.compose.trees import TreeEnsemble
-from qa.lexical import tokenize
+from qa.lexical import named_by, tokenize
 
 MODEL_DIR = Path(__file__).with_name("model")
 
@@ -79,7 +79,7 @@ def _named_columns(info: QuestionInfo, c: Candidate, opts: list[SpanOption], kep
         if o.kind != "cell" or o.column is None:
             return False
         year = column_year(o.column)
-        return (year is None or not asked or year in asked) and bool(header_terms(o.column) & terms)
+        return (year is None or not asked or year in asked) and bool(named_by(header_terms(o.column), terms))
 
     cells = [k for k, o in enumerate(opts) if named(o)]
     return [] if kept in cells else cells

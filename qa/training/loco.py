@@ -16,8 +16,13 @@ from qa.evaluation.metrics import highlighted, holds
 from qa.service import QAService
 from qa.training.answerkind import KindFits
 from qa.training.dataset import SPAN_TYPES, QuestionRecord, span_holds
-from qa.training.fit import Outcome, ece, fit_confidence, fit_ranker
-from qa.training.spans import SpanRows, fit_span_picker, record_span_rows
+from qa.training.fit import RANKER_SEEDS, Outcome, ece, fit_confidence, fit_ranker
+from qa.training.spans import SPAN_SEEDS, SpanRows, fit_span_picker, record_span_rows
+
+# the held-out folds fit bags of the first three seeds (the served models, five): on the same code and data the
+# held-out figures moved by at most half a point (mean of the 8 companies: A@1 78.8 both, span@1 65.8 → 65.4;
+# the bundled company A@1 84.6 → 85.0), and `make train` took 452 s instead of 571 s
+FOLD_SEEDS = 3
 
 
 def answer_all(
@@ -111,7 +116,7 @@ def leave_one_company_out(
         t0 = time.time()
         train = [(r, p, kinds.probs(r, {company})) for r, p in zip(records, span_parts, strict=True)
                  if r.company != company]
-        ranker, picker = _fit_ranker_and_picker(train)
+        ranker, picker = _fit_ranker_and_picker(train, FOLD_SEEDS)
         held = [r for r in records if r.company == company and r.source == "gold"]
         out[company] = answer_all(svc_of(company), ranker, held, picker, kinds.model({company}))
         log(f"  fold {company}: {len(held)} questions, trained on {len(train)} ({time.time() - t0:.0f} s)")
@@ -142,15 +147,17 @@ def in_company_check(
         return []
     held_ids = {r.item.id for r in held}
     ranker, picker = _fit_ranker_and_picker(
-        [(r, p, k) for r, p, k in zip(records, span_parts, own_kinds, strict=True) if r.item.id not in held_ids])
+        [(r, p, k) for r, p, k in zip(records, span_parts, own_kinds, strict=True) if r.item.id not in held_ids],
+        FOLD_SEEDS)
     return answer_all(svc, ranker, held, picker, kinds.model({held[0].company}))
 
 
 def _fit_ranker_and_picker(
-    train: Sequence[tuple[QuestionRecord, SpanRows, tuple[float, ...]]],
+    train: Sequence[tuple[QuestionRecord, SpanRows, tuple[float, ...]]], n_seeds: int,
 ) -> tuple[LearnedRanker, SpanPicker]:
     """A ranker and a span picker fitted on these records and their span rows, each with the answer kinds
-    given beside it."""
-    booster = fit_ranker([r.with_kinds(k) for r, _p, k in train])
-    picker = SpanPicker.from_booster(fit_span_picker(SpanRows.concat([p.with_kinds(k) for _r, p, k in train])))
+    given beside it; each a bag of the first `n_seeds` seeds."""
+    booster = fit_ranker([r.with_kinds(k) for r, _p, k in train], seeds=RANKER_SEEDS[:n_seeds])
+    picker = SpanPicker.from_booster(fit_span_picker(SpanRows.concat([p.with_kinds(k) for _r, p, k in train]),
+                                                     seeds=SPAN_SEEDS[:n_seeds]))
     return LearnedRanker.from_booster(booster), picker
