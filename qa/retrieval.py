@@ -21,6 +21,10 @@ from qa.store import LoadedIndex
 log = logging.getLogger(__name__)
 
 NOISE_KINDS = frozenset({"navigation", "index"})
+# a question after a page or a content index ("on which page …", "GRI index … page reference"): the index rows,
+# noise for every other question, hold its answer
+_ASKS_INDEX = re.compile(r"\b(?:which|what) (?:\w+ ){0,2}pages?\b|\bpages?\s*\??$|\bpage (?:numbers?|references?)\b|"
+                         r"\bindex\b", re.IGNORECASE)
 _YEAR = re.compile(r"(?<!\d)(?:FY\s?|fy\s?)?((?:19|20)\d\d)(?:'s|’s)?(?!\d)")
 
 
@@ -37,6 +41,7 @@ class QueryScores:
     dense: np.ndarray | None
     bm25: np.ndarray | None
     boost: np.ndarray | None  # year awareness
+    asks_index: bool = False  # the query asks after a page or a content index: index chunks may answer it
 
 
 class Retriever:
@@ -52,6 +57,7 @@ class Retriever:
         chunks = index.chunks
         kinds = np.array([c.kind for c in chunks])
         self._noise = np.isin(kinds, list(NOISE_KINDS))
+        self._index_kind = kinds == "index"
         self._chunk_report = np.array([c.report_id for c in chunks])
         # per-chunk facts the year boost needs, computed once
         report_year = {r.id: r.year for r in index.reports}
@@ -86,11 +92,14 @@ class Retriever:
         if mode in ("bm25", "hybrid"):
             bm25 = self.index.bm25.scores(expand(query))
         boost = self._year_boost(query) if year_awareness else None
-        return QueryScores(query, dense, bm25, boost)
+        return QueryScores(query, dense, bm25, boost, asks_index=bool(_ASKS_INDEX.search(query)))
 
     def rank(self, scores: QueryScores, k: int = 10, filters: Filters | None = None) -> list[Hit]:
         """The top k chunks under `filters` (fusion is normalised over the allowed chunks)."""
         allowed = self._allowed(filters or Filters())
+        if scores.asks_index and not (filters and filters.include_noise):
+            allowed = allowed | (self._index_kind & self._allowed((filters or Filters()).model_copy(
+                update={"include_noise": True})))
         if len(self.index.chunks) == 0 or not allowed.any():
             return []
         dense, bm25 = scores.dense, scores.bm25

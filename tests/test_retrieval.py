@@ -196,6 +196,22 @@ def test_noise_is_excluded_by_default(real_service: Any) -> None:
     assert any(h.chunk.kind == "navigation" for h in nav)
 
 
+def test_a_question_after_a_page_or_an_index_may_be_answered_by_the_index(real_service: Any) -> None:
+    """A content index is noise for every question but one asking after a page or the index itself: then its
+    rows (the page a disclosure is on) may be retrieved; navigation never is."""
+    r = real_service.retriever
+    for q in ("Which page does the ESG Guide index give for A1.1 types of emissions?",
+              "ESG Guide index A1.1 types of emissions page reference"):
+        hits = r.search(q, k=20)
+        assert any(h.chunk.kind == "index" for h in hits), q
+        assert not any(h.chunk.kind == "navigation" for h in hits), q
+    assert not any(h.chunk.kind == "index" for h in r.search("A1.1 types of emissions and emissions data", k=50))
+    # a filter still holds: an index of another report is not retrieved
+    only = r.search("Which page does the ESG Guide index give for A1.1?", k=20,
+                    filters=Filters(report_ids=["xiaomi-esg-2022"]))
+    assert only and all(h.chunk.report_id == "xiaomi-esg-2022" for h in only)
+
+
 @pytest.mark.slow
 def test_year_awareness_prefers_passages_of_the_named_year(real_service: Any) -> None:
     r = real_service.retriever
