@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Set as AbstractSet
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -189,7 +190,7 @@ def _same_place(a: str, b: str) -> bool:
     return False
 
 
-def named_by(words: set[str], terms: set[str]) -> set[str]:
+def named_by(words: AbstractSet[str], terms: AbstractSet[str]) -> set[str]:
     """The `words` (tokens of a column header) that `terms` (a question's tokens) name: the same token, or a
     place and its adjective ("Sweden" column, "Swedish portfolio" asked)."""
     return {w for w in words if w in terms or any(_same_place(w, t) for t in terms)}

@@ -21,10 +21,13 @@ from qa.store import LoadedIndex
 log = logging.getLogger(__name__)
 
 NOISE_KINDS = frozenset({"navigation", "index"})
-# a question after a page or a content index ("on which page …", "GRI index … page reference"): the index rows,
-# noise for every other question, hold its answer
-_ASKS_INDEX = re.compile(r"\b(?:which|what) (?:\w+ ){0,2}pages?\b|\bpages?\s*\??$|\bpage (?:numbers?|references?)\b|"
-                         r"\bindex\b", re.IGNORECASE)
+# a question after a page of the report (a content index's reference): "on which (report) page", "… report pages",
+# "… page reference"; `question.analyse` types it as a figure
+PAGE_ASKED = re.compile(r"\b(?:which|what) (?:\w+ ){0,2}pages?\b|\bpages?\s*\??$|\bpage (?:numbers?|references?)\b",
+                        re.IGNORECASE)
+# a question after a page or a content index ("GRI index … page reference"): the index rows, noise for every other
+# question, hold its answer
+_ASKS_INDEX = re.compile(rf"{PAGE_ASKED.pattern}|\bindex\b", re.IGNORECASE)
 _YEAR = re.compile(r"(?<!\d)(?:FY\s?|fy\s?)?((?:19|20)\d\d)(?:'s|’s)?(?!\d)")
 
 
@@ -96,10 +99,7 @@ class Retriever:
 
     def rank(self, scores: QueryScores, k: int = 10, filters: Filters | None = None) -> list[Hit]:
         """The top k chunks under `filters` (fusion is normalised over the allowed chunks)."""
-        allowed = self._allowed(filters or Filters())
-        if scores.asks_index and not (filters and filters.include_noise):
-            allowed = allowed | (self._index_kind & self._allowed((filters or Filters()).model_copy(
-                update={"include_noise": True})))
+        allowed = self._allowed(filters or Filters(), index_rows=scores.asks_index)
         if len(self.index.chunks) == 0 or not allowed.any():
             return []
         dense, bm25 = scores.dense, scores.bm25
@@ -124,11 +124,13 @@ class Retriever:
         return hits
 
     # ------------------------------------------------------------------ parts
-    def _allowed(self, filters: Filters) -> np.ndarray:
+    def _allowed(self, filters: Filters, index_rows: bool = False) -> np.ndarray:
+        """The chunks `filters` let through; noise only when they include it, or a content index's rows when
+        `index_rows` (the query asks after a page or an index)."""
         chunks = self.index.chunks
         mask = np.ones(len(chunks), dtype=bool)
         if not filters.include_noise:
-            mask &= ~self._noise
+            mask &= ~(self._noise & ~self._index_kind) if index_rows else ~self._noise
         if filters.report_ids:
             known = set(self._report_years)
             unknown = [r for r in filters.report_ids if r not in known]

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from qa.lexical import synonyms_in, tokenize
-from qa.retrieval import years_in
+from qa.retrieval import PAGE_ASKED, years_in
 
 QType = str  # numeric | percent | count | money | date | entity | yes_no | list | definition | other
 
@@ -92,9 +92,6 @@ _MEASURE_HEADS = _SHARE_HEADS | frozenset(
     "amount quantity volume capacity intensity growth increase decrease reduction savings value cost costs price "
     "spend spending expenditure duration age weight weighting temperature revenue revenues sales earnings profit "
     "income tonnage area size distance length frequency".split())
-# a question after a page of the report (a content index's reference): "on which (report) page", "… report pages",
-# "… page reference"
-_PAGE_ASKED = re.compile(r"\b(?:which|what) (?:\w+ ){0,2}pages?\b|\bpages?\s*\??$|\bpage (?:numbers?|references?)\b")
 # a quoted phrase: the quote mark opens after a space (not the apostrophe of "Xiaomi's") and closes before one
 _QUOTED = re.compile(r"(?:(?<=[\s(])|^)['\"“‘]([^'\"“”‘’]{2,80}?)['\"”’](?=[\s,.?;:)!]|$)")
 
@@ -311,7 +308,7 @@ def analyse(question: str, ignore: frozenset[str] = frozenset(), names: frozense
         qtype = "date"  # a keyword query after a date ("release date", "analysis start", "year created")
     if re.search(r"\b(percent|percentage|%|share of|proportion|ratio)\b", low) and qtype in ("numeric", "other", "entity"):
         qtype = "percent"
-    if qtype in ("entity", "other", "list", "definition") and _PAGE_ASKED.search(low):
+    if qtype in ("entity", "other", "list", "definition") and PAGE_ASKED.search(low):
         qtype = "numeric"  # "on which report page …", "… index resource management report page": a page number
     units: set[str] = set()
     for pat, us in _UNIT_HINTS:

@@ -192,7 +192,7 @@ class SpanExtractor:
         target: str | None = None
         if not year_cols:
             # a text header (e.g. `Above 4° C scenario | Below 2° C scenario`): the column the question names
-            overlaps = [(len(named_by(set(tokenize(h)), set(info.tokens))), h) for h in header]
+            overlaps = [(len(named_by(set(tokenize(h)), info.tokens)), h) for h in header]
             best_overlap = max(overlaps, default=(0, ""))
             if best_overlap[0] > 0 and sum(1 for o, _ in overlaps if o == best_overlap[0]) == 1:
                 target = best_overlap[1]

@@ -316,7 +316,7 @@ def _option_features(ctx: _QuoteContext, info: QuestionInfo, c: Candidate, opt: 
         year = column_year(opt.column)
         f["cell_asked_year"] = float(year is not None and year in ctx.asked_years)
         f["cell_latest"] = float(bool(ctx.header_years) and year == max(ctx.header_years))
-        f["cell_header_match"] = float(bool(named_by(header_terms(opt.column), set(info.tokens))))
+        f["cell_header_match"] = float(bool(named_by(header_terms(opt.column), info.tokens)))
         f["cell_empty"] = float(empty_cell(text))
     if opt.kind in ("number", "range", "cell", "word_number"):
         tail = ctx.low[s.end : s.end + 12]
