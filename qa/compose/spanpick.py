@@ -15,7 +15,7 @@ from qa.compose.answerkind import KIND_MODEL, NONE, AnswerKindModel
 from qa.compose.candidate import Candidate
 from qa.compose.extract import column_year, empty_cell, parse_number
 from qa.compose.question import QuestionInfo
-from qa.compose.spanfeatures import SPAN_FEATURES, feature_rows, header_terms
+from qa.compose.spanfeatures import SPAN_FEATURES, feature_rows, header_terms, model_input
 from qa.compose.spanoptions import SpanOption, options
 from qa.compose.trees import TreeEnsemble
 from qa.lexical import named_by, tokenize
@@ -115,7 +115,7 @@ class SpanPicker:
     def score(self, info: QuestionInfo, c: Candidate) -> ScoredOptions:
         """The quote's span options that fit the question, their features and their scores."""
         opts, X = option_matrix(info, c)
-        return ScoredOptions(c.quote_text, opts, X, self._model.predict(X))
+        return ScoredOptions(c.quote_text, opts, X, self._model.predict(model_input(X)))
 
     def lead(self, info: QuestionInfo, c: Candidate, keep: dict[int, ScoredOptions] | None = None) -> float:
         """How far the quote's best span leads highlighting nothing, by the model (0 when the question asks for

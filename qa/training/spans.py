@@ -11,7 +11,7 @@ import numpy as np
 
 from qa.compose.answerkind import KINDS, option_kind
 from qa.compose.candidate import Candidate
-from qa.compose.spanfeatures import SPAN_FEATURES
+from qa.compose.spanfeatures import SPAN_FEATURES, model_input
 from qa.compose.spanpick import option_matrix
 from qa.evaluation.metrics import holds
 from qa.service import QAService
@@ -108,4 +108,4 @@ def span_rows(svc: QAService, records: Sequence[QuestionRecord]) -> SpanRows:
 def fit_span_picker(rows: SpanRows, seeds: Sequence[int] = SPAN_SEEDS) -> Bag:
     """LambdaRank boosters over the options of each quote, one per seed (their mean is served)."""
     weights = np.repeat(np.array(rows.weights), rows.groups)
-    return fit_lambdarank_bag(SPAN_PARAMS, rows.X, rows.y, rows.groups, weights, seeds)
+    return fit_lambdarank_bag(SPAN_PARAMS, model_input(rows.X), rows.y, rows.groups, weights, seeds)
