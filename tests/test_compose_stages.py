@@ -212,6 +212,17 @@ def test_feature_matrix_is_finite_and_relative(svc: QAService) -> None:
     assert X[:, gap].max() == pytest.approx(0.0) and (X[:, gap] <= 0).all()
 
 
+def test_a_question_with_no_key_term_is_refused(tmp_path: Path) -> None:
+    # with the learned confidence, a bare year or a question in another language reached 0.30–0.37 before
+    if not (MODEL_DIR / "ranker.txt").exists():
+        pytest.skip("no trained model in the package yet")
+    svc = _service(tmp_path, [("acme-2023", "Acme Industries AG", TABS + SPACES + PAIRS, 2023)], ranker="learned")
+    for question in ("?????", "what is it?", "小米2021年的范围一排放是多少？", "Acme 2021?", "2021"):
+        a = svc.ask(question)
+        assert a.confidence == 0.0 and not a.answered, question
+    assert svc.ask("fresh water withdrawal 2021").answered
+
+
 def test_rule_ranker_prefers_the_named_row(svc: QAService) -> None:
     question = "fresh water withdrawal 2021"
     cands = _ranked(svc, question)

@@ -176,8 +176,10 @@ class Composer:
             notes.insert(0, best.note)
         feats = self.evidence.features(info, best, [c.score for c in cands], self.ignore_words)
         confidence = self.confidence.confidence(feats)
-        if not info.tokens:
-            confidence = 0.0  # no word or figure to look up ("?????", "what is it?"): nothing a quote could answer
+        if not info.terms:
+            # no key term to look up: no word at all ("?????", "what is it?"), or only a year or words the analyser
+            # cannot read ("小米2021年的范围一排放是多少？" gives the one token `2021`): nothing a quote could answer
+            confidence = 0.0
         threshold = self.options.abstain_threshold
         answered = confidence >= (self.confidence.threshold if threshold is None else threshold)
         quotes = [self._quote(c, with_highlight=(i == 0 and answered)) for i, c in enumerate(chosen)]

@@ -187,6 +187,37 @@ def _dump(path: Path, gold: list[QuestionRecord], oof: dict[str, list[Outcome]],
                 }, ensure_ascii=False) + "\n")
 
 
+def load_records(corpus: Path, manifest: Path, per_report: int) -> tuple[dict[str, QAService], list[QuestionRecord], str]:
+    """The service answering each company (the bundled reports', and the multi-company corpus's when `corpus`
+    holds it) and every training record: the hand-written questions of the training sets, then the questions
+    generated from each corpus's reports; with the bundled reports' company."""
+    from qa.training.corpus import load_corpus_service  # local: needs the eval harness's corpus loader
+
+    services: dict[str, QAService] = {}
+    xs = QAService.load(Settings(ranker="rules"))
+    records: list[QuestionRecord] = []
+    bundled_company = xs.index.reports[0].company
+    for r in xs.index.reports:
+        services[r.company] = xs
+    _log(f"bundled corpus: {len(xs.index.chunks)} chunks")
+    bundled_sets = bundled_training_sets()
+    corpus_sets = corpus_training_sets()
+    for path in bundled_sets:
+        records += collect(xs, _items_with_company(path, None, bundled_company), "gold")
+    records += _generated(xs, xs.index.reports, per_report)
+    if corpus.is_dir() and manifest.is_file():
+        corpus_items = [ic for p in corpus_sets for ic in _items_with_company(p, None, None)]
+        cs = load_corpus_service(corpus, manifest, embedder=xs.embedder)
+        for r in cs.index.reports:
+            services[r.company] = cs
+        records += collect(cs, corpus_items, "gold")
+        records += _generated(cs, cs.index.reports, per_report)
+        _log(f"corpus: {len(cs.index.reports)} reports, {len(cs.index.chunks)} chunks")
+    else:
+        _log(f"no corpus at {corpus}: training on the bundled reports only")
+    return services, records, bundled_company
+
+
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -205,31 +236,9 @@ def main(argv: list[str] | None = None) -> int:
                          "10-minute budget)")
     args = ap.parse_args(argv)
     t0 = time.time()
-
-    from qa.training.corpus import load_corpus_service  # local: needs the eval harness's corpus loader
-
-    services: dict[str, QAService] = {}
-    xs = QAService.load(Settings(ranker="rules"))
-    records: list[QuestionRecord] = []
-    bundled_company = xs.index.reports[0].company
-    for r in xs.index.reports:
-        services[r.company] = xs
-    _log(f"bundled corpus: {len(xs.index.chunks)} chunks")
+    services, records, bundled_company = load_records(args.corpus, args.manifest, args.per_report)
     bundled_sets = bundled_training_sets()
     corpus_sets = corpus_training_sets()
-    for path in bundled_sets:
-        records += collect(xs, _items_with_company(path, None, bundled_company), "gold")
-    records += _generated(xs, xs.index.reports, args.per_report)
-    if args.corpus.is_dir() and args.manifest.is_file():
-        corpus_items = [ic for p in corpus_sets for ic in _items_with_company(p, None, None)]
-        cs = load_corpus_service(args.corpus, args.manifest, embedder=xs.embedder)
-        for r in cs.index.reports:
-            services[r.company] = cs
-        records += collect(cs, corpus_items, "gold")
-        records += _generated(cs, cs.index.reports, args.per_report)
-        _log(f"corpus: {len(cs.index.reports)} reports, {len(cs.index.chunks)} chunks")
-    else:
-        _log(f"no corpus at {args.corpus}: training on the bundled reports only")
     gold = [r for r in records if r.source == "gold"]
     gen = [r for r in records if r.source == "gen"]
     span_gen = [r for r in records if r.source == "span"]
