@@ -60,7 +60,7 @@ class Retriever:
         chunks = index.chunks
         kinds = np.array([c.kind for c in chunks])
         self._noise = np.isin(kinds, list(NOISE_KINDS))
-        self._index_kind = kinds == "index"
+        self._noise_but_index = self._noise & (kinds != "index")  # what a question after a page or an index skips
         self._chunk_report = np.array([c.report_id for c in chunks])
         # per-chunk facts the year boost needs, computed once
         report_year = {r.id: r.year for r in index.reports}
@@ -130,7 +130,7 @@ class Retriever:
         chunks = self.index.chunks
         mask = np.ones(len(chunks), dtype=bool)
         if not filters.include_noise:
-            mask &= ~(self._noise & ~self._index_kind) if index_rows else ~self._noise
+            mask &= ~(self._noise_but_index if index_rows else self._noise)
         if filters.report_ids:
             known = set(self._report_years)
             unknown = [r for r in filters.report_ids if r not in known]

@@ -187,7 +187,9 @@ def _dump(path: Path, gold: list[QuestionRecord], oof: dict[str, list[Outcome]],
                 }, ensure_ascii=False) + "\n")
 
 
-def load_records(corpus: Path, manifest: Path, per_report: int) -> tuple[dict[str, QAService], list[QuestionRecord], str]:
+def load_records(
+    bundled_sets: list[Path], corpus_sets: list[Path], corpus: Path, manifest: Path, per_report: int,
+) -> tuple[dict[str, QAService], list[QuestionRecord], str]:
     """The service answering each company (the bundled reports', and the multi-company corpus's when `corpus`
     holds it) and every training record: the hand-written questions of the training sets, then the questions
     generated from each corpus's reports; with the bundled reports' company."""
@@ -200,8 +202,6 @@ def load_records(corpus: Path, manifest: Path, per_report: int) -> tuple[dict[st
     for r in xs.index.reports:
         services[r.company] = xs
     _log(f"bundled corpus: {len(xs.index.chunks)} chunks")
-    bundled_sets = bundled_training_sets()
-    corpus_sets = corpus_training_sets()
     for path in bundled_sets:
         records += collect(xs, _items_with_company(path, None, bundled_company), "gold")
     records += _generated(xs, xs.index.reports, per_report)
@@ -236,9 +236,10 @@ def main(argv: list[str] | None = None) -> int:
                          "10-minute budget)")
     args = ap.parse_args(argv)
     t0 = time.time()
-    services, records, bundled_company = load_records(args.corpus, args.manifest, args.per_report)
     bundled_sets = bundled_training_sets()
     corpus_sets = corpus_training_sets()
+    services, records, bundled_company = load_records(bundled_sets, corpus_sets, args.corpus, args.manifest,
+                                                      args.per_report)
     gold = [r for r in records if r.source == "gold"]
     gen = [r for r in records if r.source == "gen"]
     span_gen = [r for r in records if r.source == "span"]

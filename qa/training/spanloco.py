@@ -23,9 +23,8 @@ from typing import Any
 import numpy as np
 
 from qa.compose.spanfeatures import SPAN_FEATURES, model_input
-from qa.training.bag import fit_lambdarank_bag
 from qa.training.dataset import SPAN_TYPES
-from qa.training.spans import SPAN_PARAMS, SPAN_SEEDS, SpanRows
+from qa.training.spans import SPAN_PARAMS, SPAN_SEEDS, SpanRows, fit_span_picker
 
 
 @dataclass(frozen=True)
@@ -43,9 +42,10 @@ class SpanData:
 def build(corpus: Path, manifest: Path, per_report: int) -> SpanData:
     from qa.training.answerkind import KindFits
     from qa.training.loco import span_rows_per_record
-    from qa.training.run import load_records
+    from qa.training.run import bundled_training_sets, corpus_training_sets, load_records
 
-    services, records, _bundled = load_records(corpus, manifest, per_report)
+    services, records, _bundled = load_records(bundled_training_sets(), corpus_training_sets(), corpus, manifest,
+                                               per_report)
     parts = span_rows_per_record(services.__getitem__, records)
     fits = KindFits(records)
     companies = sorted({r.company for r in records if r.source == "gold"})
@@ -65,10 +65,10 @@ def first_quote_accuracy(
     the other companies' rows (with the `drop` features zeroed besides the model's own unmodelled ones)."""
     cols = [SPAN_FEATURES.index(f) for f in drop]
 
-    def inputs(X: np.ndarray) -> np.ndarray:
-        out = model_input(X)
-        out[:, cols] = 0.0
-        return out
+    def dropped(rows: SpanRows) -> SpanRows:
+        X = rows.X.copy()
+        X[:, cols] = 0.0
+        return SpanRows(X, rows.y, rows.groups, rows.weights, rows.kind_of)
 
     result: dict[str, tuple[int, int]] = {}
     for company in data.companies:
@@ -76,17 +76,16 @@ def first_quote_accuracy(
                                  if data.company[i] != company])
         if not len(train.y):
             continue
-        weights = np.repeat(np.array(train.weights), train.groups)
-        bag = fit_lambdarank_bag(params, inputs(train.X), train.y, train.groups, weights, seeds)
+        bag = fit_span_picker(dropped(train), seeds, params)  # the model's unmodelled features zeroed there
         right = n = 0
         for i, p in enumerate(data.parts):
             if data.company[i] != company or not data.scored[i] or not len(p.y):
                 continue
-            q = p.with_kinds(data.kinds[company][i])
+            q = dropped(p.with_kinds(data.kinds[company][i]))
             g = q.groups[0]
             if g < 2:
                 continue
-            scores = np.mean([b.predict(inputs(q.X[:g])) for b in bag.boosters], axis=0)
+            scores = np.mean([b.predict(model_input(q.X[:g])) for b in bag.boosters], axis=0)
             right += int(q.y[1 + int(np.argmax(scores[1:]))])  # option 0 is "none"
             n += 1
         result[company] = (right, n)

@@ -105,7 +105,9 @@ def span_rows(svc: QAService, records: Sequence[QuestionRecord]) -> SpanRows:
     return SpanRows.concat([record_span_rows(svc, r) for r in records])
 
 
-def fit_span_picker(rows: SpanRows, seeds: Sequence[int] = SPAN_SEEDS) -> Bag:
+def fit_span_picker(
+    rows: SpanRows, seeds: Sequence[int] = SPAN_SEEDS, params: dict[str, Any] = SPAN_PARAMS,
+) -> Bag:
     """LambdaRank boosters over the options of each quote, one per seed (their mean is served)."""
     weights = np.repeat(np.array(rows.weights), rows.groups)
-    return fit_lambdarank_bag(SPAN_PARAMS, model_input(rows.X), rows.y, rows.groups, weights, seeds)
+    return fit_lambdarank_bag(params, model_input(rows.X), rows.y, rows.groups, weights, seeds)
