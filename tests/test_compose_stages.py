@@ -14,6 +14,7 @@ from qa.compose.extract import empty_cell
 from qa.compose.features import FEATURES, feature_matrix
 from qa.compose.question import analyse, name_words
 from qa.compose.ranker import MODEL_DIR, LearnedRanker, RuleRanker
+from qa.compose.signals import MAX_RUN, pair_share, token_run
 from qa.config import Settings
 from qa.embedding import HashingEmbedder
 from qa.reports import ReportRegistry
@@ -351,3 +352,63 @@ def test_european_figures_and_quarters_are_one_figure_and_one_date() -> None:
 )
 def test_an_empty_cell_with_or_without_a_footnote_mark(cell: str, empty: bool) -> None:
     assert empty_cell(cell) is empty
+
+
+def test_a_label_value_block_counts_the_words_of_its_figure_title(svc: QAService) -> None:
+    """A block of label/value rows printed under a figure title ("average age", "training hours") is read with
+    its title, as a table row is: the question's words in the title count towards the row's coverage (at the
+    context weight), and a block with no title reads its own words only."""
+    from qa.models import Chunk, Hit, Unit
+
+    row = "Acme Works Lyon\n41.39 334 42 245\n(France)"
+    titled = Chunk(id="k1", report_id="acme-2023", source="acme-2023.txt", start=0, end=len(row), section="People",
+                   page=1, kind="kpi", text=row, context="figure 5 age distribution average age under 30 over 50")
+    bare = titled.model_copy(update={"id": "k2", "context": ""})
+    question = "What is the average age of employees at Acme Works Lyon?"
+    info = analyse(question, svc.composer.ignore_words)
+    gen = svc.composer.generator
+    got = {}
+    for chunk in (titled, bare):
+        unit = Unit(chunk_index=0, start=0, end=len(row), text=row, kind="kpi")
+        cand = gen.candidate(info, unit, 0, 0.5, hit=Hit(chunk=chunk, score=1.0, rank=1), max_hit=1.0)
+        assert cand is not None
+        got[chunk.id] = cand
+    assert got["k1"].body_coverage == pytest.approx(got["k2"].body_coverage)
+    assert got["k1"].coverage > got["k2"].coverage == pytest.approx(got["k2"].body_coverage)
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "run"),
+    [
+        ("What was the return to work rate at Acme in 2022?", "Return to work rate (%)\t98.3\t96.8\t103.0", 3),
+        ("What was the return to work rate at Acme in 2022?", "Number of employees back at work after their return", 1),
+        ("Acme incinerated waste 2023", "Incinerated waste\t55\t48\t47\t44", 2),  # stemmed, case-folded
+        ("Acme incinerated waste 2023", "Waste incinerated on site", 1),  # the order counts
+        ("Acme water use", "", 0),
+    ],
+)
+def test_the_longest_run_of_question_words_the_quote_says_in_order(question: str, text: str, run: int) -> None:
+    assert token_run(question, text) == run
+
+
+def test_word_run_is_capped_and_relative(svc: QAService) -> None:
+    question = "Acme energy consumption MWh 2023 fresh water withdrawal hazardous waste"
+    words = " ".join(["energy consumption MWh 2023 fresh water withdrawal hazardous waste"] * 2)
+    assert token_run(question, words) == MAX_RUN
+    cands = _ranked(svc, "What was the fresh water withdrawal in 2022?")
+    X = feature_matrix(analyse("What was the fresh water withdrawal in 2022?"), cands)
+    run, gap = X[:, FEATURES.index("word_run")], X[:, FEATURES.index("word_run_gap")]
+    assert run.max() >= 3 and gap.max() == pytest.approx(0.0) and (gap <= 0).all()
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "share"),
+    [
+        ("What was the return to work rate at Acme?", "Return to work rate (%)\t98.3\t96.8", 2 / 3),  # "rat acm" missing
+        ("Acme incinerated waste", "Incinerated waste\t55\t48", 1 / 2),
+        ("Acme incinerated waste", "Waste incinerated on site", 0.0),  # the order counts
+        ("Acme", "Acme Industries AG", 0.0),  # one word: no pair
+    ],
+)
+def test_the_share_of_the_questions_word_pairs_the_quote_has(question: str, text: str, share: float) -> None:
+    assert pair_share(question, text) == pytest.approx(share)

@@ -1,7 +1,7 @@
-"""The blind corpus question files of one shape (eval/corpus/questions-test8, -test10 to -test23.jsonl): 90
+"""The blind corpus question files of one shape (eval/corpus/questions-test8, -test10 to -test24.jsonl): 90
 questions each, 30 on each of three reports, written blind from the report text. Schema, mix, ids, no repeats of the
-earlier corpus files, company named in every question, the lock (test10 to test22: scored in the fourteenth to
-twenty-sixth sessions, training data since; test23: locked, never listed for training); evidence
+earlier corpus files, company named in every question, the lock (test10 to test23: scored in the fourteenth to
+twenty-seventh sessions, training data since; test24: locked, never listed for training); evidence
 against the PDFs only where the shared corpus is present. (The ninth file has its own shape: tests/test_eval_corpus_test9.py.)"""
 
 from __future__ import annotations
@@ -72,7 +72,10 @@ FILES = [
                MIX, {"atoss-2023": MIX_ATOSS}, lock="training"),
     CorpusFile("questions-test23.jsonl", "t23",
                {"max-automation-2023": "MAX Automation SE", "merck-2023": "Merck KGaA", "1und1-2023": "1&1 AG"},
-               MIX, {"max-automation-2023": MIX_MAX2}, lock="locked"),
+               MIX, {"max-automation-2023": MIX_MAX2}, lock="training"),
+    CorpusFile("questions-test24.jsonl", "t24",
+               {"manz-2023": "Manz AG", "vonovia-2020": "Vonovia SE", "indus-2023": "INDUS Holding AG"},
+               MIX, {"manz-2023": MIX_MANZ}, lock="locked"),
 ]
 each_file = pytest.mark.parametrize("file", FILES, ids=[f.tag for f in FILES])
 

@@ -13,6 +13,7 @@ from qa.compose.candidate import MAX_QUOTE_WORDS, Candidate
 from qa.compose.cues import share_clash
 from qa.compose.extract import dates, names, numbers
 from qa.compose.question import QuestionInfo
+from qa.compose.signals import pair_share, token_run
 
 # the first composer's hand-set weights (a baseline ranker, and one feature of the learned one)
 RULE_WEIGHTS = {"label": 0.5, "dense": 0.9, "cover": 1.1, "rank": 0.35, "type": 0.45, "year": 0.35, "phrase": 0.3, "pair": 0.25}
@@ -55,6 +56,10 @@ FEATURES: tuple[str, ...] = (
     "share_clash",
     # more of the candidate's signals relative to the best of the question's other candidates
     "body_coverage_gap", "label_precision_gap", "year_fit_gap", "type_fit_gap", "chunk_bm25_gap", "phrase_gap",
+    # the longest run of the question's words the quote says in the same order ("return to work rate")
+    "word_run", "word_run_gap",
+    # the share of the question's adjacent word pairs the quote has adjacent too
+    "word_pairs", "word_pairs_gap",
 )
 KIND_COLUMNS = (FEATURES.index("kind_avail"), FEATURES.index("kind_lack"))
 
@@ -131,7 +136,7 @@ _GAPS: tuple[tuple[str, str], ...] = (
     ("dense", "dense_gap"), ("coverage", "coverage_gap"), ("hit_score", "hit_gap"), ("label_match", "label_gap"),
     ("rule_score", "rule_gap"), ("lead_coverage", "lead_coverage_gap"), ("body_coverage", "body_coverage_gap"),
     ("label_precision", "label_precision_gap"), ("year_fit", "year_fit_gap"), ("type_fit", "type_fit_gap"),
-    ("chunk_bm25", "chunk_bm25_gap"), ("phrase", "phrase_gap"),
+    ("chunk_bm25", "chunk_bm25_gap"), ("phrase", "phrase_gap"), ("word_run", "word_run_gap"), ("word_pairs", "word_pairs_gap"),
 )
 
 
@@ -139,6 +144,9 @@ def feature_matrix(info: QuestionInfo, cands: Sequence[Candidate]) -> np.ndarray
     """One row per candidate, columns in FEATURES order (relative features over these candidates)."""
     q = question_features(info)
     rows = [candidate_features(c, q) for c in cands]
+    for r, c in zip(rows, cands, strict=True):
+        r["word_run"] = float(token_run(info.text, c.quote_text))
+        r["word_pairs"] = pair_share(info.text, c.quote_text)
     if rows:
         for name, gap in _GAPS:
             top = max(r[name] for r in rows)

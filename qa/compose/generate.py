@@ -130,7 +130,7 @@ class CandidateGenerator:
         qt = quote_text(unit.text)
         if len(qt.split()) < 2 or (chunk.kind == "table_row" and names_columns(unit.text, chunk.header)):
             return None
-        context = f"{chunk.section.split(' > ')[-1]} {chunk.context}" if chunk.kind == "table_row" else ""
+        context = f"{chunk.section.split(' > ')[-1]} {chunk.context}" if chunk.kind in ("table_row", "kpi") else ""
         coverage, body = self.signals.coverage(info, qt, context, chunk.section)
         c = Candidate(
             unit_index=u_i, unit=unit, chunk=chunk, hit_rank=hit.rank, hit_score=hit.score / max_hit,

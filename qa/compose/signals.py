@@ -13,9 +13,49 @@ from qa.models import Chunk
 
 
 @lru_cache(maxsize=200_000)
+def token_list(text: str) -> tuple[str, ...]:
+    """`tokenize(text)` in order, cached: a quote's words are put in order once per process."""
+    return tuple(tokenize(text))
+
+
+@lru_cache(maxsize=200_000)
 def token_set(text: str) -> frozenset[str]:
     """`set(tokenize(text))`, cached: units, labels and section paths are tokenized once per process."""
     return frozenset(tokenize(text))
+
+
+MAX_RUN = 6  # a run of six words is a quoted label; longer ones say no more
+_RUN_WINDOW = 80  # the quote's first words (a quote is at most 80 words, a pair 120)
+
+
+def token_run(question: str, text: str) -> int:
+    """The longest run of the question's tokens (stop words left out, stemmed) that the text has in the same
+    order, at most MAX_RUN: 3 for "return to work rate" in "What was the return to work rate in 2022?"."""
+    q = token_list(question)
+    where: dict[str, list[int]] = {}
+    for j, t in enumerate(q):
+        where.setdefault(t, []).append(j)
+    toks = token_list(text)[:_RUN_WINDOW]
+    best = 0
+    for i, t in enumerate(toks):
+        for j in where.get(t, ()):
+            k = 1
+            while k < MAX_RUN and i + k < len(toks) and j + k < len(q) and toks[i + k] == q[j + k]:
+                k += 1
+            best = max(best, k)
+            if best == MAX_RUN:
+                return best
+    return best
+
+
+def pair_share(question: str, text: str) -> float:
+    """The share of the question's adjacent token pairs ("return work", "work rat") the text has adjacent too."""
+    q = token_list(question)
+    pairs = set(zip(q, q[1:], strict=False))
+    if not pairs:
+        return 0.0
+    toks = token_list(text)
+    return len(pairs & set(zip(toks, toks[1:], strict=False))) / len(pairs)
 
 
 _NEGATIONS = frozenset({"non", "not", "no", "without", "excluding", "excl", "other"})
