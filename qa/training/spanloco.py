@@ -115,11 +115,14 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         sys.stderr.write(f"error: unknown span features: {', '.join(unknown)}\n")
         return 2
+    # the module by its name, not `__main__`: a cache written by `python -m` reads back from anywhere
+    from qa.training import spanloco as this
+
     if args.cache.is_file():
         with args.cache.open("rb") as fh:
             data = pickle.load(fh)  # noqa: S301 - a cache this tool wrote
     else:
-        data = build(args.corpus, args.manifest, args.per_report)
+        data = this.build(args.corpus, args.manifest, args.per_report)
         with args.cache.open("wb") as fh:
             pickle.dump(data, fh)
     params = {**SPAN_PARAMS, **({"num_leaves": args.leaves} if args.leaves else {}),

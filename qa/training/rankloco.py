@@ -1,0 +1,165 @@
+"""`python -m qa.training.rankloco`: the answer ranker alone, leave-one-company-out, in minutes per try.
+
+Every training question's candidate rows (the features and relevance labels `make train` builds from the service's
+own retrieval) and each record's answer-kind probabilities from models without each company are built once (about
+3 minutes) and cached; then, per company, a ranker bag fitted on the other companies' questions ranks the company's
+hand-written answerable questions, and the share whose top candidate holds a gold answer is reported (a proxy of the
+pipeline's A@1: it ignores the span picker's re-ordering of the top three, the reconciliation and abstention), with
+the share whose candidates hold one at all (what retrieval leaves the ranker). `--drop` zeroes features, `--params`
+overrides LightGBM parameters (JSON), `--seeds` and `--seed-offset` choose the bag.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qa.compose.features import FEATURES, KIND_COLUMNS, kind_columns
+from qa.training.bag import fit_lambdarank_bag
+from qa.training.fit import RANKER_PARAMS, RANKER_SEEDS
+
+GEN_WEIGHT = 0.5  # a generated question's weight, as `fit.fit_ranker` sets it
+
+
+@dataclass(frozen=True)
+class RankData:
+    """What every try shares: per record its company, source ("gold", "gen", "span"), whether it is answerable,
+    its candidate rows and labels and what each candidate offers; per held-out company the record's answer-kind
+    probabilities from a model without that company."""
+
+    companies: list[str]
+    company: list[str]
+    source: list[str]
+    answerable: list[bool]
+    X: list[np.ndarray]
+    rel: list[np.ndarray]
+    offers: list[np.ndarray]
+    kinds: dict[str, list[tuple[float, ...]]]
+    bundled: str = ""  # the bundled reports' company (left out of the mean of the others)
+
+    def rows(self, i: int, company: str, drop: Sequence[int] = ()) -> np.ndarray:
+        """Record i's candidate rows with the answer-kind columns of `company`'s fold, `drop` columns zeroed."""
+        X = self.X[i].copy()
+        if len(X):
+            X[:, list(KIND_COLUMNS)] = [kind_columns(self.kinds[company][i], o) for o in self.offers[i]]
+            X[:, list(drop)] = 0.0
+        return X
+
+
+def build(corpus: Path, manifest: Path, per_report: int) -> RankData:
+    from qa.training.answerkind import KindFits
+    from qa.training.run import bundled_training_sets, corpus_training_sets, load_records
+
+    _services, records, bundled = load_records(bundled_training_sets(), corpus_training_sets(), corpus, manifest,
+                                                per_report)
+    fits = KindFits(records)
+    companies = sorted({r.company for r in records if r.source == "gold"})
+    return RankData(
+        companies=companies,
+        company=[r.company for r in records],
+        source=[r.source for r in records],
+        answerable=[bool(r.item.answers) for r in records],
+        X=[r.X for r in records],
+        rel=[r.rel for r in records],
+        offers=[r.offers for r in records],
+        kinds={c: [fits.probs(r, {c}) for r in records] for c in companies},
+        bundled=bundled,
+    )
+
+
+def top_quote_accuracy(
+    data: RankData, params: dict[str, Any], seeds: Sequence[int], drop: Sequence[str] = (),
+) -> dict[str, tuple[int, int, int]]:
+    """Per company: (right top candidates, questions whose candidates hold a right one, answerable hand-written
+    questions), each ranked by a bag fitted on the other companies' questions that have a right candidate."""
+    cols = [FEATURES.index(f) for f in drop]
+    result: dict[str, tuple[int, int, int]] = {}
+    for company in data.companies:
+        use = [i for i in range(len(data.X)) if data.company[i] != company and data.source[i] != "span"
+               and len(data.rel[i]) and data.rel[i].max() > 0]
+        if not use:
+            continue
+        X = np.vstack([data.rows(i, company, cols) for i in use])
+        y = np.concatenate([data.rel[i] for i in use])
+        groups = [len(data.rel[i]) for i in use]
+        weights = np.repeat([1.0 if data.source[i] == "gold" else GEN_WEIGHT for i in use], groups)
+        bag = fit_lambdarank_bag(params, X, y, groups, weights, seeds)
+        right = pooled = n = 0
+        for i in range(len(data.X)):
+            if data.company[i] != company or data.source[i] != "gold" or not data.answerable[i]:
+                continue
+            n += 1
+            if not len(data.rel[i]) or data.rel[i].max() <= 0:
+                continue
+            pooled += 1
+            scores = np.mean([b.predict(data.rows(i, company, cols)) for b in bag.boosters], axis=0)
+            right += int(data.rel[i][int(np.argmax(scores))] > 0)
+        result[company] = (right, pooled, n)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    from qa.training.run import CORPUS_MANIFEST, REPO_ROOT
+
+    ap = argparse.ArgumentParser(prog="python -m qa.training.rankloco", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--cache", type=Path, required=True,
+                    help="the candidate rows, built and written here when the file is missing (a pickle this tool "
+                         "wrote: read only files you made)")
+    ap.add_argument("--corpus", type=Path, default=REPO_ROOT.parent / "shared" / "corpus")
+    ap.add_argument("--manifest", type=Path, default=CORPUS_MANIFEST)
+    ap.add_argument("--per-report", type=int, default=160)
+    ap.add_argument("--seeds", type=int, default=3, help="boosters per bag (the first of RANKER_SEEDS)")
+    ap.add_argument("--seed-offset", type=int, default=0, help="added to each seed: another bag of the same size")
+    ap.add_argument("--drop", default="", help="comma-separated ranker features to zero")
+    ap.add_argument("--params", default="{}", help='LightGBM parameters to override, as JSON ({"num_leaves": 31})')
+    args = ap.parse_args(argv)
+    drop = [f for f in args.drop.split(",") if f]
+    unknown = [f for f in drop if f not in FEATURES]
+    if unknown:
+        sys.stderr.write(f"error: unknown ranker features: {', '.join(unknown)}\n")
+        return 2
+    try:
+        overrides = json.loads(args.params)
+    except json.JSONDecodeError as e:
+        sys.stderr.write(f"error: --params is not JSON: {e}\n")
+        return 2
+    if not isinstance(overrides, dict):
+        sys.stderr.write("error: --params must be a JSON object\n")
+        return 2
+    # the module by its name, not `__main__`: a cache written by `python -m` reads back from anywhere
+    from qa.training import rankloco as this
+
+    if args.cache.is_file():
+        with args.cache.open("rb") as fh:
+            data = pickle.load(fh)  # noqa: S301 - a cache this tool wrote
+    else:
+        data = this.build(args.corpus, args.manifest, args.per_report)
+        with args.cache.open("wb") as fh:
+            pickle.dump(data, fh)
+    seeds = [s + args.seed_offset for s in RANKER_SEEDS[: args.seeds]]
+    result = top_quote_accuracy(data, {**RANKER_PARAMS, **overrides}, seeds, drop)
+    lines = ["| company | right top candidate | a right candidate at all | answerable | top-1 % | pool % |",
+             "|---|---:|---:|---:|---:|---:|"]
+    lines += [f"| {c} | {r} | {p} | {n} | {100 * r / n:.1f} | {100 * p / n:.1f} |"
+              for c, (r, p, n) in result.items() if n]
+    others = [(100 * r / n, 100 * p / n) for c, (r, p, n) in result.items() if n and c != data.bundled]
+    if others:
+        label = "mean of the companies but the bundled one" if data.bundled in result else "mean of the companies"
+        lines.append(f"| **{label}** | | | | {np.mean([t for t, _ in others]):.2f} | {np.mean([q for _, q in others]):.2f} |")
+    sys.stdout.write("\n".join(lines) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
