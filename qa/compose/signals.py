@@ -28,13 +28,20 @@ MAX_RUN = 6  # a run of six words is a quoted label; longer ones say no more
 _RUN_WINDOW = 80  # the quote's first words (a quote is at most 80 words, a pair 120)
 
 
-def token_run(question: str, text: str) -> int:
-    """The longest run of the question's tokens (stop words left out, stemmed) that the text has in the same
-    order, at most MAX_RUN: 3 for "return to work rate" in "What was the return to work rate in 2022?"."""
+@lru_cache(maxsize=4096)
+def _wording(question: str) -> tuple[tuple[str, ...], dict[str, list[int]], frozenset[tuple[str, str]]]:
+    """A question's tokens in order, where each occurs and its adjacent pairs: built once for all its quotes."""
     q = token_list(question)
     where: dict[str, list[int]] = {}
     for j, t in enumerate(q):
         where.setdefault(t, []).append(j)
+    return q, where, frozenset(zip(q, q[1:], strict=False))
+
+
+def token_run(question: str, text: str) -> int:
+    """The longest run of the question's tokens (stop words left out, stemmed) that the text has in the same
+    order, at most MAX_RUN: 3 for "return to work rate" in "What was the return to work rate in 2022?"."""
+    q, where, _pairs = _wording(question)
     toks = token_list(text)[:_RUN_WINDOW]
     best = 0
     for i, t in enumerate(toks):
@@ -50,8 +57,7 @@ def token_run(question: str, text: str) -> int:
 
 def pair_share(question: str, text: str) -> float:
     """The share of the question's adjacent token pairs ("return work", "work rat") the text has adjacent too."""
-    q = token_list(question)
-    pairs = set(zip(q, q[1:], strict=False))
+    pairs = _wording(question)[2]
     if not pairs:
         return 0.0
     toks = token_list(text)

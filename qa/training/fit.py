@@ -32,6 +32,7 @@ RANKER_PARAMS: dict[str, Any] = {
     "verbose": -1,
 }
 RANKER_SEEDS: tuple[int, ...] = (7, 8, 9, 10, 11)  # the bag: one booster per seed, scores averaged
+GEN_WEIGHT = 0.5  # a generated question's weight in the ranker's fit (a hand-written one's is 1)
 CONFIDENCE_FEATURES: tuple[str, ...] = (
     "dense", "coverage", "low_coverage", "type_mismatch", "key_missing", "unknown_frac", "unknown_proper", "type_fit",
     "year_uncovered", "year_miss", "label_mismatch", "cell_empty", "hit_score", "label_precision", "no_extract",
@@ -41,15 +42,24 @@ CONFIDENCE_FEATURES: tuple[str, ...] = (
 )
 
 
-def fit_ranker(records: Sequence[QuestionRecord], gen_weight: float = 0.5, seeds: Sequence[int] = RANKER_SEEDS) -> Bag:
+def fit_ranker(records: Sequence[QuestionRecord], gen_weight: float = GEN_WEIGHT, seeds: Sequence[int] = RANKER_SEEDS) -> Bag:
     """LambdaRank over the questions that have at least one right candidate, one booster per seed."""
-    use = [r for r in records if len(r.rel) and r.rel.max() > 0 and r.source != "span"]
-    X = np.vstack([r.X for r in use])
-    y = np.concatenate([r.rel for r in use])
-    groups = [len(r.rel) for r in use]
+    return fit_ranker_rows([r.X for r in records], [r.rel for r in records], [r.source for r in records],
+                           gen_weight, seeds)
+
+
+def fit_ranker_rows(
+    X: Sequence[np.ndarray], rel: Sequence[np.ndarray], source: Sequence[str], gen_weight: float = GEN_WEIGHT,
+    seeds: Sequence[int] = RANKER_SEEDS, params: dict[str, Any] = RANKER_PARAMS,
+) -> Bag:
+    """`fit_ranker` on each question's candidate rows, labels and source: the questions with a right candidate,
+    the span picker's own generated questions left out."""
+    use = [i for i in range(len(X)) if len(rel[i]) and rel[i].max() > 0 and source[i] != "span"]
+    groups = [len(rel[i]) for i in use]
     # one weight per group: hand-written questions count more than generated ones
-    weights = np.array([1.0 if r.source == "gold" else gen_weight for r in use])
-    return fit_lambdarank_bag(RANKER_PARAMS, X, y, groups, np.repeat(weights, groups), seeds)
+    weights = np.array([1.0 if source[i] == "gold" else gen_weight for i in use])
+    return fit_lambdarank_bag(params, np.vstack([X[i] for i in use]), np.concatenate([rel[i] for i in use]), groups,
+                              np.repeat(weights, groups), seeds)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import pickle
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,10 +23,8 @@ from typing import Any
 import numpy as np
 
 from qa.compose.features import FEATURES, KIND_COLUMNS, kind_columns
-from qa.training.bag import fit_lambdarank_bag
-from qa.training.fit import RANKER_PARAMS, RANKER_SEEDS
-
-GEN_WEIGHT = 0.5  # a generated question's weight, as `fit.fit_ranker` sets it
+from qa.training.fit import RANKER_PARAMS, RANKER_SEEDS, fit_ranker_rows
+from qa.training.harness import cached, common_options, dropped_features
 
 
 @dataclass(frozen=True)
@@ -88,11 +85,8 @@ def top_quote_accuracy(
                and len(data.rel[i]) and data.rel[i].max() > 0]
         if not use:
             continue
-        X = np.vstack([data.rows(i, company, cols) for i in use])
-        y = np.concatenate([data.rel[i] for i in use])
-        groups = [len(data.rel[i]) for i in use]
-        weights = np.repeat([1.0 if data.source[i] == "gold" else GEN_WEIGHT for i in use], groups)
-        bag = fit_lambdarank_bag(params, X, y, groups, weights, seeds)
+        bag = fit_ranker_rows([data.rows(i, company, cols) for i in use], [data.rel[i] for i in use],
+                              [data.source[i] for i in use], seeds=seeds, params=params)
         right = pooled = n = 0
         for i in range(len(data.X)):
             if data.company[i] != company or data.source[i] != "gold" or not data.answerable[i]:
@@ -110,24 +104,14 @@ def top_quote_accuracy(
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    from qa.training.run import CORPUS_MANIFEST, REPO_ROOT
+    from qa.training import rankloco as this  # by its name, not `__main__` (`harness.cached`)
 
     ap = argparse.ArgumentParser(prog="python -m qa.training.rankloco", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--cache", type=Path, required=True,
-                    help="the candidate rows, built and written here when the file is missing (a pickle this tool "
-                         "wrote: read only files you made)")
-    ap.add_argument("--corpus", type=Path, default=REPO_ROOT.parent / "shared" / "corpus")
-    ap.add_argument("--manifest", type=Path, default=CORPUS_MANIFEST)
-    ap.add_argument("--per-report", type=int, default=160)
-    ap.add_argument("--seeds", type=int, default=3, help="boosters per bag (the first of RANKER_SEEDS)")
-    ap.add_argument("--seed-offset", type=int, default=0, help="added to each seed: another bag of the same size")
-    ap.add_argument("--drop", default="", help="comma-separated ranker features to zero")
+    common_options(ap, "candidate rows", "RANKER_SEEDS")
     ap.add_argument("--params", default="{}", help='LightGBM parameters to override, as JSON ({"num_leaves": 31})')
     args = ap.parse_args(argv)
-    drop = [f for f in args.drop.split(",") if f]
-    unknown = [f for f in drop if f not in FEATURES]
-    if unknown:
-        sys.stderr.write(f"error: unknown ranker features: {', '.join(unknown)}\n")
+    drop = dropped_features(args.drop, FEATURES, "ranker")
+    if drop is None:
         return 2
     try:
         overrides = json.loads(args.params)
@@ -137,16 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     if not isinstance(overrides, dict):
         sys.stderr.write("error: --params must be a JSON object\n")
         return 2
-    # the module by its name, not `__main__`: a cache written by `python -m` reads back from anywhere
-    from qa.training import rankloco as this
-
-    if args.cache.is_file():
-        with args.cache.open("rb") as fh:
-            data = pickle.load(fh)  # noqa: S301 - a cache this tool wrote
-    else:
-        data = this.build(args.corpus, args.manifest, args.per_report)
-        with args.cache.open("wb") as fh:
-            pickle.dump(data, fh)
+    data = cached(args.cache, lambda: this.build(args.corpus, args.manifest, args.per_report))
     seeds = [s + args.seed_offset for s in RANKER_SEEDS[: args.seeds]]
     result = top_quote_accuracy(data, {**RANKER_PARAMS, **overrides}, seeds, drop)
     lines = ["| company | right top candidate | a right candidate at all | answerable | top-1 % | pool % |",

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import pickle
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ import numpy as np
 
 from qa.compose.spanfeatures import SPAN_FEATURES, model_input
 from qa.training.dataset import SPAN_TYPES
+from qa.training.harness import cached, common_options, dropped_features
 from qa.training.spans import SPAN_PARAMS, SPAN_SEEDS, SpanRows, fit_span_picker
 
 
@@ -95,36 +95,17 @@ def first_quote_accuracy(
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    from qa.training.run import CORPUS_MANIFEST, REPO_ROOT
+    from qa.training import spanloco as this  # by its name, not `__main__` (`harness.cached`)
 
     ap = argparse.ArgumentParser(prog="python -m qa.training.spanloco", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--cache", type=Path, required=True,
-                    help="the span rows, built and written here when the file is missing (a pickle this tool wrote: "
-                         "read only files you made)")
-    ap.add_argument("--corpus", type=Path, default=REPO_ROOT.parent / "shared" / "corpus")
-    ap.add_argument("--manifest", type=Path, default=CORPUS_MANIFEST)
-    ap.add_argument("--per-report", type=int, default=160)
-    ap.add_argument("--seeds", type=int, default=3, help="boosters per bag (the first of SPAN_SEEDS)")
-    ap.add_argument("--seed-offset", type=int, default=0, help="added to each seed: another bag of the same size")
-    ap.add_argument("--drop", default="", help="comma-separated span features to zero")
+    common_options(ap, "span rows", "SPAN_SEEDS")
     ap.add_argument("--leaves", type=int, default=None)
     ap.add_argument("--trees", type=int, default=None)
     args = ap.parse_args(argv)
-    drop = [f for f in args.drop.split(",") if f]
-    unknown = [f for f in drop if f not in SPAN_FEATURES]
-    if unknown:
-        sys.stderr.write(f"error: unknown span features: {', '.join(unknown)}\n")
+    drop = dropped_features(args.drop, SPAN_FEATURES, "span")
+    if drop is None:
         return 2
-    # the module by its name, not `__main__`: a cache written by `python -m` reads back from anywhere
-    from qa.training import spanloco as this
-
-    if args.cache.is_file():
-        with args.cache.open("rb") as fh:
-            data = pickle.load(fh)  # noqa: S301 - a cache this tool wrote
-    else:
-        data = this.build(args.corpus, args.manifest, args.per_report)
-        with args.cache.open("wb") as fh:
-            pickle.dump(data, fh)
+    data = cached(args.cache, lambda: this.build(args.corpus, args.manifest, args.per_report))
     params = {**SPAN_PARAMS, **({"num_leaves": args.leaves} if args.leaves else {}),
               **({"n_estimators": args.trees} if args.trees else {})}
     seeds = [s + args.seed_offset for s in SPAN_SEEDS[: args.seeds]]
