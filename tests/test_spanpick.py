@@ -281,6 +281,14 @@ def test_the_words_right_after_a_figure_and_a_part_of_a_figure() -> None:
     assert _feature(q, c, "25 tons", "phrase_match") > _feature(q, c, "785", "phrase_match") == 0.0
 
 
+def test_a_counted_noun_is_read_with_what_it_is_of() -> None:
+    # `13,250 sets of medical protective clothing`: after a counted noun, the words after `of` say what is counted
+    c = _cand("The foundation donated RMB2.972 million in medical supplies, including 13,250 sets of medical "
+              "protective clothing.")
+    q = "How many sets of medical protective clothing did the foundation donate?"
+    assert _feature(q, c, "13,250", "phrase_match") > 0.5 > _feature(q, c, "RMB2.972 million", "phrase_match")
+
+
 def test_the_answer_kind_model_makes_a_highlight_obligatory() -> None:
     picker = SpanPicker.load()
     if picker is None:

@@ -146,6 +146,11 @@ def _phrase_after(qt: str, end: int) -> list[str]:
     text = qt[end : end + 60]
     text = text[lead.end() :] if (lead := _OF.match(text)) else text  # `25 tons of electronic waste`
     m = _PHRASE_STOP.search(text)
+    if m and m.group(0).lower() == "of" and len(text[: m.start()].split()) <= 2:
+        # a counted noun and what it is of (`13,250 sets of medical protective clothing`): the words after `of`
+        # say what is counted
+        rest = _PHRASE_STOP.search(text, m.end())
+        return tokenize(text[: rest.start()] if rest else text)[:6]
     return tokenize(text[: m.start()] if m else text)[:6]
 
 

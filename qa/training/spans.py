@@ -20,7 +20,7 @@ from qa.training.dataset import SPAN_TYPES, QuestionRecord, span_holds
 
 SPAN_PARAMS: dict[str, Any] = {
     "objective": "lambdarank",
-    "n_estimators": 300,
+    "n_estimators": 800,
     "learning_rate": 0.05,
     "num_leaves": 7,
     "min_child_samples": 20,
