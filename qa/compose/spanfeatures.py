@@ -149,8 +149,7 @@ def _phrase_after(qt: str, end: int) -> list[str]:
     if m and m.group(0).lower() == "of" and len(text[: m.start()].split()) <= 2:
         # a counted noun and what it is of (`13,250 sets of medical protective clothing`): the words after `of`
         # say what is counted
-        rest = _PHRASE_STOP.search(text, m.end())
-        return tokenize(text[: rest.start()] if rest else text)[:6]
+        m = _PHRASE_STOP.search(text, m.end())
     return tokenize(text[: m.start()] if m else text)[:6]
 
 

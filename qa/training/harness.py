@@ -4,6 +4,7 @@ against the model's features, and the cached rows built once."""
 from __future__ import annotations
 
 import argparse
+import os
 import pickle
 import sys
 from collections.abc import Callable, Sequence
@@ -11,6 +12,17 @@ from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
+
+
+def offline() -> None:
+    """No model, tokenizer or data file is ever downloaded: the harnesses load the local weights only."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def bag_seeds(seeds: Sequence[int], args: argparse.Namespace) -> list[int]:
+    """The first `--seeds` of a model's seeds, each moved by `--seed-offset`."""
+    return [s + args.seed_offset for s in seeds[: args.seeds]]
 
 
 def common_options(ap: argparse.ArgumentParser, what: str, seeds: str) -> None:

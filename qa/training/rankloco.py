@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ import numpy as np
 
 from qa.compose.features import FEATURES, KIND_COLUMNS, kind_columns
 from qa.training.fit import RANKER_PARAMS, RANKER_SEEDS, fit_ranker_rows
-from qa.training.harness import cached, common_options, dropped_features
+from qa.training.harness import bag_seeds, cached, common_options, dropped_features, offline
 
 
 @dataclass(frozen=True)
@@ -102,8 +101,7 @@ def top_quote_accuracy(
 
 
 def main(argv: list[str] | None = None) -> int:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    offline()
     from qa.training import rankloco as this  # by its name, not `__main__` (`harness.cached`)
 
     ap = argparse.ArgumentParser(prog="python -m qa.training.rankloco", description=__doc__.split("\n\n")[0])
@@ -122,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write("error: --params must be a JSON object\n")
         return 2
     data = cached(args.cache, lambda: this.build(args.corpus, args.manifest, args.per_report))
-    seeds = [s + args.seed_offset for s in RANKER_SEEDS[: args.seeds]]
+    seeds = bag_seeds(RANKER_SEEDS, args)
     result = top_quote_accuracy(data, {**RANKER_PARAMS, **overrides}, seeds, drop)
     lines = ["| company | right top candidate | a right candidate at all | answerable | top-1 % | pool % |",
              "|---|---:|---:|---:|---:|---:|"]

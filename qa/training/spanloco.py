@@ -12,7 +12,6 @@ features (as `spanfeatures.UNMODELLED` does), `--seeds` and `--seed-offset` choo
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ import numpy as np
 
 from qa.compose.spanfeatures import SPAN_FEATURES, model_input
 from qa.training.dataset import SPAN_TYPES
-from qa.training.harness import cached, common_options, dropped_features
+from qa.training.harness import bag_seeds, cached, common_options, dropped_features, offline
 from qa.training.spans import SPAN_PARAMS, SPAN_SEEDS, SpanRows, fit_span_picker
 
 
@@ -93,8 +92,7 @@ def first_quote_accuracy(
 
 
 def main(argv: list[str] | None = None) -> int:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    offline()
     from qa.training import spanloco as this  # by its name, not `__main__` (`harness.cached`)
 
     ap = argparse.ArgumentParser(prog="python -m qa.training.spanloco", description=__doc__.split("\n\n")[0])
@@ -108,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     data = cached(args.cache, lambda: this.build(args.corpus, args.manifest, args.per_report))
     params = {**SPAN_PARAMS, **({"num_leaves": args.leaves} if args.leaves else {}),
               **({"n_estimators": args.trees} if args.trees else {})}
-    seeds = [s + args.seed_offset for s in SPAN_SEEDS[: args.seeds]]
+    seeds = bag_seeds(SPAN_SEEDS, args)
     result = first_quote_accuracy(data, params, seeds, drop)
     lines = ["| company | right | scored | span accuracy, first right quote |", "|---|---:|---:|---:|"]
     lines += [f"| {c} | {r} | {n} | {100 * r / n:.1f} |" for c, (r, n) in result.items() if n]
