@@ -174,3 +174,55 @@ def with_page_labels(src: Path, dst: Path) -> Path:
     with dst.open("wb") as fh:
         writer.write(fh)
     return dst
+
+
+def header_shapes_pdf(path: Path) -> Path:
+    """One page, three tables whose headers name their columns in ways a year line alone does not:
+
+    - group names (`Male  Female  Total`) printed once over each pair of year columns under a dated label
+      (`12/31  2023  2022  2023  2022  2023  2022`), each name right-aligned over the second of its pair;
+    - column names without a year (`Worldwide  North America  Europe`, `North` printed over `America`), a
+      year printed in the label column between them and the rows;
+    - a dated year header (`As of Dec. 31  2022  2023`) printed under the rows of the table above it.
+    """
+    c = canvas.Canvas(str(path), pagesize=A4)
+    _frame(c, 1)
+    _heading(c, "People", 16, "people", 0, True)
+    c.setFont("Helvetica", BODY)
+    pairs = [300.0, 340.0, 390.0, 430.0, 480.0, 520.0]
+    for x, name in ((340.0, "Male"), (430.0, "Female"), (520.0, "Total")):
+        _right(c, x, 712, name)
+    c.drawString(LEFT, 700, "12/31")
+    for x, year in zip(pairs, ["2023", "2022"] * 3, strict=True):
+        _right(c, x, 700, year)
+    for y, label, values in ((686, "Employees taking parental leave", ["7", "19", "33", "32", "40", "51"]),
+                             (672, "Employees returning from parental leave", ["7", "17", "32", "13", "39", "30"])):
+        c.drawString(LEFT, y, label)
+        for x, v in zip(pairs, values, strict=True):
+            _right(c, x, y, v)
+    c.setFont("Helvetica-Bold", 12)
+    c.drawString(LEFT, 640, "Employee age by region")
+    c.setFont("Helvetica", BODY)
+    regions = [330.0, 420.0, 510.0]
+    _right(c, 420.0, 622, "North")
+    c.drawString(LEFT, 610, "Number of employees")
+    for x, name in zip(regions, ["Worldwide", "America", "Europe"], strict=True):
+        _right(c, x, 610, name)
+    c.drawString(LEFT, 588, "2023")
+    for y, label, values in ((566, "Up to 29 years old", ["9,926", "2,753", "3,530"]),
+                             (548, "Average age", ["41.5", "43.5", "42.9"])):
+        c.drawString(LEFT, y, label)
+        for x, v in zip(regions, values, strict=True):
+            _right(c, x, y, v)
+    years = [420.0, 510.0]
+    c.drawString(LEFT, 522, "As of Dec. 31")
+    for x, year in zip(years, ["2022", "2023"], strict=True):
+        _right(c, x, 522, year)
+    for y, label, values in ((504, "Total employees", ["64,243", "62,908"]),
+                             (486, "Part-time employees", ["4,116", "3,834"])):
+        c.drawString(LEFT, y, label)
+        for x, v in zip(years, values, strict=True):
+            _right(c, x, y, v)
+    c.showPage()
+    c.save()
+    return path

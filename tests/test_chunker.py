@@ -466,6 +466,31 @@ def test_a_header_printed_on_two_lines_names_each_column_once() -> None:
     assert not any(t.startswith("As of Dec. 31") for t in rows)
     assert rows["Total number of new hires\t6,669\t8,960\t10,682\t5,490\t220"].header == [
         "2020", "2021", "2022", "2023 Acme Group Acme AG", "2023 thereof"]
-    # a first line that names every column needs no second one: the line under it stays a row
+    # a first line that names every column needs no second one: a dated line of years under it names the
+    # columns again (the next table's header), never a row to quote
     chunks, _ = _split("\t2022\t2023\nAs of Dec. 31\t2022\t2023\nHires\t10\t12\n")
-    assert "As of Dec. 31\t2022\t2023" in {c.text for c in chunks if c.kind == "table_row"}
+    rows = {c.text: c for c in chunks if c.kind == "table_row"}
+    assert set(rows) == {"Hires\t10\t12"} and rows["Hires\t10\t12"].header == ["2022", "2023"]
+
+
+def test_a_header_of_names_without_a_label_names_the_columns() -> None:
+    """`<TAB>income (%)<TAB>exposure (%)` over rows of figures: the columns' names, not a row to quote; a line of
+    flags (`<TAB>N/EL<TAB>EL`) is no header."""
+    chunks, _ = _split("Split by industries\n\n\tincome (%)\texposure (%)\nCorporate loans\t35%\t49%\nF — Construction\t5%\t10%\n")
+    rows = {c.text: c for c in chunks if c.kind == "table_row"}
+    assert set(rows) == {"Corporate loans\t35%\t49%", "F — Construction\t5%\t10%"}
+    assert rows["F — Construction\t5%\t10%"].header == ["income (%)", "exposure (%)"]
+    chunks, _ = _split("Activities\n\n\tN/EL\tEL\nSale of goods\t5.4\t0.1\n")
+    assert all(c.header is None for c in chunks if c.kind == "table_row")
+
+
+def test_a_date_naming_the_label_column_dates_the_rows_until_the_next_date() -> None:
+    """`12/31/2023<TAB>Senior executives<TAB>Management`, rows, then `12/31/2022 Senior executives Management` and
+    the same rows again: each block's rows carry their own date, in the context a question's year is read from."""
+    text = ("Gender distribution in percentages\n\n12/31/2023\tSenior executives\tManagement\nMale\t69\t78\n"
+            "Female\t31\t22\n12/31/2022 Senior executives Management\t\nMale\t71\t80\nFemale\t29\t20\n")
+    chunks, _ = _split(text)
+    dates = {c.text: c.as_of for c in chunks if c.kind == "table_row" and not c.text.startswith("12/31")}
+    assert dates == {"Male\t69\t78": "12/31/2023", "Female\t31\t22": "12/31/2023",
+                     "Male\t71\t80": "12/31/2022", "Female\t29\t20": "12/31/2022"}
+    assert all(c.as_of in c.context for c in chunks if c.kind == "table_row" and c.as_of)

@@ -1,7 +1,7 @@
 """The blind corpus question files of one shape (eval/corpus/questions-test8, -test10 to -test27.jsonl): 90
 questions each, 30 on each of three reports, written blind from the report text. Schema, mix, ids, no repeats of the
-earlier corpus files, company named in every question, the lock (test10 to test25: scored in the fourteenth to
-twenty-eighth sessions, training data since; test26 and test27: locked, never listed for training); evidence
+earlier corpus files, company named in every question, the lock (test10 to test26: scored in the fourteenth to
+twenty-ninth sessions, training data since; test27: locked, never listed for training); evidence
 against the PDFs only where the shared corpus is present. (The ninth file has its own shape: tests/test_eval_corpus_test9.py.)"""
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ FILES = [
                MIX, {"atoss-2023": MIX_ATOSS}, lock="training"),
     CorpusFile("questions-test26.jsonl", "t26",
                {"max-automation-2023": "MAX Automation SE", "1und1-2023": "1&1 AG", "vonovia-2020": "Vonovia SE"},
-               MIX, {"max-automation-2023": MIX_MAX2}, lock="locked"),
+               MIX, {"max-automation-2023": MIX_MAX2}, lock="training"),
     CorpusFile("questions-test27.jsonl", "t27",
                {"manz-2023": "Manz AG", "indus-2023": "INDUS Holding AG", "merck-2023": "Merck KGaA"},
                MIX, {"manz-2023": MIX_MANZ}, lock="locked"),

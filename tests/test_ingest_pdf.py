@@ -7,7 +7,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pdf_samples import LEFT_COLUMN, RIGHT_COLUMN, encrypt, report_pdf, textless_pdf, with_page_labels
+from pdf_samples import (
+    LEFT_COLUMN,
+    RIGHT_COLUMN,
+    encrypt,
+    header_shapes_pdf,
+    report_pdf,
+    textless_pdf,
+    with_page_labels,
+)
 
 from qa.chunking.chunker import Chunker
 from qa.compose.extract import row_cells
@@ -101,6 +109,36 @@ def test_a_year_printed_over_two_columns_names_both(split: tuple[list[Chunk], li
     cells = {c.column: c.span.text for c in row_cells(unit.text, chunk.header)}
     assert cells["2022 in %"] == "26.5" and cells["2023 number"] == "120"
     assert chunk.page == 3
+
+
+@pytest.fixture(scope="module")
+def shapes(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Chunk], list[Unit]]:
+    return _chunks(load_document(header_shapes_pdf(tmp_path_factory.mktemp("pdf") / "shapes.pdf")))
+
+
+def test_group_names_over_pairs_of_year_columns_name_both(shapes: tuple[list[Chunk], list[Unit]]) -> None:
+    chunks, units = shapes
+    unit, chunk = _row(units, chunks, "Employees taking parental leave")
+    assert chunk.header == ["Male 2023", "Male 2022", "Female 2023", "Female 2022", "Total 2023", "Total 2022"]
+    cells = {c.column: c.span.text for c in row_cells(unit.text, chunk.header)}
+    assert cells["Female 2023"] == "33" and cells["Total 2022"] == "51"
+
+
+def test_column_names_without_a_year_name_the_columns(shapes: tuple[list[Chunk], list[Unit]]) -> None:
+    chunks, units = shapes
+    unit, chunk = _row(units, chunks, "Average age")
+    assert chunk.header == ["Worldwide", "North America", "Europe"]
+    cells = {c.column: c.span.text for c in row_cells(unit.text, chunk.header)}
+    assert cells["North America"] == "43.5"
+    assert chunk.as_of == "2023"  # the year printed between the names and the rows dates them
+
+
+def test_a_dated_header_under_a_table_starts_the_next_one(shapes: tuple[list[Chunk], list[Unit]]) -> None:
+    chunks, units = shapes
+    unit, chunk = _row(units, chunks, "Part-time employees")
+    assert [h for h in chunk.header or [] if h] == ["2022", "2023"]
+    assert (_cell(unit, chunk, "2022"), _cell(unit, chunk, "2023")) == ("4,116", "3,834")
+    assert not any(u.text.startswith("As of Dec. 31") for u in units if u.kind == "table_row")
 
 
 def test_running_header_and_footer_are_noise(doc: Document, split: tuple[list[Chunk], list[Unit]]) -> None:

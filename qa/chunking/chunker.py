@@ -23,7 +23,7 @@ from qa.chunking.lines import (
     strip_marks,
 )
 from qa.chunking.structure import Hints, Structure, analyse
-from qa.chunking.tables import Row, Table, parse_table
+from qa.chunking.tables import Row, Table, is_dated_year_header, parse_table
 from qa.ingest import Document
 from qa.models import Chunk, ChunkKind, ReportInfo, Unit
 
@@ -52,6 +52,7 @@ _ABBREV = {"e.g", "i.e", "no", "co", "ltd", "inc", "mr", "mrs", "ms", "dr", "st"
 _BOUNDARY = re.compile(r"[.!?](?:[\"”’)\]])?(?=\s+[\"“(]?[A-Z0-9•·])")
 _LOWER_END = re.compile(r"[a-z,;(\-–]$")
 _WORD = re.compile(r"\S+")
+_A_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 _YEAR_BAND = re.compile(r"(?:FY\s?)?((?:19|20)\d\d)\s?:?")
 
 
@@ -138,7 +139,8 @@ class Chunker:
             if ln.has_tab:
                 block: list[Line] = []
                 j = i
-                while j < n and not lines[j].blank and lines[j].has_tab and st.roles[j].kind == "body":
+                while j < n and not lines[j].blank and lines[j].has_tab and st.roles[j].kind == "body" \
+                        and not (block and is_dated_year_header(lines[j])):  # the next table's header
                     block.append(lines[j])
                     j += 1
                 # the table before goes on here: across text between only when its columns are named (rows as wide
@@ -157,8 +159,9 @@ class Chunker:
                 title = _table_title(section)
                 kind: ChunkKind = "index" if (noise == "index" or table.is_index) else "table_row"
                 hl = table.header_line
-                if hl is not None and not hl.raw.startswith("\t") and not table.band_header:
-                    # a text header row is quotable too (it may be the table's first data row)
+                if hl is not None and not hl.raw.startswith("\t") and not table.band_header \
+                        and not is_dated_year_header(hl):
+                    # a text header row is quotable too (it may be the table's first data row), not one of years
                     out.append(Piece(hl.start, hl.end, kind, section, standalone=True, table=table,
                                      row=Row(lines=[hl]), table_title=title))
                 for row in table.rows:
@@ -295,8 +298,8 @@ class Chunker:
                 *title, band = caption.split(" | ")
                 if _restates(head.row.group, band):  # the band line named the first band's date only
                     caption = " | ".join(title)
-            if as_of is None and head.row is not None and header is None:
-                as_of = _band_year(head.row.group, caption)
+            if as_of is None and head.row is not None and not any(_A_YEAR.search(h) for h in header or []):
+                as_of = _band_year(head.row.group, caption)  # columns that name no year: the year band's
             if caption and caption != head.table_title:
                 parts.append(caption)
             if head.row is not None and head.row.as_of:

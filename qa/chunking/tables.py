@@ -14,6 +14,7 @@ _FIGURE = re.compile(r"[-–_\d,.\s%()]+(?:\s?[A-Za-z%]{1,6})?")
 # an age or size band as a column name (`<30`, `30-50`, `>50`, `50+`, `under 30`): GRI 405-1 breakdowns print these
 _BAND = re.compile(r"(?:[<>≤≥]\s?\d+|\d+\s?[-–]\s?\d+|\d+\s?\+|(?:under|over|below|above|up to)\s\d+)(?:\s?(?:years?|yrs)\.?)?", re.I)
 _OPEN_BAND = re.compile(r"^(?:[<>≤≥]|\d+\s?\+$|(?:under|over|below|above|up to)\s)", re.I)
+_WORD = re.compile(r"[^\W\d_]{4,}")  # a word of four letters or more: a column's name, not a flag (`N/EL`)
 # a date or year naming the label column (`12/31/2023`, `31.12.2022`, `Dec. 31, 2023`, `2023`): the rows' date
 _AS_OF = re.compile(r"^(?=.*\b(?:19|20)\d\d\b)[\w./, -]{4,24}$")
 
@@ -55,12 +56,27 @@ def _is_year_header(line: Line) -> bool:
     return not label and len(vals) >= 1 and all(_YEAR.match(_HEADER_MARK.sub("", v)) for v in vals)
 
 
+def is_dated_year_header(line: Line) -> bool:
+    """`As of Dec. 31<TAB>2020<TAB>2021`: a short label and two years or more, nothing else."""
+    label, values = cells(line)
+    vals = [v for v in values if v]
+    return 0 < len(label.split()) <= 4 and len(vals) >= 2 and all(_YEAR.match(_HEADER_MARK.sub("", v)) for v in vals)
+
+
 def _is_column_header(line: Line) -> bool:
     """`<TAB>2020<TAB>2021<TAB>2023 Merck Group`: no label, years and column names, no other figure."""
     label, values = cells(line)
     vals = [v for v in values if v]
     return not label and any(_YEAR.match(_HEADER_MARK.sub("", v)) or _NAMED_YEAR.match(v) for v in vals) \
         and not any(_is_figure_cell(v) for v in vals)
+
+
+def _is_names_header(line: Line) -> bool:
+    """`<TAB>income (%)<TAB>exposure (%)`: no label, two column names or more and no figure, one of them a word."""
+    label, values = cells(line)
+    vals = [v for v in values if v]
+    return not label and len(vals) >= 2 and not any(_is_figure_cell(v) for v in vals) \
+        and any(_WORD.search(v) for v in vals)
 
 
 def _is_text_header(line: Line) -> bool:
@@ -187,7 +203,7 @@ def parse_table(lines: list[Line], after: Table | None = None) -> Table:
         below = _header_below(cells(first)[1], body[0]) if body else None
         if below is not None:  # the header's second line (`As of Dec. 31<TAB>2020<TAB>2021<TAB>Group`)
             header, body = below, body[1:]
-    elif (_is_text_header(first) or band) and len(lines) > 1:
+    elif (_is_text_header(first) or _is_names_header(first) or band) and len(lines) > 1:
         header = _columns(cells(first)[1])  # the value columns' names (the label column's name stays in the text)
         header_line = first
         body = lines[1:]
@@ -199,7 +215,8 @@ def parse_table(lines: list[Line], after: Table | None = None) -> Table:
     columns = after.header if after is not None and goes_on and header is None else header
     continues = after is not None and goes_on and bool(after.rows)
     table = Table(header=columns, header_line=header_line, band_header=band, continued=continues)
-    as_of = _as_of(first) if band else None
+    # the date the header's label names (`12/31/2023<TAB>Senior executives<TAB>Management`) dates the rows
+    as_of = _as_of(first) if header_line is first else None
     if header and any(h.lower().startswith(("disclosure", "esg disclosure")) for h in header):
         table.is_index = True
     group: str | None = after.rows[-1].group if continues and after is not None else None
@@ -210,8 +227,8 @@ def parse_table(lines: list[Line], after: Table | None = None) -> Table:
         label, values = cells(line)
         has_values = any(values)
         nxt = body[idx + 1] if idx + 1 < len(body) else None
-        if _is_year_header(line):
-            # a repeated header (e.g. after a page break) restarts the columns
+        if _is_year_header(line) or is_dated_year_header(line):
+            # a repeated header (e.g. after a page break), or the next table's, restarts the columns
             table.header = _columns(values)
             continue
         if is_band_header(line) and table.rows:
@@ -233,6 +250,8 @@ def parse_table(lines: list[Line], after: Table | None = None) -> Table:
             if nxt is not None and nxt_label.startswith(("(", "[")):
                 pending.append(line)  # label wrapped above its values
                 continue
+            if as_of is not None and _AS_OF.match(label.split()[0]):
+                as_of = label.split()[0]  # the columns again, as of another date (`12/31/2022 Senior executives …`)
             # a group label such as "Consumption" or "By Gender"
             group = f"{group} > {label}" if group_is_fresh and group else _sibling_group(group, label)
             group_is_fresh, parent = True, None

@@ -118,20 +118,27 @@ class Parts:
     cells: list[list[Word]]  # words per band
 
 
-def split_line(line: Line, bands: list[Band], cols: list[float]) -> Parts:
+def split_line(line: Line, bands: list[Band], cols: list[float], header: bool = False) -> Parts:
+    """A line's words by label column and band. A text phrase stays in one cell (`not applicable`), except
+    in a header line where each of its words stands over a figure column and not all over the same one
+    (`Merck Asia-Pacific` over two): there each word names its column. Figures close together are cells of
+    their own."""
     left = bands[0].x0
     parts = Parts([[] for _ in cols], [[] for _ in bands])
     last: list[Word] | None = None
     for ph in line.phrases:
-        # a text phrase stays in one cell (`not applicable`); figures close together are cells of their own
-        whole = None if is_figure_phrase(ph) or ph[0].x1 <= left + 1 else band_of(
-            Word("", ph[0].x0, ph[-1].x1, ph[0].top, ph[0].bottom, ph[0].size, False), bands)
+        box = Word("", ph[0].x0, ph[-1].x1, ph[0].top, ph[0].bottom, ph[0].size, False)
+        apart = header and _names_apart(ph, bands)
+        # a header's name may stand out left of the figures under it (`Life Science` right-aligned over them);
+        # one starting where the labels start is the label column's name
+        in_label = ph[0].x1 <= left + 1 and (not header or ph[-1].x1 <= left + 1 or ph[0].x0 < cols[0] + 4)
+        whole = None if is_figure_phrase(ph) or in_label or apart else band_of(box, bands)
         for w in ph:
             if w.sup and last is not None:
                 last.append(w)
                 continue
             k = whole if whole is not None else band_of(w, bands)
-            if k is None and w.x1 <= left + 1:
+            if k is None and w.x1 <= left + 1 and (in_label or not header):
                 col = max((c for c in range(len(cols)) if cols[c] <= ph[0].x0 + 4), default=0)
                 last = parts.label[col]
             elif k is None:
@@ -141,6 +148,16 @@ def split_line(line: Line, bands: list[Band], cols: list[float]) -> Parts:
                 last = parts.cells[k]
             last.append(w)
     return parts
+
+
+def _names_apart(ph: list[Word], bands: list[Band]) -> bool:
+    """A header phrase that is two names side by side: every word stands (mostly) over a column, not all over
+    the same one."""
+    over = [band_of(w, bands) for w in ph]
+    if None in over or len(set(over)) < 2:
+        return False
+    return all(min(bands[k].x1, w.x1) - max(bands[k].x0, w.x0) >= 0.6 * (w.x1 - w.x0)
+               for w, k in zip(ph, over, strict=True) if k is not None)
 
 
 def join_label(parts: list[Parts], skip_first: bool) -> str:

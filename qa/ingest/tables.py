@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from qa.ingest.figures import is_figure, is_year
+from qa.ingest.figures import is_figure, is_figure_phrase, is_year
 from qa.ingest.layout import Line, join_words
 from qa.ingest.table_columns import (
     Band,
@@ -32,6 +32,8 @@ from qa.ingest.table_columns import (
 )
 from qa.ingest.words import Word
 
+# the day a header's label dates its columns by (`12/31`, `31.12.`, the `31` of `Dec. 31`)
+_DAY = re.compile(r"^\d{1,2}(?:[./]\d{1,2})?[./]?$")
 _CONNECTOR = re.compile(r"(?:\b(?:of|and|in|the|for|to|with|from|by|per|on|at|or|a|an)|[-–,/(])$", re.IGNORECASE)
 
 
@@ -77,10 +79,13 @@ def _is_value_row(line: Line) -> bool:
 
 
 def _is_year_header(line: Line) -> bool:
+    """Two years or more and no other figure, except a day in the label (`12/31`, `As of Dec. 31`)."""
     ys = [w for w in line.words if is_year(w)]
     if len(ys) < 2:
         return False
-    others = [w for w in line.words if not is_year(w) and not w.sup]
+    phs = line.phrases
+    dated = phs[0] if len(phs) >= 2 and len(phs[0]) <= 4 and not any(is_year(w) for w in phs[0]) else []
+    others = [w for w in line.words if not is_year(w) and not w.sup and not (w in dated and _DAY.match(w.text))]
     return not any(is_figure(w) for w in others)
 
 
@@ -126,6 +131,8 @@ def find_tables(lines: list[Line]) -> list[tuple[int, int]]:
             k -= 1
         if start < i:
             start = _header_above(lines, value, start, i, end)
+        else:
+            start = _names_above(lines, value, i, end)
         if (count >= 2 or (count >= 1 and start < i)) and (not spans or start >= spans[-1][1]):
             spans.append((start, end))
         i = max(end, i + 1)
@@ -148,19 +155,64 @@ def _header_above(lines: list[Line], value: list[bool], start: int, first_row: i
     return start
 
 
+def _names_above(lines: list[Line], value: list[bool], first_row: int, end: int) -> int:
+    """Where a table starts whose header names its columns without a year (`Worldwide  Europe  Asia-Pacific`,
+    on up to four lines): lines of names over the figures of its first row, close above it, with no figure
+    among them (one label line may sit among them: the label column's name); a label line between them and
+    the rows (`2022`) belongs to the body. Every name stands over a figure column and most figure columns get
+    one; else the table starts at its first row."""
+    figs = [ph for ph in lines[first_row].phrases[1:] if is_figure_phrase(ph)]
+    if len(figs) < 2:
+        return first_row
+    left = min(w.x0 for ln in lines[first_row:end] for w in value_words(ln))
+    k = first_row - 1
+    if k >= 0 and not value[k] and all(ph[-1].x1 < left - 2 for ph in lines[k].phrases) \
+            and lines[k + 1].top - lines[k].bottom < 2.5 * lines[k].size:
+        k -= 1
+    names: list[int] = []
+    label_only: list[int] = []  # a label line set among the names (`Split by industries` beside them)
+    while k >= 0 and len(names) < 4 and not value[k]:
+        ln = lines[k]
+        if lines[k + 1].top - ln.bottom >= (1.2 if names else 2.5) * ln.size:
+            break
+        over = [ph for ph in ln.phrases if ph[0].x0 >= left - 2]
+        if not over and names and not label_only:
+            label_only.append(k)
+            k -= 1
+            continue
+        if not over or any(is_figure_phrase(ph) or not any(_overlap(ph, f) for f in figs) for ph in over):
+            break
+        names.extend([*label_only, k])
+        label_only = []
+        k -= 1
+    if not names:
+        return first_row
+    over = [ph for n in names for ph in lines[n].phrases if ph[0].x0 >= left - 2]
+    named = sum(1 for f in figs if any(_overlap(ph, f) for ph in over))
+    return min(names) if named * 3 >= len(figs) * 2 else first_row
+
+
+def _overlap(a: list[Word], b: list[Word]) -> bool:
+    """Do two phrases share some of the x axis (a name printed over a figure, either aligned)."""
+    return min(a[-1].x1, b[-1].x1) - max(a[0].x0, b[0].x0) > 0
+
+
 def build_table(lines: list[Line], prev: Table | None = None) -> Table:
     """Rows of one table (lines from `find_tables`); `prev` is the table above, whose columns a headerless
     block printed below the same header keeps."""
     first_value = next(k for k, ln in enumerate(lines) if _is_value_row(ln))
-    # the header ends with its last line naming a year; a title line below it belongs to the body
-    year_lines = [k for k in range(first_value) if any(is_year(w) for w in lines[k].words)]
-    head_end = year_lines[-1] + 1 if year_lines else first_value
+    left = min(w.x0 for ln in lines if _is_value_row(ln) for w in value_words(ln))
+    # the header ends with its last line naming a year over the figures (or, without one, its last line
+    # of names over them); a title or group line below it belongs to the body
+    year_lines = [k for k in range(first_value) if any(is_year(w) and w.x0 >= left - 2 for w in lines[k].words)]
+    over = [k for k in range(first_value) if any(ph[0].x0 >= left - 2 for ph in lines[k].phrases)]
+    head_end = year_lines[-1] + 1 if year_lines else over[-1] + 1 if over else first_value
     bands = bands_of([ln for ln in lines[head_end:] if _is_value_row(ln)], lines[:head_end])
     while head_end < first_value and names_columns(lines[head_end], bands):
         head_end += 1  # column names under the years (`number | in %`)
     head_lines = lines[:head_end]
     body = lines[head_end:]
-    if not year_lines and prev is not None and prev.header is not None and _aligned(bands, prev.bands):
+    if head_end == 0 and prev is not None and prev.header is not None and _aligned(bands, prev.bands):
         bands = prev.bands
     table = Table(bands=bands)
     n = len(bands)
@@ -172,12 +224,13 @@ def build_table(lines: list[Line], prev: Table | None = None) -> Table:
         1 for p, v in zip(split, values, strict=True) if v and p.label[0]
     ) * 2 < sum(values) and all(w.x1 <= cols[1] for p in split for w in p.label[0])
     if head_lines:
-        hs = [split_line(ln, bands, cols) for ln in head_lines]
+        hs = [split_line(ln, bands, cols, header=True) for ln in head_lines]
         for h in hs:  # a year printed once over two columns names both
             for k in range(len(bands) - 1):
                 for w in [w for w in h.cells[k] if is_year(w) and spanned(w, bands) == (k, k + 1)]:
                     if not any(is_year(x) for x in h.cells[k + 1]):
                         h.cells[k + 1].insert(0, w)
+        _spread_groups(hs, n)
         label = " ".join(join_words([w for p in hs for w in p.label[c]]) for c in range(len(cols))
                          if any(p.label[c] for p in hs))
         table.rows.append(TableRow(list(head_lines), label, cells_of(hs, n), kind="header"))
@@ -188,6 +241,9 @@ def build_table(lines: list[Line], prev: Table | None = None) -> Table:
             table.rows.append(TableRow([ln], join_words(p.label[0]), [], kind="group"))
             if not values[idx] and not any(p.label[1:]) and not any(p.cells):
                 continue
+        if _is_year_header(ln) and not pending:  # the next table's header, printed under this one's rows
+            table.rows.append(TableRow([ln], join_label([p], sparse), cells_of([p], n), kind="header"))
+            continue
         if values[idx]:
             group = [split[i] for i in [*pending, idx]]
             row = TableRow([body[i] for i in [*pending, idx]], join_label(group, sparse), cells_of(group, n))
@@ -214,6 +270,26 @@ def build_table(lines: list[Line], prev: Table | None = None) -> Table:
     for i in pending:
         table.rows.append(TableRow([body[i]], line_text(split[i], sparse), [], kind="group"))
     return table
+
+
+def _spread_groups(hs: list[Parts], n: int) -> None:
+    """A name printed once over each group of columns names the whole group: over `2023 2022 2023 2022`,
+    `Male  Female` (one name in each run of columns the line below repeats) gives `Male 2023`, `Male 2022`,
+    `Female 2023`, `Female 2022`, wherever over its group the name stands."""
+    for low in range(len(hs) - 1, 0, -1):
+        names = [join_words(c) for c in hs[low].cells]
+        period = next((p for p in range(2, n // 2 + 1) if n % p == 0 and all(names)
+                       and all(names[i] == names[i + p] for i in range(n - p))), None)
+        if period is None:
+            continue
+        for h in hs[:low]:
+            groups = [[k for k in range(g, g + period) if h.cells[k]] for g in range(0, n, period)]
+            if all(len(g) == 1 for g in groups):
+                for g, (k,) in zip(range(0, n, period), groups, strict=True):
+                    for j in range(g, g + period):
+                        if j != k:
+                            h.cells[j] = list(h.cells[k])
+        return
 
 
 def _continues_previous(ln: Line, prev_row: TableRow | None, nxt: Line | None, pending: bool) -> bool:
