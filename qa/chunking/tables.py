@@ -53,14 +53,18 @@ def cells(line: Line) -> tuple[str, list[str]]:
 def _is_year_header(line: Line) -> bool:
     label, values = cells(line)
     vals = [v for v in values if v]
-    return not label and len(vals) >= 1 and all(_YEAR.match(_HEADER_MARK.sub("", v)) for v in vals)
+    return not label and len(vals) >= 1 and _all_years(vals)
+
+
+def _all_years(vals: list[str]) -> bool:
+    return all(_YEAR.match(_HEADER_MARK.sub("", v)) for v in vals)
 
 
 def is_dated_year_header(line: Line) -> bool:
     """`As of Dec. 31<TAB>2020<TAB>2021`: a short label and two years or more, nothing else."""
     label, values = cells(line)
     vals = [v for v in values if v]
-    return 0 < len(label.split()) <= 4 and len(vals) >= 2 and all(_YEAR.match(_HEADER_MARK.sub("", v)) for v in vals)
+    return 0 < len(label.split()) <= 4 and len(vals) >= 2 and _all_years(vals)
 
 
 def _is_column_header(line: Line) -> bool:
@@ -227,8 +231,9 @@ def parse_table(lines: list[Line], after: Table | None = None) -> Table:
         label, values = cells(line)
         has_values = any(values)
         nxt = body[idx + 1] if idx + 1 < len(body) else None
-        if _is_year_header(line) or is_dated_year_header(line):
-            # a repeated header (e.g. after a page break), or the next table's, restarts the columns
+        if _is_year_header(line):
+            # a repeated header (e.g. after a page break) restarts the columns (the chunker starts a new block at
+            # a dated one: the next table's)
             table.header = _columns(values)
             continue
         if is_band_header(line) and table.rows:
@@ -250,8 +255,8 @@ def parse_table(lines: list[Line], after: Table | None = None) -> Table:
             if nxt is not None and nxt_label.startswith(("(", "[")):
                 pending.append(line)  # label wrapped above its values
                 continue
-            if as_of is not None and _AS_OF.match(label.split()[0]):
-                as_of = label.split()[0]  # the columns again, as of another date (`12/31/2022 Senior executives …`)
+            if as_of is not None and label and _AS_OF.match(date := label.split()[0]):
+                as_of = date  # the columns again, as of another date (`12/31/2022 Senior executives …`)
             # a group label such as "Consumption" or "By Gender"
             group = f"{group} > {label}" if group_is_fresh and group else _sibling_group(group, label)
             group_is_fresh, parent = True, None

@@ -73,8 +73,10 @@ def spread_groups(hs: list[Parts], n: int) -> None:
     `Female 2023`, `Female 2022`, wherever over its group the name stands."""
     for low in range(len(hs) - 1, 0, -1):
         names = [join_words(c) for c in hs[low].cells]
-        period = next((p for p in range(2, n // 2 + 1) if n % p == 0 and all(names)
-                       and all(names[i] == names[i + p] for i in range(n - p))), None)
+        if not all(names):
+            continue
+        period = next((p for p in range(2, n // 2 + 1)
+                       if n % p == 0 and all(names[i] == names[i + p] for i in range(n - p))), None)
         if period is None:
             continue
         for h in hs[:low]:

@@ -141,14 +141,15 @@ def find_tables(lines: list[Line]) -> list[tuple[int, int]]:
 def build_table(lines: list[Line], prev: Table | None = None) -> Table:
     """Rows of one table (lines from `find_tables`); `prev` is the table above, whose columns a headerless
     block printed below the same header keeps."""
-    first_value = next(k for k, ln in enumerate(lines) if _is_value_row(ln))
-    left = min(w.x0 for ln in lines if _is_value_row(ln) for w in value_words(ln))
+    is_value = [_is_value_row(ln) for ln in lines]
+    first_value = is_value.index(True)
+    left = min(w.x0 for ln, v in zip(lines, is_value, strict=True) if v for w in value_words(ln))
     # the header ends with its last line naming a year over the figures (or, without one, its last line
     # of names over them); a title or group line below it belongs to the body
     year_lines = [k for k in range(first_value) if any(is_year(w) and w.x0 >= left - 2 for w in lines[k].words)]
     over = [k for k in range(first_value) if any(ph[0].x0 >= left - 2 for ph in lines[k].phrases)]
     head_end = year_lines[-1] + 1 if year_lines else over[-1] + 1 if over else first_value
-    bands = bands_of([ln for ln in lines[head_end:] if _is_value_row(ln)], lines[:head_end])
+    bands = bands_of([ln for ln, v in zip(lines[head_end:], is_value[head_end:], strict=True) if v], lines[:head_end])
     while head_end < first_value and names_columns(lines[head_end], bands):
         head_end += 1  # column names under the years (`number | in %`)
     head_lines = lines[:head_end]
@@ -159,7 +160,7 @@ def build_table(lines: list[Line], prev: Table | None = None) -> Table:
     n = len(bands)
     cols = label_columns(body, bands[0].x0)
     split = [split_line(ln, bands, cols) for ln in body]
-    values = [_is_value_row(ln) for ln in body]
+    values = is_value[head_end:]
     # a sparse first label column holds group names ("Social justice"), printed beside the rows
     sparse = len(cols) >= 2 and sum(
         1 for p, v in zip(split, values, strict=True) if v and p.label[0]
