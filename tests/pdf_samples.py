@@ -183,7 +183,9 @@ def header_shapes_pdf(path: Path) -> Path:
       (`12/31  2023  2022  2023  2022  2023  2022`), each name right-aligned over the second of its pair;
     - column names without a year (`Worldwide  North America  Europe`, `North` printed over `America`), a
       year printed in the label column between them and the rows;
-    - a dated year header (`As of Dec. 31  2022  2023`) printed under the rows of the table above it.
+    - a dated year header (`As of Dec. 31  2022  2023`) printed under the rows of the table above it;
+    - two names side by side in a header line, each right-aligned over its own column but close enough to read as
+      one phrase (`Group Parent AG` over `2023 Acme` | `2023 thereof`).
     """
     c = canvas.Canvas(str(path), pagesize=A4)
     _frame(c, 1)
@@ -223,6 +225,19 @@ def header_shapes_pdf(path: Path) -> Path:
         c.drawString(LEFT, y, label)
         for x, v in zip(years, values, strict=True):
             _right(c, x, y, v)
+    c.setFont("Helvetica-Bold", 12)
+    c.drawString(LEFT, 450, "New hires")
+    c.setFont("Helvetica", BODY)
+    group, parent = 440.0, 440.0 + c.stringWidth("Parent AG", "Helvetica", BODY) + 6.0  # 6 pt apart: one phrase
+    for x, top, middle in ((group, "2023", "Acme"), (parent, "2023", "thereof")):
+        _right(c, x, 432, top)
+        _right(c, x, 420, middle)
+    c.drawString(LEFT, 408, "As of Dec. 31")
+    for x, text in ((300.0, "2021"), (370.0, "2022"), (group, "Group"), (parent, "Parent AG")):
+        _right(c, x, 408, text)
+    c.drawString(LEFT, 390, "New employee hires")
+    for x, v in ((300.0, "8,960"), (370.0, "10,682"), (group, "5,490"), (parent, "220")):
+        _right(c, x, 390, v)
     c.showPage()
     c.save()
     return path

@@ -471,6 +471,11 @@ def test_a_header_printed_on_two_lines_names_each_column_once() -> None:
     chunks, _ = _split("\t2022\t2023\nAs of Dec. 31\t2022\t2023\nHires\t10\t12\n")
     rows = {c.text: c for c in chunks if c.kind == "table_row"}
     assert set(rows) == {"Hires\t10\t12"} and rows["Hires\t10\t12"].header == ["2022", "2023"]
+    # a dated line whose last years carry names (`2023 Acme Group`, `2023 thereof Acme AG`) is a header too
+    chunks, _ = _split("Hires\n\nAs of Dec. 31\t2022\t2023 Acme Group\t2023 thereof Acme AG\nHires\t10\t12\t3\n")
+    rows = {c.text: c for c in chunks if c.kind == "table_row"}
+    assert set(rows) == {"Hires\t10\t12\t3"}
+    assert rows["Hires\t10\t12\t3"].header == ["2022", "2023 Acme Group", "2023 thereof Acme AG"]
 
 
 def test_a_header_of_names_without_a_label_names_the_columns() -> None:

@@ -1,7 +1,7 @@
-"""The blind corpus question files of one shape (eval/corpus/questions-test8, -test10 to -test27.jsonl): 90
+"""The blind corpus question files of one shape (eval/corpus/questions-test8, -test10 to -test28.jsonl): 90
 questions each, 30 on each of three reports, written blind from the report text. Schema, mix, ids, no repeats of the
-earlier corpus files, company named in every question, the lock (test10 to test26: scored in the fourteenth to
-twenty-ninth sessions, training data since; test27: locked, never listed for training); evidence
+earlier corpus files, company named in every question, the lock (test10 to test27: scored in the fourteenth to
+thirtieth sessions, training data since; test28: locked, never listed for training); evidence
 against the PDFs only where the shared corpus is present. (The ninth file has its own shape: tests/test_eval_corpus_test9.py.)"""
 
 from __future__ import annotations
@@ -84,7 +84,10 @@ FILES = [
                MIX, {"max-automation-2023": MIX_MAX2}, lock="training"),
     CorpusFile("questions-test27.jsonl", "t27",
                {"manz-2023": "Manz AG", "indus-2023": "INDUS Holding AG", "merck-2023": "Merck KGaA"},
-               MIX, {"manz-2023": MIX_MANZ}, lock="locked"),
+               MIX, {"manz-2023": MIX_MANZ}, lock="training"),
+    CorpusFile("questions-test28.jsonl", "t28",
+               {"atoss-2023": "ATOSS Software AG", "addiko-2023": "Addiko Bank AG", "1und1-2023": "1&1 AG"},
+               MIX, {"atoss-2023": MIX_ATOSS}, lock="locked"),
 ]
 each_file = pytest.mark.parametrize("file", FILES, ids=[f.tag for f in FILES])
 

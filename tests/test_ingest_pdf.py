@@ -141,6 +141,14 @@ def test_a_dated_header_under_a_table_starts_the_next_one(shapes: tuple[list[Chu
     assert not any(u.text.startswith("As of Dec. 31") for u in units if u.kind == "table_row")
 
 
+def test_two_names_read_as_one_phrase_name_their_own_columns(shapes: tuple[list[Chunk], list[Unit]]) -> None:
+    chunks, units = shapes
+    unit, chunk = _row(units, chunks, "New employee hires")
+    # `Group Parent AG` is one phrase of the dated line; each name is right-aligned over its own column
+    assert [h for h in chunk.header or [] if h][-2:] == ["2023 Acme Group", "2023 thereof Parent AG"]
+    assert _cell(unit, chunk, "2023 thereof Parent AG") == "220"
+
+
 def test_running_header_and_footer_are_noise(doc: Document, split: tuple[list[Chunk], list[Unit]]) -> None:
     kinds = {doc.text[n.start:n.end]: n.kind for n in doc.noise if n.kind in ("header", "footer")}
     assert kinds["ACME Group"] == "header"

@@ -296,7 +296,7 @@ def test_the_answer_kind_model_makes_a_highlight_obligatory() -> None:
     c = _cand("The Board has appointed the Corporate Governance Committee to oversee ESG matters on its behalf.")
     info = analyse("Which board committee oversees ESG issues?")
     assert info.qtype not in ("entity", "count", "numeric", "percent", "date")  # the wording alone asks for no span
-    name_asked = replace(info, kinds=(0.05, 0.05, 0.8, 0.1))  # number, date, name, none
+    name_asked = replace(info, kinds=(0.05, 0.05, 0.75, 0.05, 0.1))  # number, date, name, phrase, none
     picker.pick(name_asked, c)
     assert c.answer is not None and c.answer.text == "Corporate Governance Committee"
 
@@ -480,4 +480,22 @@ def test_a_templates_later_block_of_figures_and_a_year_before_the_reports() -> N
     assert _feature(q23, c, "49.8", "asked_prior") == 0.0 and _feature(q, c, "49.8", "asked_prior") == 0.0
     dashes = _cand("Widgets (t)\t12.0\t–\tn/a\t14.0", kind="table_row")  # empty cells are not word cells
     assert _feature(q23, dashes, "14.0", "cell_after_flags") == 0.0
+
+
+
+def test_phrases_of_common_words_are_options_of_running_text() -> None:
+    c = _cand("Compliance is monitored by the local management. Acme hands old hardware to an IT remarketing provider "
+              "and appointed a dedicated officer for Purchasing. In 2020 the Boston Consulting Group ranked Acme 24th.")
+    got = [o.span.text for o in options(c) if o.kind == "phrase" and o.span is not None]
+    # the determiner left out; an acronym leads a phrase (`IT` is no pronoun); one option more runs on over `for`
+    assert got == ["local management", "IT remarketing provider", "dedicated officer", "dedicated officer for Purchasing"]
+    # a phrase does not end in a verb after a joining word (`… responsible for managing`)
+    c2 = _cand("The Sustainability Committee is the highest committee responsible for managing climate-related issues.")
+    assert [o.span.text for o in options(c2) if o.kind == "phrase" and o.span is not None] == [
+        "highest committee responsible"]
+    # a name followed by its verb is no phrase (`the Boston Consulting Group ranked`); a table row's cells stand
+    row = _cand("Responsible body\tthe local management", kind="table_row", header=["2023"])
+    assert not [o for o in options(row) if o.kind == "phrase"]
+    info = analyse("Who monitors compliance at Acme?")
+    assert _feature("Who monitors compliance at Acme?", c, "local management", "is_phrase") == 1.0 and info.qtype
 

@@ -36,7 +36,7 @@ def _data(signal: str = "word_run", per_company: int = 60) -> RankData:
     n = len(X)
     return RankData(companies=["Acme", "Bolt"], company=company, source=["gold"] * n, answerable=[True] * n, X=X,
                     rel=rel, offers=[np.zeros((4, 3), dtype=bool)] * n,
-                    kinds={c: [(0.25, 0.25, 0.25, 0.25)] * n for c in ("Acme", "Bolt")})
+                    kinds={c: [(0.2, 0.2, 0.2, 0.2, 0.2)] * n for c in ("Acme", "Bolt")})
 
 
 def _share(result: dict[str, tuple[int, int, int]]) -> float:

@@ -31,7 +31,7 @@ def _data(signal: str, per_company: int = 60) -> SpanData:
             company.append(c)
     n = len(parts)
     return SpanData(companies=["Acme", "Bolt"], company=company, scored=[True] * n, parts=parts,
-                    kinds={c: [(0.25, 0.25, 0.25, 0.25)] * n for c in ("Acme", "Bolt")})
+                    kinds={c: [(0.2, 0.2, 0.2, 0.2, 0.2)] * n for c in ("Acme", "Bolt")})
 
 
 def _share(result: dict[str, tuple[int, int]]) -> float:

@@ -61,10 +61,12 @@ def _all_years(vals: list[str]) -> bool:
 
 
 def is_dated_year_header(line: Line) -> bool:
-    """`As of Dec. 31<TAB>2020<TAB>2021`: a short label and two years or more, nothing else."""
+    """`As of Dec. 31<TAB>2020<TAB>2021`: a short label and two years or more, nothing else but the names some
+    years carry (`2023 Merck Group<TAB>2023 thereof Merck KGaA`), one plain year at least."""
     label, values = cells(line)
     vals = [v for v in values if v]
-    return 0 < len(label.split()) <= 4 and len(vals) >= 2 and _all_years(vals)
+    return 0 < len(label.split()) <= 4 and len(vals) >= 2 and _all_years(vals[:1]) \
+        and all(_all_years([v]) or _NAMED_YEAR.match(v) for v in vals)
 
 
 def _is_column_header(line: Line) -> bool:

@@ -1,5 +1,5 @@
-"""What kind of span a question asks for: a figure, a date, a name, or none (a list, a definition, a
-yes/no is answered by the whole quote). Probabilities from the question's embedding and its analysed type
+"""What kind of span a question asks for: a figure, a date, a name, a phrase of common words (`the local
+management`, `a data privacy officer`), or none (a list, a definition, a yes/no is answered by the whole quote). Probabilities from the question's embedding and its analysed type
 (`kind_inputs`), by a softmax regression that `make train` fits on the hand-written questions' gold answers;
 the ranker and span picker read them as features ("wildlife charity behind the ads" asks for a name although
 no question word says so)."""
@@ -7,6 +7,7 @@ no question word says so)."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,11 +16,13 @@ import numpy as np
 
 from qa.compose.question import QuestionInfo
 
-KINDS: tuple[str, ...] = ("number", "date", "name", "none")
+KINDS: tuple[str, ...] = ("number", "date", "name", "phrase", "none")
 NONE = KINDS.index("none")
+NAME, PHRASE = KINDS.index("name"), KINDS.index("phrase")
 KIND_MODEL = "answerkind.json"  # its file in the model folder
 _FIGURE_OPTIONS = frozenset({"number", "range", "word_number"})
 _NAME_OPTIONS = frozenset({"name", "word", "code", "grade"})
+_WORDED_OPTIONS = frozenset({"name", "word", "cell", "row"})  # of these, one with common words is a phrase
 # the question types `question.analyse` tells apart, in the order of the model's inputs
 QUESTION_TYPES: tuple[str, ...] = (
     "numeric", "percent", "count", "money", "date", "entity", "yes_no", "list", "definition", "other")
@@ -37,6 +40,17 @@ def figure_like(text: str) -> bool:
     return any(ch.isdigit() for ch in core) and len(core) <= 30 and sum(ch.isdigit() for ch in core) * 3 >= len(core)
 
 
+# the words that join the content words of a name or a phrase (`Institute of Talent Management`)
+_FUNCTION_WORDS = frozenset("of and for the in on to with at by from or as a an its their our".split())
+_WORD = re.compile(r"[^\W\d_][\w'’&-]*")
+
+
+def phrase_like(text: str) -> bool:
+    """A phrase of common words rather than a proper name: it holds a lower-case content word (`local
+    management`, `Major drafting member`, `IT remarketing provider`; not `Corporate Governance Committee`)."""
+    return any(w.islower() and len(w) >= 3 and w not in _FUNCTION_WORDS for w in _WORD.findall(text))
+
+
 def option_kind(kind: str, text: str | None) -> int:
     """The KINDS index of a span option (`spanoptions` kinds; a table cell or a text row's value by its text)."""
     if kind == "none" or text is None:
@@ -45,9 +59,18 @@ def option_kind(kind: str, text: str | None) -> int:
         return KINDS.index("date")
     if kind in _FIGURE_OPTIONS or (kind in ("cell", "row") and figure_like(text)):
         return KINDS.index("number")
+    if kind == "phrase" or (kind in _WORDED_OPTIONS and phrase_like(text)):
+        return PHRASE
     if kind in _NAME_OPTIONS or kind in ("cell", "row"):
-        return KINDS.index("name")
+        return NAME
     return NONE
+
+
+def coarse(kinds: tuple[float, ...] | list[float]) -> tuple[float, ...]:
+    """Kind probabilities with a phrase counted as a name (figure, date, name, none): what the ranker reads,
+    which tells quotes apart by the figures, dates and names they offer."""
+    k = list(kinds)
+    return (k[0], k[1], k[NAME] + k[PHRASE], k[NONE])
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from qa.compose.answerkind import NONE
+from qa.compose.answerkind import coarse
 from qa.compose.candidate import MAX_QUOTE_WORDS, Candidate
 from qa.compose.cues import share_clash
 from qa.compose.extract import dates, names, numbers
@@ -117,17 +117,17 @@ def candidate_features(c: Candidate, q: dict[str, float]) -> dict[str, float]:
 
 
 def quote_kinds(c: Candidate) -> tuple[bool, bool, bool]:
-    """Does the quote offer a figure, a date, a name (`answerkind.KINDS` order, "none" left out)?"""
+    """Does the quote offer a figure, a date, a name (`answerkind.coarse` order, "none" left out)?"""
     qt = c.quote_text
     return bool(numbers(qt)), bool(dates(qt)), bool(names(c.unit.text))
 
 
 def kind_columns(kinds: Sequence[float], offers: Sequence[bool]) -> tuple[float, float]:
     """How likely the quote offers the kind of span asked for (a question that asks for none is always
-    served), and the likeliest asked kind it lacks."""
-    spans = [k for k in range(len(kinds)) if k != NONE]
-    avail = kinds[NONE] + sum(kinds[k] for k, has in zip(spans, offers, strict=True) if has)
-    lack = max((kinds[k] for k, has in zip(spans, offers, strict=True) if not has), default=0.0)
+    served), and the likeliest asked kind it lacks; a phrase asked counts as a name (`answerkind.coarse`)."""
+    *spans, none = coarse(tuple(kinds))
+    avail = none + sum(p for p, has in zip(spans, offers, strict=True) if has)
+    lack = max((p for p, has in zip(spans, offers, strict=True) if not has), default=0.0)
     return avail, lack
 
 

@@ -75,14 +75,15 @@ _OF = re.compile(r"\s*of\b", re.I)
 _SUBSET = re.compile(r"\b(?:of which|of whom|including|among (?:them|which|whom|these)|thereof|in particular)\b[^.;:\n\t]{0,24}$", re.I)
 
 SPAN_FEATURES: tuple[str, ...] = (
-    "none", "rule_pick", "is_number", "is_date", "is_code", "is_name", "is_word", "is_cell", "cell_asked_year",
-    "cell_latest", "cell_header_match", "cell_empty", "unit_fit", "is_percent", "has_unit", "qualified", "near_terms",
+    "none", "rule_pick", "is_number", "is_date", "is_code", "is_name", "is_word", "is_phrase", "is_cell",
+    "cell_asked_year", "cell_latest", "cell_header_match", "cell_empty", "unit_fit", "is_percent", "has_unit", "qualified", "near_terms",
     "term_overlap", "before_match", "after_match", "after_first", "clause_match", "position", "digits", "yearish",
     "in_question", "span_q_frac", "in_label", "long", "n_words", "n_options", "q_number", "q_percent", "q_date",
     "q_entity", "q_other", "q_defn_list_yes", "q_howmany", "q_who", "q_which", "q_when", "q_rate", "q_score",
     "q_year_word", "q_years", "is_word_number", "is_grade", "is_range", "date_grain", "time_prep", "year_label_asked",
     "year_label_other", "in_parens", "adj_before", "adj_after", "called_before", "year_label", "year_before_asked",
-    "head_in_span", "head_before", "percent_fit", "percent_clash", "k_number", "k_date", "k_name", "k_none", "kind_p",
+    "head_in_span", "head_before", "percent_fit", "percent_clash", "k_number", "k_date", "k_name", "k_phrase", "k_none",
+    "kind_p",
     "phrase_match", "phrase_head", "subset_intro", "is_row", "q_where", "role_in_span", "role_after",
     "ref_asked", "own_name", "by_before", "rel_near", "rel_clause", "rel_phrase", "rel_head", "rel_kind",
     "year_after_asked", "year_after_other", "seg_recall", "seg_precision", "seg_unique", "rel_seg", "rel_segp",
@@ -116,7 +117,7 @@ _RELATIVE: tuple[tuple[str, tuple[str, ...]], ...] = (
 # where the words between two options divide: a comma or a conjunction ends the first one's words
 _GAP_SPLIT = re.compile(r",|\b(?:and|or|but|while|whereas|of which|of whom|compared with|compared to|versus|vs)\b", re.I)
 # the option kinds of running text, whose own words (`_segments`) describe them; a cell has its row label
-_PROSE_KINDS = frozenset(("number", "range", "word_number", "date", "freq", "code", "grade", "name", "word"))
+_PROSE_KINDS = frozenset(("number", "range", "word_number", "date", "freq", "code", "grade", "name", "word", "phrase"))
 
 
 def header_terms(column: str) -> set[str]:
@@ -414,7 +415,7 @@ def _option_features(ctx: _QuoteContext, info: QuestionInfo, c: Candidate, opt: 
         f["in_label"] = float(s.end <= ctx.label_end)
     ref_words = span_toks | set(before[-2:])
     f["ref_asked"] = float(any(ch.isdigit() for ch in text) and bool(ref_words & _REFERENCE_WORDS & info.tokens))
-    if opt.kind in ("name", "word"):
+    if opt.kind in ("name", "word", "phrase"):
         # the answering company itself ("ATOSS Software AG", "the Group"): rarely what is asked about it
         words = {w.lower() for w in re.findall(r"[\w&-]+", text)}
         f["own_name"] = float(bool(words) and words <= ctx.own_words)

@@ -63,6 +63,70 @@ _LEAD_CODE = re.compile(r"(?<![\w-])\d+[A-Z][A-Za-z0-9]* +$")
 _MODEL_TAIL = re.compile(r"^ +\d+[A-Za-z]*(?:\s+(?:Pro|Max|Plus|Ultra|Lite|Mini|S|X|[A-Z]\d*))?(?![\w-])")
 
 
+# a phrase of common words after a determiner (`the local management`, `a paint mixing system`, `their German
+# sites`): the determiner left out, up to the first word that ends a noun phrase, or punctuation; the words of a
+# phrase, and the words that end one (prepositions, verbs of being or having, modals, relative pronouns)
+_DETERMINER = re.compile(r"(?<![\w-])(?:the|a|an|its|their|our)\s+", re.I)
+_PHRASE_WORD = re.compile(r"[^\W\d_][\w'’&/-]*")
+_PHRASE_END = frozenset(
+    "is are was were be been being has have had will would can could should may might must shall do does did not "
+    "which that who whom whose where when while whereas because since also to in on at by from with as than into "
+    "through over under between within across about per via including such this these those it they we our its "
+    "their the a an".split())
+_JOINS = frozenset(("of", "for", "and", "or"))  # a phrase may run on over one of these (`coordinator for Purchasing`)
+MAX_PHRASE_WORDS = 6
+
+
+def number_word(text: str) -> bool:
+    """A number written as a word (`six`, `a third`), give or take what it counts (`six providers`)?"""
+    m = _NUMBER_WORD.match(text.strip())
+    return m is not None and len(text.split()) <= 3
+
+
+def _phrase_words(qt: str, pos: int) -> list[re.Match[str]]:
+    """The words of a phrase from `pos`, one space apart, up to a word that ends a phrase or punctuation."""
+    out: list[re.Match[str]] = []
+    while len(out) < MAX_PHRASE_WORDS + 4:
+        m = _PHRASE_WORD.match(qt, pos)
+        w = m.group(0) if m else ""
+        if m is None or (w.lower() in _PHRASE_END and w.lower() not in _JOINS and not w.isupper()):  # `IT` is a name
+            break
+        if out and w.endswith("ed") and w.islower() and out[-1].group(0).lower() not in _JOINS:
+            break  # a verb after the noun (`the Group reported`); a participle leads a phrase (`a dedicated officer`)
+        out.append(m)
+        if qt[m.end() : m.end() + 1] != " ":
+            break
+        pos = m.end() + 1
+    return out
+
+
+def phrases(qt: str) -> list[Span]:
+    """The phrases of common words in running text: after each determiner, its words up to a word that ends
+    a phrase, and (one option more) on over one joining word (`of`, `for`, `and`, `or`) to the next such end;
+    only phrases with a common (lower-case) word, at most MAX_PHRASE_WORDS words."""
+    from qa.compose.answerkind import phrase_like
+
+    out: list[Span] = []
+    for d in _DETERMINER.finditer(qt):
+        words = _phrase_words(qt, d.end())
+        cuts = [k for k, w in enumerate(words) if w.group(0).lower() in _JOINS]
+        ends = [cuts[0] if cuts else len(words)]
+        if cuts and cuts[0] > 0:
+            ends.append(cuts[1] if len(cuts) > 1 else len(words))
+        for n in ends:
+            last = words[n - 1].group(0) if 0 < n <= len(words) else ""
+            # a phrase ends in a noun: not in a joining word, nor in a verb after one (`… provider and appointed`,
+            # `… responsible for managing`)
+            after_join = n > 1 and words[n - 2].group(0).lower() in _JOINS
+            verb = last.islower() and (last.endswith("ed") or (after_join and last.endswith("ing")))
+            if 0 < n <= MAX_PHRASE_WORDS and last.lower() not in _JOINS and not verb:
+                lo, hi = words[0].start(), words[n - 1].end()
+                text = qt[lo:hi].rstrip("'’-/")
+                if phrase_like(text):
+                    out.append(Span(lo, lo + len(text), text))
+    return out
+
+
 def says_how_often(text: str) -> bool:
     """Is the text a frequency (`quarterly`, `at least once a year`), give or take a few words around it, rather
     than a name that holds one (`Fighting Pandemic Daily`)?"""
@@ -95,7 +159,7 @@ def names_after_question(n: Span, known: frozenset[str]) -> list[Span]:
 @dataclass(frozen=True)
 class SpanOption:
     span: Span | None  # in the quote text; None: highlight nothing
-    kind: str  # none | number | range | word_number | date | freq | code | grade | name | word | cell | row
+    kind: str  # none | number | range | word_number | date | freq | code | grade | name | word | phrase | cell | row
     unit: str = ""
     column: str | None = None
 
@@ -181,4 +245,7 @@ def options(c: Candidate, known: frozenset[str] = frozenset()) -> list[SpanOptio
         counted = None if unit else _COUNTED.match(qt, s.end)
         if counted:
             add(SpanOption(Span(s.start, counted.end(), qt[s.start : counted.end()]), "number"))
+    if c.chunk.kind != "table_row":  # running text: its phrases of common words (a cell is a row's own option)
+        for p in phrases(qt):
+            add(SpanOption(p, "phrase"))
     return out[:MAX_OPTIONS]

@@ -129,6 +129,14 @@ def split_line(line: Line, bands: list[Band], cols: list[float], header: bool = 
     for ph in line.phrases:
         box = Word("", ph[0].x0, ph[-1].x1, ph[0].top, ph[0].bottom, ph[0].size, False)
         apart = header and _names_apart(ph, bands)
+        if header and not apart and (cut := _aligned_cut(ph, bands)) is not None:
+            # two names side by side, each aligned with its own column (`Group` | `Merck KGaA`): two cells
+            k0, k1 = band_of(_box(ph[:cut]), bands), band_of(_box(ph[cut:]), bands)
+            if k0 is not None and k1 is not None:
+                parts.cells[k0].extend(ph[:cut])
+                parts.cells[k1].extend(ph[cut:])
+                last = parts.cells[k1]
+                continue
         # a header's name may stand out left of the figures under it (`Life Science` right-aligned over them);
         # one starting where the labels start is the label column's name
         in_label = ph[0].x1 <= left + 1 and (not header or ph[-1].x1 <= left + 1 or ph[0].x0 < cols[0] + 4)
@@ -148,6 +156,35 @@ def split_line(line: Line, bands: list[Band], cols: list[float], header: bool = 
                 last = parts.cells[k]
             last.append(w)
     return parts
+
+
+def _box(ws: list[Word]) -> Word:
+    return Word("", ws[0].x0, ws[-1].x1, ws[0].top, ws[0].bottom, ws[0].size, False)
+
+
+_ALIGN = 2.5  # points: a name right-aligned (or centred) with its column's figures
+
+
+def _aligned(ws: list[Word], band: Band) -> bool:
+    return abs(ws[-1].x1 - band.x1) <= _ALIGN or abs((ws[0].x0 + ws[-1].x1) - (band.x0 + band.x1)) / 2 <= _ALIGN
+
+
+def _aligned_cut(ph: list[Word], bands: list[Band]) -> int | None:
+    """Where a header phrase over two neighbouring columns divides into two names, each aligned with its column
+    (right-aligned or centred over its figures): at the widest gap between its words that lies between the two
+    columns (`Group Merck KGaA` over `5,490 | 220`: `Group` | `Merck KGaA`). None for one name, such as a group
+    name centred over both columns."""
+    if len(ph) < 2 or is_figure_phrase(ph):
+        return None
+    gaps = sorted(range(1, len(ph)), key=lambda i: ph[i - 1].x1 - ph[i].x0)  # widest gap first
+    for i in gaps[:1]:
+        a, b = band_of(_box(ph[:i]), bands), band_of(_box(ph[i:]), bands)
+        if a is None or b is None or b != a + 1:
+            return None
+        if bands[a].x1 <= ph[i].x0 and ph[i - 1].x1 <= bands[b].x0 and _aligned(ph[:i], bands[a]) \
+                and _aligned(ph[i:], bands[b]):
+            return i
+    return None
 
 
 def _names_apart(ph: list[Word], bands: list[Band]) -> bool:

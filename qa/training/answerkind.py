@@ -10,9 +10,18 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from scipy.optimize import minimize
 
-from qa.compose.answerkind import KINDS, NONE, AnswerKindModel, figure_like, kind_inputs
+from qa.compose.answerkind import (
+    KINDS,
+    NAME,
+    NONE,
+    PHRASE,
+    AnswerKindModel,
+    figure_like,
+    kind_inputs,
+    phrase_like,
+)
 from qa.compose.extract import dates
-from qa.compose.spanoptions import says_how_often
+from qa.compose.spanoptions import number_word, says_how_often
 from qa.evaluation.dataset import EvalItem
 from qa.training.dataset import QuestionRecord
 
@@ -29,9 +38,11 @@ def gold_kind(item: EvalItem) -> int | None:
     core = min(item.answers, key=len)
     if item.type == "date":
         return KINDS.index("date")
-    if figure_like(core):
+    if figure_like(core) or number_word(core):
         return KINDS.index("number")
-    return KINDS.index("date") if dates(core) or says_how_often(core) else KINDS.index("name")
+    if dates(core) or says_how_often(core):
+        return KINDS.index("date")
+    return PHRASE if phrase_like(core) else NAME
 
 
 def fit_answer_kinds(X: np.ndarray, y: np.ndarray, l2: float = L2) -> AnswerKindModel:

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
+from qa.compose.answerkind import KINDS
 from qa.compose.confidence import ConfidenceModel, load_confidence_model
 from qa.compose.features import FEATURES
 from qa.compose.ranker import MODEL_DIR, RuleRanker
@@ -313,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
               _table(rows + _mean_row(rows, bundled_company)), *check_lines, "", "Feature importance (gain, top 15):",
               ""]
     report += [f"- {k}: {v:.0f}" for k, v in list(manifest["feature_importance_gain"].items())[:15]]  # type: ignore[attr-defined]
-    report += ["", f"Answer kinds (number, date, name, none) from the question's embedding and analysed type: {kinds.n} hand-written "
+    report += ["", f"Answer kinds ({', '.join(KINDS)}) from the question's embedding and analysed type: {kinds.n} hand-written "
                f"questions {kinds.label_counts()}; accuracy on each held-out company {kind_acc}."]
     report += ["", f"Span picker: LambdaRank over {len(span_data.y)} span options of {len(span_data.groups)} quotes "
                "(hand-written and generated questions); feature importance (gain, top 15):", ""]
