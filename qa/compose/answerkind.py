@@ -1,8 +1,8 @@
 """What kind of span a question asks for: a figure, a date, a name, a phrase of common words (`the local
-management`, `a data privacy officer`), or none (a list, a definition, a yes/no is answered by the whole quote). Probabilities from the question's embedding and its analysed type
-(`kind_inputs`), by a softmax regression that `make train` fits on the hand-written questions' gold answers;
-the ranker and span picker read them as features ("wildlife charity behind the ads" asks for a name although
-no question word says so)."""
+management`, `a data privacy officer`), or none (a list, a definition, a yes/no is answered by the whole quote).
+Probabilities from the question's embedding and its analysed type (`kind_inputs`), by a softmax regression that
+`make train` fits on the hand-written questions' gold answers; the ranker and span picker read them as features
+("wildlife charity behind the ads" asks for a name although no question word says so)."""
 
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from qa.compose.answerkind import phrase_like
 from qa.compose.candidate import Candidate, map_span
 from qa.compose.extract import Span, codes, dates, names, numbers, row_cells
 
@@ -104,8 +105,6 @@ def phrases(qt: str) -> list[Span]:
     """The phrases of common words in running text: after each determiner, its words up to a word that ends
     a phrase, and (one option more) on over one joining word (`of`, `for`, `and`, `or`) to the next such end;
     only phrases with a common (lower-case) word, at most MAX_PHRASE_WORDS words."""
-    from qa.compose.answerkind import phrase_like
-
     out: list[Span] = []
     for d in _DETERMINER.finditer(qt):
         words = _phrase_words(qt, d.end())
@@ -114,7 +113,7 @@ def phrases(qt: str) -> list[Span]:
         if cuts and cuts[0] > 0:
             ends.append(cuts[1] if len(cuts) > 1 else len(words))
         for n in ends:
-            last = words[n - 1].group(0) if 0 < n <= len(words) else ""
+            last = words[n - 1].group(0) if n else ""
             # a phrase ends in a noun: not in a joining word, nor in a verb after one (`… provider and appointed`,
             # `… responsible for managing`)
             after_join = n > 1 and words[n - 2].group(0).lower() in _JOINS

@@ -127,16 +127,15 @@ def split_line(line: Line, bands: list[Band], cols: list[float], header: bool = 
     parts = Parts([[] for _ in cols], [[] for _ in bands])
     last: list[Word] | None = None
     for ph in line.phrases:
-        box = Word("", ph[0].x0, ph[-1].x1, ph[0].top, ph[0].bottom, ph[0].size, False)
+        box = _box(ph)
         apart = header and _names_apart(ph, bands)
         if header and not apart and (cut := _aligned_cut(ph, bands)) is not None:
             # two names side by side, each aligned with its own column (`Group` | `Merck KGaA`): two cells
-            k0, k1 = band_of(_box(ph[:cut]), bands), band_of(_box(ph[cut:]), bands)
-            if k0 is not None and k1 is not None:
-                parts.cells[k0].extend(ph[:cut])
-                parts.cells[k1].extend(ph[cut:])
-                last = parts.cells[k1]
-                continue
+            at, col = cut
+            parts.cells[col].extend(ph[:at])
+            parts.cells[col + 1].extend(ph[at:])
+            last = parts.cells[col + 1]
+            continue
         # a header's name may stand out left of the figures under it (`Life Science` right-aligned over them);
         # one starting where the labels start is the label column's name
         in_label = ph[0].x1 <= left + 1 and (not header or ph[-1].x1 <= left + 1 or ph[0].x0 < cols[0] + 4)
@@ -169,21 +168,20 @@ def _aligned(ws: list[Word], band: Band) -> bool:
     return abs(ws[-1].x1 - band.x1) <= _ALIGN or abs((ws[0].x0 + ws[-1].x1) - (band.x0 + band.x1)) / 2 <= _ALIGN
 
 
-def _aligned_cut(ph: list[Word], bands: list[Band]) -> int | None:
+def _aligned_cut(ph: list[Word], bands: list[Band]) -> tuple[int, int] | None:
     """Where a header phrase over two neighbouring columns divides into two names, each aligned with its column
-    (right-aligned or centred over its figures): at the widest gap between its words that lies between the two
-    columns (`Group Merck KGaA` over `5,490 | 220`: `Group` | `Merck KGaA`). None for one name, such as a group
-    name centred over both columns."""
+    (right-aligned or centred over its figures): at the widest gap between its words, which lies between the two
+    columns (`Group Merck KGaA` over `5,490 | 220`: `Group` | `Merck KGaA`); the cut and the first column. None
+    for one name, such as a group name centred over both columns."""
     if len(ph) < 2 or is_figure_phrase(ph):
         return None
-    gaps = sorted(range(1, len(ph)), key=lambda i: ph[i - 1].x1 - ph[i].x0)  # widest gap first
-    for i in gaps[:1]:
-        a, b = band_of(_box(ph[:i]), bands), band_of(_box(ph[i:]), bands)
-        if a is None or b is None or b != a + 1:
-            return None
-        if bands[a].x1 <= ph[i].x0 and ph[i - 1].x1 <= bands[b].x0 and _aligned(ph[:i], bands[a]) \
-                and _aligned(ph[i:], bands[b]):
-            return i
+    i = min(range(1, len(ph)), key=lambda j: ph[j - 1].x1 - ph[j].x0)  # the widest gap (the first of equals)
+    a, b = band_of(_box(ph[:i]), bands), band_of(_box(ph[i:]), bands)
+    if a is None or b != a + 1:
+        return None
+    if bands[a].x1 <= ph[i].x0 and ph[i - 1].x1 <= bands[b].x0 and _aligned(ph[:i], bands[a]) \
+            and _aligned(ph[i:], bands[b]):
+        return i, a
     return None
 
 
