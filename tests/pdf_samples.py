@@ -176,6 +176,13 @@ def with_page_labels(src: Path, dst: Path) -> Path:
     return dst
 
 
+def _line(c: canvas.Canvas, y: float, label: str, xs: list[float], cells: list[str]) -> None:
+    """A table line: its label at the left margin, each cell right-aligned at its column's x."""
+    c.drawString(LEFT, y, label)
+    for x, text in zip(xs, cells, strict=True):
+        _right(c, x, y, text)
+
+
 def header_shapes_pdf(path: Path) -> Path:
     """One page, three tables whose headers name their columns in ways a year line alone does not:
 
@@ -194,37 +201,22 @@ def header_shapes_pdf(path: Path) -> Path:
     pairs = [300.0, 340.0, 390.0, 430.0, 480.0, 520.0]
     for x, name in ((340.0, "Male"), (430.0, "Female"), (520.0, "Total")):
         _right(c, x, 712, name)
-    c.drawString(LEFT, 700, "12/31")
-    for x, year in zip(pairs, ["2023", "2022"] * 3, strict=True):
-        _right(c, x, 700, year)
-    for y, label, values in ((686, "Employees taking parental leave", ["7", "19", "33", "32", "40", "51"]),
-                             (672, "Employees returning from parental leave", ["7", "17", "32", "13", "39", "30"])):
-        c.drawString(LEFT, y, label)
-        for x, v in zip(pairs, values, strict=True):
-            _right(c, x, y, v)
+    _line(c, 700, "12/31", pairs, ["2023", "2022"] * 3)
+    _line(c, 686, "Employees taking parental leave", pairs, ["7", "19", "33", "32", "40", "51"])
+    _line(c, 672, "Employees returning from parental leave", pairs, ["7", "17", "32", "13", "39", "30"])
     c.setFont("Helvetica-Bold", 12)
     c.drawString(LEFT, 640, "Employee age by region")
     c.setFont("Helvetica", BODY)
     regions = [330.0, 420.0, 510.0]
     _right(c, 420.0, 622, "North")
-    c.drawString(LEFT, 610, "Number of employees")
-    for x, name in zip(regions, ["Worldwide", "America", "Europe"], strict=True):
-        _right(c, x, 610, name)
+    _line(c, 610, "Number of employees", regions, ["Worldwide", "America", "Europe"])
     c.drawString(LEFT, 588, "2023")
-    for y, label, values in ((566, "Up to 29 years old", ["9,926", "2,753", "3,530"]),
-                             (548, "Average age", ["41.5", "43.5", "42.9"])):
-        c.drawString(LEFT, y, label)
-        for x, v in zip(regions, values, strict=True):
-            _right(c, x, y, v)
+    _line(c, 566, "Up to 29 years old", regions, ["9,926", "2,753", "3,530"])
+    _line(c, 548, "Average age", regions, ["41.5", "43.5", "42.9"])
     years = [420.0, 510.0]
-    c.drawString(LEFT, 522, "As of Dec. 31")
-    for x, year in zip(years, ["2022", "2023"], strict=True):
-        _right(c, x, 522, year)
-    for y, label, values in ((504, "Total employees", ["64,243", "62,908"]),
-                             (486, "Part-time employees", ["4,116", "3,834"])):
-        c.drawString(LEFT, y, label)
-        for x, v in zip(years, values, strict=True):
-            _right(c, x, y, v)
+    _line(c, 522, "As of Dec. 31", years, ["2022", "2023"])
+    _line(c, 504, "Total employees", years, ["64,243", "62,908"])
+    _line(c, 486, "Part-time employees", years, ["4,116", "3,834"])
     c.setFont("Helvetica-Bold", 12)
     c.drawString(LEFT, 450, "New hires")
     c.setFont("Helvetica", BODY)
@@ -232,12 +224,9 @@ def header_shapes_pdf(path: Path) -> Path:
     for x, top, middle in ((group, "2023", "Acme"), (parent, "2023", "thereof")):
         _right(c, x, 432, top)
         _right(c, x, 420, middle)
-    c.drawString(LEFT, 408, "As of Dec. 31")
-    for x, text in ((300.0, "2021"), (370.0, "2022"), (group, "Group"), (parent, "Parent AG")):
-        _right(c, x, 408, text)
-    c.drawString(LEFT, 390, "New employee hires")
-    for x, v in ((300.0, "8,960"), (370.0, "10,682"), (group, "5,490"), (parent, "220")):
-        _right(c, x, 390, v)
+    columns = [300.0, 370.0, group, parent]
+    _line(c, 408, "As of Dec. 31", columns, ["2021", "2022", "Group", "Parent AG"])
+    _line(c, 390, "New employee hires", columns, ["8,960", "10,682", "5,490", "220"])
     c.showPage()
     c.save()
     return path
