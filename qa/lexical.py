@@ -114,6 +114,18 @@ def expand(query: str) -> str:
 
 
 def tokenize(text: str) -> list[str]:
+    """BM25's and the term signals' words of `text`: lower-cased, stemmed, stop words left out, codes joined
+    (`scope 1` → `scope1`), bands named (`<30` → `lt30`). The same texts (a quote's clauses, row labels, column
+    headers) are tokenized for question after question: the result is cached, and a fresh list returned."""
+    return list(_tokens(text))
+
+
+@lru_cache(maxsize=65_536)
+def _tokens(text: str) -> tuple[str, ...]:
+    return tuple(_tokenize(text))
+
+
+def _tokenize(text: str) -> list[str]:
     text = unicodedata.normalize("NFKC", text).lower()
     text = _DIGIT_COMMA.sub("", text)
     out: list[str] = []

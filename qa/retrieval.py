@@ -73,6 +73,12 @@ class Retriever:
         vec: np.ndarray = self.embedder.encode([query])[0]
         return vec
 
+    def embed_queries(self, queries: list[str]) -> np.ndarray:
+        """`embed_query` of each, in length-sorted batches (for training runs: on the bundled set's questions the
+        vectors are exactly those of one question at a time)."""
+        vecs: np.ndarray = self.embedder.encode(queries)
+        return vecs
+
     def search(
         self,
         query: str,

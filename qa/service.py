@@ -77,7 +77,7 @@ class QAService:
         ignore = name_words(n for r in index.reports for n in (r.company, *r.aliases))
         composer = Composer(
             index, idf_table(index.chunks), ComposerOptions(abstain_threshold=settings.abstain_threshold),
-            source_text=_source_reader(settings.root), ranker=ranker, confidence=confidence, ignore_words=ignore,
+            source_text=_source_reader(settings.root, index), ranker=ranker, confidence=confidence, ignore_words=ignore,
             span_picker=SpanPicker.load() if ranker.name == "learned" else None,
             answer_kinds=AnswerKindModel.load(MODEL_DIR / KIND_MODEL) if ranker.name == "learned" else None,
         )
@@ -267,16 +267,18 @@ class QAService:
         return answer
 
 
-def _source_reader(root: Path) -> Callable[[str], str | None]:
-    """A report's source path -> the text citations point into (read once, on first need)."""
+def _source_reader(root: Path, index: LoadedIndex | None = None) -> Callable[[str], str | None]:
+    """A report's source path -> the text citations point into (read once, on first need): the text the index
+    build kept, else the report file read again (a build made before the texts were kept)."""
     cache: dict[str, str | None] = {}
     lock = threading.Lock()
 
     def read(source: str) -> str | None:
         with lock:
             if source not in cache:
+                stored = index.stored_text(source) if index is not None else None
                 try:
-                    cache[source] = read_source_text(root / source)
+                    cache[source] = stored if stored is not None else read_source_text(root / source)
                 except (QAError, OSError):
                     cache[source] = None
             return cache[source]

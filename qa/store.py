@@ -91,6 +91,21 @@ class LoadedIndex:
     bm25: BM25Index
     units_by_chunk: list[list[int]] = field(default_factory=list)
 
+    def stored_text(self, source: str) -> str | None:
+        """The text of report file `source` as the build read it (None for a build made before the texts were
+        kept, or a report it does not hold). The file's checksum was verified when the build was loaded."""
+        name = self.manifest.get("source_texts", {}).get(source)
+        if not isinstance(name, str):
+            return None
+        if name not in self.manifest.get("files", {}):
+            return None
+        try:
+            with (self.path / name).open(encoding="utf-8", errors="surrogatepass", newline="") as fh:
+                return fh.read()
+        except OSError as exc:
+            log.error("index build %s: stored text %s unreadable: %s", self.build_id, name, exc)
+            return None
+
 
 def _faiss_index(dim: int, index_type: str) -> Any:
     import faiss
@@ -126,14 +141,16 @@ class IndexBuilder:
         chunks: list[Chunk] = []
         units: list[Unit] = []
         per_report: dict[str, dict[str, int]] = {}
+        texts: list[str] = []
         reports = registry.reports
         jobs = [(r, registry.path_of(r)) for r in reports]
         workers = worker_count(self.settings.ingest_workers, len(jobs))
         split = chunk_reports(jobs, self.chunker, workers)
-        for report, (r_chunks, r_units) in self._bar(
+        for report, (r_chunks, r_units, text) in self._bar(
             zip(reports, split, strict=True),
             desc="chunking reports", unit="report", total=len(reports),
         ):
+            texts.append(text)
             offset = len(chunks)
             chunks.extend(r_chunks)
             units.extend(u.model_copy(update={"chunk_index": u.chunk_index + offset}) for u in r_units)
@@ -148,7 +165,7 @@ class IndexBuilder:
         build_id = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + uuid.uuid4().hex[:6]
         tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=builds))
         try:
-            self._write(tmp, build_id, reports, chunks, units, chunk_vecs, unit_vecs, chunk_texts, unit_texts)
+            self._write(tmp, build_id, reports, chunks, units, chunk_vecs, unit_vecs, chunk_texts, unit_texts, texts)
             if fail_after_write is not None:
                 fail_after_write()  # tests: simulate a crash before the build goes live
             final = builds / build_id
@@ -233,9 +250,16 @@ class IndexBuilder:
         unit_vecs: np.ndarray,
         chunk_texts: list[str],
         unit_texts: list[str],
+        source_texts: list[str],
     ) -> None:
         import faiss
 
+        # each report's text as it was read (the text citations point into), so that quotes are joined and
+        # shown without reading the report file again; checked like every other file of the build
+        (tmp / "texts").mkdir()
+        stored = {r.source: f"texts/{i}.txt" for i, r in enumerate(reports)}
+        for r, text in zip(reports, source_texts, strict=True):
+            (tmp / stored[r.source]).write_text(text, encoding="utf-8", errors="surrogatepass", newline="")
         with (tmp / "chunks.jsonl").open("w", encoding="utf-8") as fh:
             for c in chunks:
                 fh.write(c.model_dump_json() + "\n")
@@ -275,6 +299,7 @@ class IndexBuilder:
             "report_info": [r.model_dump() for r in reports],
             "chunk_count": len(chunks),
             "unit_count": len(units),
+            "source_texts": stored,
             "files": files,
             "sizes": sizes,
         }

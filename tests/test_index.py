@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -502,3 +503,30 @@ def test_mmap_auto_maps_only_a_large_index(one_report: tuple[Settings, ReportReg
     idx = load_index(s2, reg.reports, emb.fingerprint)
     assert isinstance(idx.unit_vectors, np.memmap) is mapped
     assert isinstance(idx.chunk_vectors, np.memmap) is mapped
+
+
+def test_the_build_keeps_each_reports_text_and_quotes_are_read_from_it(
+    one_report: tuple[Settings, ReportRegistry],
+) -> None:
+    """The text citations point into is kept in the build (checked like its other files): quotes are joined
+    from it without reading the report again; a build without it reads the report file, as before."""
+    from qa.ingest import read_source_text
+    from qa.service import _source_reader
+
+    s, reg = one_report
+    summary = _builder(s).build(reg)
+    idx = load_index(s, reg.reports, "hashing-384")
+    report = reg.get("alpha-2021")
+    text = read_source_text(reg.path_of(report))
+    assert idx.stored_text(report.source) == text and idx.stored_text("elsewhere.txt") is None
+    src = reg.path_of(report)
+    src.rename(src.with_suffix(".moved"))  # the report file is gone: the kept text still answers
+    assert _source_reader(s.root, idx)(report.source) == text
+    assert _source_reader(s.root)(report.source) is None  # without the index: nothing to read
+    src.with_suffix(".moved").rename(src)
+    older = {k: v for k, v in idx.manifest.items() if k != "source_texts"}  # a build made before texts were kept
+    assert _source_reader(s.root, replace(idx, manifest=older))(report.source) == text
+    kept = summary.path / idx.manifest["source_texts"][report.source]
+    kept.write_text(text.replace("2021", "2012"), encoding="utf-8")
+    with pytest.raises(CorruptIndex):
+        load_index(s, reg.reports, "hashing-384")

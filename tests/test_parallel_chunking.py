@@ -7,15 +7,16 @@ from pathlib import Path
 import pytest
 
 from qa.chunking.chunker import Chunker
-from qa.chunking.parallel import ChunkerSpec, chunk_reports, worker_count
+from qa.chunking.parallel import ChunkedReport, ChunkerSpec, chunk_reports, worker_count
 from qa.config import Settings
 from qa.errors import IngestError
 from qa.models import ReportInfo
 from qa.reports import ReportRegistry
 
 
-def _dump(results: list[tuple[list, list]]) -> list[list[str]]:
-    return [[c.model_dump_json() for c in chunks] + [u.model_dump_json() for u in units] for chunks, units in results]
+def _dump(results: list[ChunkedReport]) -> list[list[str]]:
+    return [[c.model_dump_json() for c in chunks] + [u.model_dump_json() for u in units] + [text]
+            for chunks, units, text in results]
 
 
 def test_parallel_chunks_are_the_serial_chunks(settings: Settings) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytest
 
 from qa.errors import BadQuestion, UnknownReport
@@ -111,6 +112,15 @@ def test_tokenizer_keeps_tco2e() -> None:
     assert "tco2e" in tokenize("85,742.61 tCO2e")
 
 
+def test_tokenizer_hands_out_a_fresh_list_of_its_cached_words() -> None:
+    """Tokens are cached per text: a caller that changes its list changes nobody else's."""
+    first = tokenize("Scope 1 emissions fell by 12% in 2023")
+    expected = list(first)
+    first.append("changed")
+    first[0] = "changed"
+    assert tokenize("Scope 1 emissions fell by 12% in 2023") == expected and "changed" not in expected
+
+
 def test_years_in() -> None:
     assert years_in("hazardous waste in 2021") == [2021]
     assert years_in("FY2022 and FY 2020") == [2020, 2022]
@@ -147,6 +157,15 @@ def test_each_mode_finds_the_known_passage(real_service: Any, mode: str, query: 
 def test_lexical_modes_find_the_2020_ghg_total_in_the_2022_table(real_service: Any, mode: str) -> None:
     hits = real_service.retriever.search("Total GHG Emissions 2020", k=5, mode=mode)
     assert any("66,481.29" in h.chunk.text and h.chunk.kind == "table_row" for h in hits)
+
+
+@pytest.mark.slow
+def test_queries_embedded_together_are_each_embedded_alone(real_service: Any) -> None:
+    """Training embeds its questions in batches; the service one at a time: the same vectors."""
+    queries = ["Scope 1 emissions 2021", "How many employees did Xiaomi have at the end of 2022?", "water"]
+    together = real_service.retriever.embed_queries(queries)
+    alone = np.stack([real_service.retriever.embed_query(q) for q in queries])
+    assert together.shape == alone.shape and np.allclose(together, alone, atol=1e-6)
 
 
 @pytest.mark.slow

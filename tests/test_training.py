@@ -12,7 +12,7 @@ from qa.compose.spanfeatures import SPAN_FEATURES
 from qa.compose.spanpick import SpanPicker
 from qa.service import QAService
 from qa.training.dataset import collect
-from qa.training.spans import fit_span_picker, span_rows
+from qa.training.spans import SpanRows, candidate_span_rows, fit_span_picker, record_span_rows, span_rows
 from qa.training.synth import synth_questions
 from tests.test_compose_stages import SPACES, TABS, _service
 
@@ -76,6 +76,19 @@ def test_span_rows_have_a_right_option_per_quote_and_fit_a_servable_picker(svc: 
         start += g
     picker = SpanPicker.from_booster(fit_span_picker(rows))
     assert np.isfinite(picker._model.predict(rows.X)).all()
+
+
+def test_span_rows_from_the_candidates_collect_built_are_those_of_candidates_built_anew(svc: QAService) -> None:
+    """`make train` takes each record's span rows from the candidates its ranker rows came from instead of
+    generating them again: the same rows (nothing in collect changes a candidate)."""
+    items = synth_questions(svc.index.chunks, svc.index.units, svc.index.reports, per_report=40)
+    items += synth_questions(svc.index.chunks, svc.index.units, svc.index.reports, per_report=40, several=True)
+    kept: list[SpanRows] = []
+    records = collect(svc, items, "gen", lambda rec, cands: kept.append(candidate_span_rows(rec, cands)))
+    assert len(kept) == len(records) and sum(len(k.y) for k in kept) > 0
+    for rec, got in zip(records, kept, strict=True):
+        again = record_span_rows(svc, rec)
+        assert np.array_equal(got.X, again.X) and np.array_equal(got.y, again.y) and got.groups == again.groups
 
 
 def test_training_reads_the_listed_bundled_sets_and_refuses_a_locked_one(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from qa.chunking.chunker import Chunker
 from qa.models import Chunk, ReportInfo, Unit
@@ -44,6 +44,21 @@ class ChunkerSpec:
         return Chunker(counter.model, counter.cl100k, self.max_tokens, self.target_tokens)
 
 
+class ChunkedReport(NamedTuple):
+    """One report's chunks and units, and the text they were cut from (the text citations point into)."""
+
+    chunks: list[Chunk]
+    units: list[Unit]
+    text: str
+
+
+def _chunked(chunker: Chunker, report: ReportInfo, path: Path) -> ChunkedReport:
+    from qa.ingest import load_document
+
+    doc = load_document(path)
+    return ChunkedReport(*chunker.split(report, doc), doc.text)
+
+
 _worker_chunker: Chunker | None = None  # one per worker process, made by _start
 
 
@@ -52,11 +67,9 @@ def _start(spec: ChunkerSpec) -> None:
     _worker_chunker = spec.make()
 
 
-def _split(report: ReportInfo, path: Path) -> tuple[list[Chunk], list[Unit]]:
-    from qa.ingest import load_document
-
+def _split(report: ReportInfo, path: Path) -> ChunkedReport:
     assert _worker_chunker is not None
-    return _worker_chunker.split(report, load_document(path))
+    return _chunked(_worker_chunker, report, path)
 
 
 def worker_count(setting: int, reports: int) -> int:
@@ -67,14 +80,12 @@ def worker_count(setting: int, reports: int) -> int:
 
 def chunk_reports(
     jobs: list[tuple[ReportInfo, Path]], chunker: Chunker | ChunkerSpec, workers: int
-) -> Iterator[tuple[list[Chunk], list[Unit]]]:
-    """Each report's (chunks, units), in the order of `jobs`. A `Chunker` (or one worker) runs here."""
+) -> Iterator[ChunkedReport]:
+    """Each report's chunks, units and text, in the order of `jobs`. A `Chunker` (or one worker) runs here."""
     if isinstance(chunker, Chunker) or workers <= 1 or len(jobs) <= 1:
-        from qa.ingest import load_document
-
         local = chunker if isinstance(chunker, Chunker) else chunker.make()
         for report, path in jobs:
-            yield local.split(report, load_document(path))
+            yield _chunked(local, report, path)
         return
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_start, initargs=(chunker,)) as pool:

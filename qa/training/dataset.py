@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -68,16 +68,20 @@ def company_filters(svc: QAService, company: str) -> Filters | None:
     return Filters(report_ids=ids) if ids else None
 
 
-def collect(svc: QAService, items: Sequence[tuple[EvalItem, str]], source: str) -> list[QuestionRecord]:
-    """Retrieve and generate candidates for each (question, company) once; features and labels."""
+def collect(
+    svc: QAService, items: Sequence[tuple[EvalItem, str]], source: str,
+    with_candidates: Callable[[QuestionRecord, list[Candidate]], object] | None = None,
+) -> list[QuestionRecord]:
+    """Retrieve and generate candidates for each (question, company) once; features and labels. Each record
+    and its candidates go to `with_candidates` too, in order (for work on the candidates beside the ranker's,
+    without generating them again)."""
     composer = svc.composer
     out: list[QuestionRecord] = []
-    for item, company in items:
-        filters = company_filters(svc, company)
-        if filters is None:
-            continue  # a company the corpus does not hold: answered by the service without ranking
+    held = [(item, company, f) for item, company in items if (f := company_filters(svc, company)) is not None]
+    # (a company the corpus does not hold is answered by the service without ranking: no record)
+    qvecs = svc.retriever.embed_queries([item.question for item, _c, _f in held]) if held else np.zeros((0, 0))
+    for (item, company, filters), qvec in zip(held, qvecs, strict=True):
         info = svc.analyse(item.question)
-        qvec = svc.retriever.embed_query(item.question)
         scores = svc.retriever.scores(item.question, "hybrid", qvec)
         hits = svc._with_every_report(svc.retriever.rank(scores, 20, filters), scores, filters)
         cands = composer.generator.generate(info, hits, qvec)
@@ -85,4 +89,6 @@ def collect(svc: QAService, items: Sequence[tuple[EvalItem, str]], source: str) 
         rel = np.array([relevance(c, item) for c in cands], dtype=np.int32) if item.answers else np.zeros(len(cands), np.int32)
         offers = np.array([quote_kinds(c) for c in cands], dtype=bool).reshape(len(cands), 3)
         out.append(QuestionRecord(item, company, source, info, hits, qvec, X, rel, offers))
+        if with_candidates is not None:
+            with_candidates(out[-1], cands)
     return out

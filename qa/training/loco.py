@@ -17,7 +17,7 @@ from qa.service import QAService
 from qa.training.answerkind import KindFits
 from qa.training.dataset import SPAN_TYPES, QuestionRecord, span_holds
 from qa.training.fit import RANKER_SEEDS, Outcome, ece, fit_confidence, fit_ranker
-from qa.training.spans import SPAN_SEEDS, SpanRows, fit_span_picker, record_span_rows
+from qa.training.spans import SPAN_SEEDS, SpanRows, fit_span_picker
 
 # the held-out folds fit bags of the first two seeds (the served models, five). Three until the thirtieth session
 # (five until the twenty-fifth: on the same code and data the held-out figures moved by at most half a point, mean
@@ -122,12 +122,6 @@ def leave_one_company_out(
         out[company] = answer_all(svc_of(company), ranker, held, picker, kinds.model({company}))
         log(f"  fold {company}: {len(held)} questions, trained on {len(train)} ({time.time() - t0:.0f} s)")
     return out
-
-
-def span_rows_per_record(svc_of: Callable[[str], QAService], records: Sequence[QuestionRecord]) -> list[SpanRows]:
-    """Span-picker training rows of each record (from its own corpus's service), computed once for every
-    fold and the final fit."""
-    return [record_span_rows(svc_of(r.company), r) for r in records]
 
 
 def confidence_per_fold(oof: dict[str, list[Outcome]]) -> dict[str, ConfidenceModel]:

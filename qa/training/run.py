@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Literal
 
 from qa.compose.answerkind import KINDS
+from qa.compose.candidate import Candidate
 from qa.compose.confidence import ConfidenceModel, load_confidence_model
 from qa.compose.features import FEATURES
 from qa.compose.ranker import MODEL_DIR, RuleRanker
@@ -40,10 +41,11 @@ from qa.training.loco import (
     in_company_check,
     leave_one_company_out,
     score,
-    span_rows_per_record,
 )
-from qa.training.spans import SPAN_PARAMS, SpanRows, fit_span_picker
+from qa.training.spans import SPAN_PARAMS, SpanRows, candidate_span_rows, fit_span_picker
 from qa.training.synth import synth_questions
+
+_Keep = Callable[[QuestionRecord, list[Candidate]], object] | None  # what `collect` hands each record's candidates to
 
 BUNDLED_SET = REPO_ROOT / "eval" / "questions.jsonl"
 TRAINING_SETS = REPO_ROOT / "eval" / "training-sets.json"
@@ -161,13 +163,13 @@ def _mean_row(rows: list[tuple[str, CompanyScore, CompanyScore]], skip: str) -> 
     return [(label, mean([o for o, _ in others]), mean([n for _, n in others]))]
 
 
-def _generated(svc: QAService, reports: list[ReportInfo], per_report: int) -> list[QuestionRecord]:
+def _generated(svc: QAService, reports: list[ReportInfo], per_report: int, keep: _Keep = None) -> list[QuestionRecord]:
     """Generated questions of these reports: for the ranker (and picker), and multi-figure sentence
     queries for the span picker only."""
     idx = svc.index
-    return (collect(svc, synth_questions(idx.chunks, idx.units, reports, per_report), "gen")
-            + collect(svc, synth_questions(idx.chunks, idx.units, reports, per_report, several=True), "span")
-            + collect(svc, synth_questions(idx.chunks, idx.units, reports, per_report, entities=True), "span"))
+    return (collect(svc, synth_questions(idx.chunks, idx.units, reports, per_report), "gen", keep)
+            + collect(svc, synth_questions(idx.chunks, idx.units, reports, per_report, several=True), "span", keep)
+            + collect(svc, synth_questions(idx.chunks, idx.units, reports, per_report, entities=True), "span", keep))
 
 
 def _dump(path: Path, gold: list[QuestionRecord], oof: dict[str, list[Outcome]], confs: dict[str, ConfidenceModel]) -> None:
@@ -190,12 +192,15 @@ def _dump(path: Path, gold: list[QuestionRecord], oof: dict[str, list[Outcome]],
 
 def load_records(
     bundled_sets: list[Path], corpus_sets: list[Path], corpus: Path, manifest: Path, per_report: int,
+    span_parts: list[SpanRows] | None = None,
 ) -> tuple[dict[str, QAService], list[QuestionRecord], str]:
     """The service answering each company (the bundled reports', and the multi-company corpus's when `corpus`
     holds it) and every training record: the hand-written questions of the training sets, then the questions
-    generated from each corpus's reports; with the bundled reports' company."""
+    generated from each corpus's reports; with the bundled reports' company. Each record's span-picker rows are
+    appended to `span_parts` when given (from the candidates the record was built from)."""
     from qa.training.corpus import load_corpus_service  # local: needs the eval harness's corpus loader
 
+    keep: _Keep = None if span_parts is None else (lambda rec, cands: span_parts.append(candidate_span_rows(rec, cands)))
     services: dict[str, QAService] = {}
     xs = QAService.load(Settings(ranker="rules"))
     records: list[QuestionRecord] = []
@@ -204,15 +209,15 @@ def load_records(
         services[r.company] = xs
     _log(f"bundled corpus: {len(xs.index.chunks)} chunks")
     for path in bundled_sets:
-        records += collect(xs, _items_with_company(path, None, bundled_company), "gold")
-    records += _generated(xs, xs.index.reports, per_report)
+        records += collect(xs, _items_with_company(path, None, bundled_company), "gold", keep)
+    records += _generated(xs, xs.index.reports, per_report, keep)
     if corpus.is_dir() and manifest.is_file():
         corpus_items = [ic for p in corpus_sets for ic in _items_with_company(p, None, None)]
         cs = load_corpus_service(corpus, manifest, embedder=xs.embedder)
         for r in cs.index.reports:
             services[r.company] = cs
-        records += collect(cs, corpus_items, "gold")
-        records += _generated(cs, cs.index.reports, per_report)
+        records += collect(cs, corpus_items, "gold", keep)
+        records += _generated(cs, cs.index.reports, per_report, keep)
         _log(f"corpus: {len(cs.index.reports)} reports, {len(cs.index.chunks)} chunks")
     else:
         _log(f"no corpus at {corpus}: training on the bundled reports only")
@@ -239,8 +244,9 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.time()
     bundled_sets = bundled_training_sets()
     corpus_sets = corpus_training_sets()
+    span_parts: list[SpanRows] = []
     services, records, bundled_company = load_records(bundled_sets, corpus_sets, args.corpus, args.manifest,
-                                                      args.per_report)
+                                                      args.per_report, span_parts)
     gold = [r for r in records if r.source == "gold"]
     gen = [r for r in records if r.source == "gen"]
     span_gen = [r for r in records if r.source == "span"]
@@ -248,7 +254,6 @@ def main(argv: list[str] | None = None) -> int:
 
     companies = sorted({r.company for r in gold})
     svc_of: Callable[[str], QAService] = services.__getitem__
-    span_parts = span_rows_per_record(svc_of, records)
     kinds = KindFits(records)
     kind_acc = kind_accuracy(kinds, records, companies)
     _log(f"answer kinds: {kinds.label_counts()}; held-out accuracy by company {kind_acc} ({time.time() - t0:.0f} s)")

@@ -40,12 +40,11 @@ class SpanData:
 
 def build(corpus: Path, manifest: Path, per_report: int) -> SpanData:
     from qa.training.answerkind import KindFits
-    from qa.training.loco import span_rows_per_record
     from qa.training.run import bundled_training_sets, corpus_training_sets, load_records
 
-    services, records, _bundled = load_records(bundled_training_sets(), corpus_training_sets(), corpus, manifest,
-                                               per_report)
-    parts = span_rows_per_record(services.__getitem__, records)
+    parts: list[SpanRows] = []
+    _services, records, _bundled = load_records(bundled_training_sets(), corpus_training_sets(), corpus, manifest,
+                                                per_report, parts)
     fits = KindFits(records)
     companies = sorted({r.company for r in records if r.source == "gold"})
     return SpanData(

@@ -76,7 +76,17 @@ class SpanRows:
 
 
 def record_span_rows(svc: QAService, rec: QuestionRecord, per_question: int = 3, gen_weight: float = 0.5) -> SpanRows:
-    """One question's option features and labels, from up to `per_question` candidates that hold a gold
+    """One question's option features and labels (`candidate_span_rows`), its candidates generated anew."""
+    if not rec.item.answers:
+        return SpanRows.empty()
+    cands: list[Candidate] = svc.composer.generator.generate(rec.info, rec.hits, rec.qvec)
+    return candidate_span_rows(rec, cands, per_question, gen_weight)
+
+
+def candidate_span_rows(
+    rec: QuestionRecord, cands: Sequence[Candidate], per_question: int = 3, gen_weight: float = 0.5,
+) -> SpanRows:
+    """One question's option features and labels, from up to `per_question` of its candidates that hold a gold
     answer; a candidate none of whose options is right (or all) teaches nothing and is left out. The
     answer-kind features are left 0: `with_kinds` fills them with a model that has not seen the question."""
     if not rec.item.answers:
@@ -84,7 +94,6 @@ def record_span_rows(svc: QAService, rec: QuestionRecord, per_question: int = 3,
     Xs: list[np.ndarray] = []
     ys: list[np.ndarray] = []
     ks: list[np.ndarray] = []
-    cands: list[Candidate] = svc.composer.generator.generate(rec.info, rec.hits, rec.qvec)
     for c in [c for c in cands if holds(c.quote_text, rec.item)][:per_question]:
         opts, X = option_matrix(rec.info, c)
         if rec.item.type in SPAN_TYPES:
