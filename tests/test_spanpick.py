@@ -358,6 +358,23 @@ def test_a_column_the_question_names_besides_its_year_is_read() -> None:
     assert highlight("What was the training cost per employee in the German business in 2020?") == "330.9"
 
 
+def test_a_generic_word_names_a_column_too() -> None:
+    """"total", "group" or "overall" are never key terms (most questions use them), but they name a column:
+    "how many … in total in 2022" under `Male 2022 | Female 2022 | Total 2022` reads the total, even with a model
+    that prefers the asked year's first cell; a row whose label holds the word keeps the asked year's cell."""
+
+    def highlight(question: str, row: str) -> str | None:
+        return _highlight("cell_asked_year", question, row,
+                          ["Male 2023", "Male 2022", "Female 2023", "Female 2022", "Total 2023", "Total 2022"], [2022, 2023])
+
+    row = "Employees taking parental leave\t7\t19\t33\t32\t40\t51"
+    assert highlight("How many Acme employees in total took parental leave in 2022?", row) == "51"
+    assert highlight("How many Acme employees took parental leave in 2022?", row) == "19"  # no column named
+    assert highlight("How many female employees took parental leave in 2022?", row) == "32"
+    total_row = "Total employees taking parental leave\t7\t19\t33\t32\t40\t51"  # "total" names the row
+    assert highlight("How many Acme employees in total took parental leave in 2022?", total_row) == "19"
+
+
 def test_the_picker_tells_the_confidence_its_lead_and_the_year_of_its_span() -> None:
     """For the confidence: how far the chosen span leads the next one, and whether a year other than the asked one
     labels it (the asked year's figure may be missing from the quote)."""

@@ -232,6 +232,12 @@ def naming_words(question: str, mentions: Iterable[tuple[int, int]], lead: froze
     return frozenset(w for start, end in mentions for w in name_words([question[start:end]])) | lead
 
 
+def generic_words(info: QuestionInfo) -> frozenset[str]:
+    """The question's words that are never key terms because most questions use them (`total`, `group`,
+    `overall`, `number`, …): they do not tell passages apart, but they can name a column (`Total 2022`)."""
+    return frozenset(t for t in info.tokens if t in _GENERIC)
+
+
 def analyse(question: str, ignore: frozenset[str] = frozenset(), names: frozenset[str] | None = None) -> QuestionInfo:
     """What the question asks; `ignore`: words that never count as key terms (the words naming a company in it);
     `names`: the words of every company name of the corpus (`ignore` when not given)."""

@@ -14,7 +14,7 @@ import numpy as np
 from qa.compose.answerkind import KIND_MODEL, NONE, AnswerKindModel
 from qa.compose.candidate import Candidate
 from qa.compose.extract import column_year, empty_cell, parse_number
-from qa.compose.question import QuestionInfo
+from qa.compose.question import QuestionInfo, generic_words
 from qa.compose.spanfeatures import SPAN_FEATURES, feature_rows, header_terms, model_input
 from qa.compose.spanoptions import SpanOption, options
 from qa.compose.trees import TreeEnsemble
@@ -66,13 +66,14 @@ class ScoredOptions:
 
 
 def _named_columns(info: QuestionInfo, c: Candidate, opts: list[SpanOption], kept: int) -> list[int]:
-    """The cells whose column header the question names by a key term other than a year ("… Austria 2020"
-    under `2019 | 2020 | Germany | Austria`), when the kept cell's header is not one of them; else none. A term
-    the row's label also holds names the row, not a column, and a column of another year than an asked one
-    (`Target year 2025` for a question about 2023) is not the one asked for."""
+    """The cells whose column header the question names by a key term or a generic word other than a year
+    ("… Austria 2020" under `2019 | 2020 | Germany | Austria`; "how many … in total in 2022" under `Male 2022 |
+    Female 2022 | Total 2022`), when the kept cell's header is not one of them; else none. A term the row's label
+    also holds names the row, not a column, and a column of another year than an asked one (`Target year 2025` for
+    a question about 2023) is not the one asked for."""
     qt = c.quote_text
     label = set(tokenize(qt[: qt.index("\t")] if "\t" in qt else qt))
-    terms = set(info.terms) - label
+    terms = (set(info.terms) | generic_words(info)) - label
     asked = {str(y) for y in info.years}
 
     def named(o: SpanOption) -> bool:
