@@ -373,6 +373,10 @@ def test_a_generic_word_names_a_column_too() -> None:
     assert highlight("How many female employees took parental leave in 2022?", row) == "32"
     total_row = "Total employees taking parental leave\t7\t19\t33\t32\t40\t51"  # "total" names the row
     assert highlight("How many Acme employees in total took parental leave in 2022?", total_row) == "19"
+    # a year word names no column ("in the year 2022" and a `Target year` column): the asked year's cell stands
+    target = _highlight("cell_asked_year", "CO2 reduction of Acme in the year 2022 (%)", "CO2 reduction (%)\t12\t15\t2030",
+                        ["2021", "2022", "Target year"], [2021, 2022])
+    assert target == "15"
 
 
 def test_the_picker_tells_the_confidence_its_lead_and_the_year_of_its_span() -> None:

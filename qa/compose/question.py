@@ -14,6 +14,7 @@ QType = str  # numeric | percent | count | money | date | entity | yes_no | list
 _GENERIC = frozenset(
     ["report", "reported", "reporting", "esg", "company", "group", "corporation", "total", "number", "figure", "value", "data", "amount", "level", "year", "years", "many", "much", "what", "which", "when", "how", "did", "does", "do", "was", "were", "is", "are", "the", "in", "of", "for", "give", "tell", "show", "say", "said", "disclose", "disclosed", "state", "mention", "mentioned", "list", "name", "named", "describe", "according", "overall", "annual", "fy", "please", "latest", "current", "one"]
 )
+_YEAR_WORDS = frozenset(("year", "years", "fy"))
 _UNIT_HINTS: list[tuple[re.Pattern[str], set[str]]] = [
     (re.compile(r"\b(energy|electricity|power)\b", re.I), {"mwh", "kwh", "gwh", "twh", "gj", "tj", "mj"}),
     (re.compile(r"\b(emission|emissions|ghg|carbon|co2|scope)\b", re.I), {"t", "tco2e", "tonnes", "tons", "co2e", "co₂e", "t co2e", "t co₂e", "t co2", "kg"}),
@@ -234,8 +235,10 @@ def naming_words(question: str, mentions: Iterable[tuple[int, int]], lead: froze
 
 def generic_words(info: QuestionInfo) -> frozenset[str]:
     """The question's words that are never key terms because most questions use them (`total`, `group`,
-    `overall`, `number`, …): they do not tell passages apart, but they can name a column (`Total 2022`)."""
-    return frozenset(t for t in info.tokens if t in _GENERIC)
+    `overall`, `number`, …): they do not tell passages apart, but they can name a column (`Total 2022`). Words
+    for a year (`year`, `FY`) are left out: the asked years choose among year columns, and a column headed `Year`
+    holds years, not the figure asked for."""
+    return frozenset(t for t in info.tokens if t in _GENERIC and t not in _YEAR_WORDS)
 
 
 def analyse(question: str, ignore: frozenset[str] = frozenset(), names: frozenset[str] | None = None) -> QuestionInfo:
