@@ -13,7 +13,6 @@ from qa.compose.answerkind import KINDS, option_kind
 from qa.compose.candidate import Candidate
 from qa.compose.spanfeatures import SPAN_FEATURES, model_input
 from qa.compose.spanpick import option_matrix
-from qa.evaluation.metrics import holds
 from qa.service import QAService
 from qa.training.bag import Bag, fit_lambdarank_bag
 from qa.training.dataset import SPAN_TYPES, QuestionRecord, span_holds
@@ -87,14 +86,17 @@ def candidate_span_rows(
     rec: QuestionRecord, cands: Sequence[Candidate], per_question: int = 3, gen_weight: float = 0.5,
 ) -> SpanRows:
     """One question's option features and labels, from up to `per_question` of its candidates that hold a gold
-    answer; a candidate none of whose options is right (or all) teaches nothing and is left out. The
-    answer-kind features are left 0: `with_kinds` fills them with a model that has not seen the question."""
+    answer (`rec.rel` > 0, the candidates being the record's own); a candidate none of whose options is right (or
+    all) teaches nothing and is left out. The answer-kind features are left 0: `with_kinds` fills them with a
+    model that has not seen the question."""
     if not rec.item.answers:
         return SpanRows.empty()
+    if len(cands) != len(rec.rel):
+        raise ValueError("span rows need the candidates the record was built from")
     Xs: list[np.ndarray] = []
     ys: list[np.ndarray] = []
     ks: list[np.ndarray] = []
-    for c in [c for c in cands if holds(c.quote_text, rec.item)][:per_question]:
+    for c in [c for c, r in zip(cands, rec.rel, strict=True) if r > 0][:per_question]:
         opts, X = option_matrix(rec.info, c)
         if rec.item.type in SPAN_TYPES:
             y = np.array([o.span is not None and span_holds(o.span.text, rec.item) for o in opts], dtype=np.int32)
