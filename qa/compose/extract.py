@@ -96,13 +96,16 @@ def _codes(text: str) -> tuple[Span, ...]:
     return tuple(Span(m.start(), m.end(), m.group(0).strip()) for m in _CODE.finditer(text))
 
 
-_WORD = re.compile(r"\(?[A-Za-z0-9][\w’'®&./+\-]*\)?")
+# a word begins with any letter or digit (`Üblacker`, `Øresund`, `École` too)
+_WORD = re.compile(r"\(?[^\W_][\w’'®&./+\-]*\)?")
 # the space between two words of a name: a line may wrap inside it, with a blank line where the text doubles its
 # line breaks; a tab parts a table's cells
 _NAME_GAP = re.compile(r" *(?:\n *){0,2}")
+# an ampersand between two capitalised words joins them into one name (`Transformation & Development unit`)
+_AMPERSAND_GAP = re.compile(r" *& *")
 # a legal form after a comma ends a company's name (`Wuhan … Control Co., Ltd.`, `Acme, Inc.`)
 _LEGAL_FORMS = frozenset("ltd ltd. inc inc. llc plc co co. corp corp. limited".split())
-_CONNECTORS = frozenset({"of", "and", "for", "in", "on", "the", "&", "de", "to"})
+_CONNECTORS = frozenset({"of", "and", "for", "in", "on", "the", "de", "to"})  # `&` joins by `_AMPERSAND_GAP`
 _OPENERS = frozenset({"in", "the", "this", "our", "we", "as", "by", "at", "with", "over"})
 # a capitalised preposition or conjunction begins a sentence (after a heading the text runs on from), not a name
 _NOT_NAME_START = frozenset(
@@ -155,6 +158,10 @@ def _names(text: str, known: frozenset[str]) -> tuple[Span, ...]:
             nxt = words[j + 1][2]
             gap = text[words[j][1] : words[j + 1][0]]
             if gap.strip() == "," and nxt.lower() in _LEGAL_FORMS and not _sentence_end(words[j][2]):
+                j += 1
+                run.append(j)
+                continue
+            if _AMPERSAND_GAP.fullmatch(gap) and _is_cap(nxt) and not _sentence_end(words[j][2]):
                 j += 1
                 run.append(j)
                 continue

@@ -16,7 +16,7 @@ from qa.compose.extract import Span, codes, dates, names, numbers, row_cells
 MAX_OPTIONS = 48
 _QUOTED = re.compile(r"[“\"]([^“”\"\n]{2,60})[”“\"]")  # some reports close with an opening mark
 _CAPS_RUN = re.compile(r"(?<![\w-])[A-Z]{2,}(?:[ -][A-Z]{2,})+(?![\w-])")  # `FAIR LINE`
-_CAP_WORD = re.compile(r"(?<![\w.])[A-Z][\w&-]*[a-z][\w&-]*")
+_CAP_WORD = re.compile(r"(?<![\w.])[^\W\d_][\w&-]*")  # a capitalised word when `_capitalised` (`Üblacker` too)
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;•]\s+|\n)$")
 _NUMBER_WORD = re.compile(
     r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
@@ -64,6 +64,11 @@ _LEAD_CODE = re.compile(r"(?<![\w-])\d+[A-Z][A-Za-z0-9]* +$")
 _MODEL_TAIL = re.compile(r"^ +\d+[A-Za-z]*(?:\s+(?:Pro|Max|Plus|Ultra|Lite|Mini|S|X|[A-Z]\d*))?(?![\w-])")
 
 
+def _capitalised(word: str) -> bool:
+    """An upper-case letter and then a lower-case one (`Interzero`, `HackerOne`, `Öko`; not `GHG`, `iPhone`)."""
+    return word[0].isupper() and any(ch.islower() for ch in word[1:])
+
+
 # a phrase of common words after a determiner (`the local management`, `a paint mixing system`, `their German
 # sites`): the determiner left out, up to the first word that ends a noun phrase, or punctuation; the words of a
 # phrase, and the words that end one (prepositions, verbs of being or having, modals, relative pronouns)
@@ -101,6 +106,12 @@ def _phrase_words(qt: str, pos: int) -> list[re.Match[str]]:
     return out
 
 
+def _maybe_verb(word: str, before: str) -> bool:
+    """A lower-case word in -s after a word not in -s: a verb of the third person or a plural noun."""
+    return (word.islower() and len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is"))
+            and not before.lower().endswith("s"))
+
+
 def phrases(qt: str) -> list[Span]:
     """The phrases of common words in running text: after each determiner, its words up to a word that ends
     a phrase, and (one option more) on over one joining word (`of`, `for`, `and`, `or`) to the next such end;
@@ -112,6 +123,11 @@ def phrases(qt: str) -> list[Span]:
         ends = [cuts[0] if cuts else len(words)]
         if cuts and cuts[0] > 0:
             ends.append(cuts[1] if len(cuts) > 1 else len(words))
+        # a word in -s after one without may be a verb (`the frequency converter ensures …`, `the online platform
+        # functions as …`), not a plural noun: the words before it are one option more
+        verb_at = next((k for k in range(1, ends[0]) if _maybe_verb(words[k].group(0), words[k - 1].group(0))), None)
+        if verb_at is not None:
+            ends.append(verb_at)
         for n in ends:
             last = words[n - 1].group(0) if n else ""
             # a phrase ends in a noun: not in a joining word, nor in a verb after one (`… provider and appointed`,
@@ -204,6 +220,7 @@ def options(c: Candidate, known: frozenset[str] = frozenset()) -> list[SpanOptio
         add(SpanOption(s, "code"))
     for m in _REFERENCE.finditer(qt):
         add(SpanOption(Span(m.start(), m.end(), m.group(0)), "number"))
+
     for m in _ADDRESS.finditer(qt):
         add(SpanOption(Span(m.start(), m.end(), m.group(0)), "name"))
     for m in _GRADE.finditer(qt):
@@ -235,6 +252,8 @@ def options(c: Candidate, known: frozenset[str] = frozenset()) -> list[SpanOptio
     # which wants two capitalised words or an acronym, leaves out
     covered = list(seen)
     for m in _CAP_WORD.finditer(qt):
+        if not _capitalised(m.group(0)):
+            continue
         if m.group(0).lower() in known or _SENTENCE_START.search(qt[max(0, m.start() - 3) : m.start()]):
             continue
         if any(a <= m.start() < b for a, b in covered):
