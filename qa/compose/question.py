@@ -151,13 +151,19 @@ def _phrase_head(text: str, ignore: frozenset[str]) -> str | None:
 _AFTER_VERB = frozenset("the a an its their his her our to".split())
 
 
+def s_form_after_singular(word: str, before: str) -> bool:
+    """A lower-case word in -s after a word not in -s (`converter ensures`, `team works`): a verb of the third
+    person or a plural noun, which the words around it tell apart."""
+    return (word.islower() and len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is"))
+            and not before.lower().endswith("s"))
+
+
 def _present_verb(word: str, before: str, after: str) -> bool:
     """Is `word` a verb in the third person ("manages", "aims") rather than a plural noun? When it ends in
     -s after a word that does not and an article, a possessive or "to" follows it, or "with" after the name of a
     kind of thing ("which team works with …")."""
     kind_before = before in _NAMED_KINDS or before in _ENTITY_HEADS  # "which company cooperates with …"
-    return ((after in _AFTER_VERB or (kind_before and after == "with")) and len(word) > 3 and word.endswith("s")
-            and not word.endswith(("ss", "us", "is")) and not before.endswith("s"))
+    return (after in _AFTER_VERB or (kind_before and after == "with")) and s_form_after_singular(word, before)
 
 
 def _kinds_word(low: str) -> str | None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from qa.compose.answerkind import phrase_like
 from qa.compose.candidate import Candidate, map_span
 from qa.compose.extract import Span, codes, dates, names, numbers, row_cells
+from qa.compose.question import s_form_after_singular
 
 MAX_OPTIONS = 48
 _QUOTED = re.compile(r"[“\"]([^“”\"\n]{2,60})[”“\"]")  # some reports close with an opening mark
@@ -106,12 +107,6 @@ def _phrase_words(qt: str, pos: int) -> list[re.Match[str]]:
     return out
 
 
-def _maybe_verb(word: str, before: str) -> bool:
-    """A lower-case word in -s after a word not in -s: a verb of the third person or a plural noun."""
-    return (word.islower() and len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is"))
-            and not before.lower().endswith("s"))
-
-
 def phrases(qt: str) -> list[Span]:
     """The phrases of common words in running text: after each determiner, its words up to a word that ends
     a phrase, and (one option more) on over one joining word (`of`, `for`, `and`, `or`) to the next such end;
@@ -125,7 +120,8 @@ def phrases(qt: str) -> list[Span]:
             ends.append(cuts[1] if len(cuts) > 1 else len(words))
         # a word in -s after one without may be a verb (`the frequency converter ensures …`, `the online platform
         # functions as …`), not a plural noun: the words before it are one option more
-        verb_at = next((k for k in range(1, ends[0]) if _maybe_verb(words[k].group(0), words[k - 1].group(0))), None)
+        verb_at = next((k for k in range(1, ends[0])
+                        if s_form_after_singular(words[k].group(0), words[k - 1].group(0))), None)
         if verb_at is not None:
             ends.append(verb_at)
         for n in ends:
@@ -220,7 +216,6 @@ def options(c: Candidate, known: frozenset[str] = frozenset()) -> list[SpanOptio
         add(SpanOption(s, "code"))
     for m in _REFERENCE.finditer(qt):
         add(SpanOption(Span(m.start(), m.end(), m.group(0)), "number"))
-
     for m in _ADDRESS.finditer(qt):
         add(SpanOption(Span(m.start(), m.end(), m.group(0)), "name"))
     for m in _GRADE.finditer(qt):

@@ -68,9 +68,12 @@ def company_filters(svc: QAService, company: str) -> Filters | None:
     return Filters(report_ids=ids) if ids else None
 
 
+# what `collect` hands each record and its candidates to (work on the candidates beside the ranker's)
+CandidateSink = Callable[[QuestionRecord, list[Candidate]], object]
+
+
 def collect(
-    svc: QAService, items: Sequence[tuple[EvalItem, str]], source: str,
-    with_candidates: Callable[[QuestionRecord, list[Candidate]], object] | None = None,
+    svc: QAService, items: Sequence[tuple[EvalItem, str]], source: str, with_candidates: CandidateSink | None = None,
 ) -> list[QuestionRecord]:
     """Retrieve and generate candidates for each (question, company) once; features and labels. Each record
     and its candidates go to `with_candidates` too, in order (for work on the candidates beside the ranker's,

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Literal
 
 from qa.compose.answerkind import KINDS
-from qa.compose.candidate import Candidate
 from qa.compose.confidence import ConfidenceModel, load_confidence_model
 from qa.compose.features import FEATURES
 from qa.compose.ranker import MODEL_DIR, RuleRanker
@@ -32,7 +31,7 @@ from qa.evaluation.dataset import EvalItem, load_eval_files
 from qa.models import ReportInfo
 from qa.service import QAService
 from qa.training.answerkind import L2, KindFits, kind_accuracy
-from qa.training.dataset import QuestionRecord, collect
+from qa.training.dataset import CandidateSink, QuestionRecord, collect
 from qa.training.fit import RANKER_PARAMS, Outcome, fit_confidence, fit_ranker
 from qa.training.loco import (
     CompanyScore,
@@ -44,8 +43,6 @@ from qa.training.loco import (
 )
 from qa.training.spans import SPAN_PARAMS, SpanRows, candidate_span_rows, fit_span_picker
 from qa.training.synth import synth_questions
-
-_Keep = Callable[[QuestionRecord, list[Candidate]], object] | None  # what `collect` hands each record's candidates to
 
 BUNDLED_SET = REPO_ROOT / "eval" / "questions.jsonl"
 TRAINING_SETS = REPO_ROOT / "eval" / "training-sets.json"
@@ -163,7 +160,7 @@ def _mean_row(rows: list[tuple[str, CompanyScore, CompanyScore]], skip: str) -> 
     return [(label, mean([o for o, _ in others]), mean([n for _, n in others]))]
 
 
-def _generated(svc: QAService, reports: list[ReportInfo], per_report: int, keep: _Keep = None) -> list[QuestionRecord]:
+def _generated(svc: QAService, reports: list[ReportInfo], per_report: int, keep: CandidateSink | None = None) -> list[QuestionRecord]:
     """Generated questions of these reports: for the ranker (and picker), and multi-figure sentence
     queries for the span picker only."""
     idx = svc.index
@@ -200,7 +197,7 @@ def load_records(
     appended to `span_parts` when given (from the candidates the record was built from)."""
     from qa.training.corpus import load_corpus_service  # local: needs the eval harness's corpus loader
 
-    keep: _Keep = None if span_parts is None else (lambda rec, cands: span_parts.append(candidate_span_rows(rec, cands)))
+    keep: CandidateSink | None = None if span_parts is None else (lambda rec, cands: span_parts.append(candidate_span_rows(rec, cands)))
     services: dict[str, QAService] = {}
     xs = QAService.load(Settings(ranker="rules"))
     records: list[QuestionRecord] = []
