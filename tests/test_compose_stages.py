@@ -310,6 +310,9 @@ def test_a_sentence_gets_the_terms_its_paragraph_named_before_it(tmp_path: Path)
         ("Which Acme team works with the works council on training plans?", "team"),  # a verb, not the head
         ("Which sports and fitness club membership did Acme offer?", "membership"),
         ("Since when has Acme published a sustainability report?", None),  # "since" opens no noun phrase
+        ("acme R&D staff end 2022", "staff"),  # a word that says when in the year names no thing asked about
+        ("acme community cumulative users year-end 2020", "user"),
+        ("acme end customers 2022", "customer"),  # "end" before a noun is part of the phrase
     ],
 )
 def test_the_head_noun_is_what_the_question_counts(question: str, head: str | None) -> None:
@@ -327,6 +330,8 @@ def test_the_head_noun_is_what_the_question_counts(question: str, head: str | No
     ("In 2022, 3 sites and a table of 12 rows", ["3", "12"]),
     # a reference's number before a figure is no group of thousands of it
     ("Scope 2 700.09 t CO₂e, Scope 3 11,379.26 t CO₂e; we employ 1 049 people", ["700.09 t CO₂e", "11,379.26 t CO₂e", "1 049"]),
+    # a reference's number before a column's unit: the unit is the column's, the number still a reference
+    ("intensity (Scope 1+2 t CO₂e/EUR million gross value added) 18% lower", ["18%"]),
 ])
 def test_a_number_that_names_a_category_or_a_reference_is_not_a_figure(text: str, figures: list[str]) -> None:
     from qa.compose.extract import numbers

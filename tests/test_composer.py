@@ -50,6 +50,11 @@ def _check_answer_contract(answer: Answer) -> None:
         ("Did Xiaomi meet its target on per capita energy consumption?", "yes_no"),
         ("What sources make up Scope 1 emissions?", "list"),
         ("green building certification of the Beijing campus", "entity"),
+        # a keyword query's plural head alone makes no list: it may count them ("female mid-level employees 2022")
+        ("female mid-level employees at Acme 2022", "other"),
+        ("Acme employee communication channels", "other"),
+        ("Acme patents granted in 2020", "count"),  # a participle after the plural head counts them
+        ("Which channels does Acme use to talk to employees?", "list"),  # a question's plural head still lists
     ],
 )
 def test_question_types(question: str, qtype: str) -> None:

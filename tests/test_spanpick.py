@@ -538,3 +538,21 @@ def test_names_and_capitalised_words_begin_with_any_capital_and_run_over_an_ampe
     texts = {o.span.text for o in options(c) if o.span is not None}
     assert {"Professor Jan Üblacker", "Risk Stream Transformation & Development", "Öresund"} <= texts
     assert "Professor Jan" not in texts and "Risk Stream Transformation" not in texts
+
+
+def test_a_figure_read_with_spaces_between_groups_of_three_offers_each_group() -> None:
+    # a row printed without tabs (`total women men average`): `540 385 155` may be one figure or three cells
+    c = _cand("Acme Bank Belgrade 540 385 155 13.0 12.0 14.0 (Serbia)")
+    texts = [o.span.text for o in options(c) if o.span is not None and o.kind == "number"]
+    assert {"540 385 155", "540", "385", "155", "13.0"} <= set(texts)
+    c = _cand("Acme employs 1,049 people in 12 countries")  # no groups of three by spaces: nothing added
+    assert [o.span.text for o in options(c) if o.span is not None and o.kind == "number"] == [
+        "1,049", "12", "1,049 people", "12 countries"]
+
+
+def test_a_share_sign_after_a_space_asks_for_a_share() -> None:
+    from qa.compose.spanfeatures import question_features
+
+    assert question_features(analyse("Acme CapEx share passenger cars CCM 6.5 %"))["q_rate"] == 1.0
+    assert question_features(analyse("Acme CapEx passenger cars 6.5%"))["q_rate"] == 1.0
+    assert question_features(analyse("Acme CapEx passenger cars EUR million"))["q_rate"] == 0.0

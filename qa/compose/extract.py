@@ -65,8 +65,10 @@ def _numbers(text: str, skip_years: bool) -> tuple[tuple[Span, str], ...]:
         if _MONTH_BEFORE.search(text[max(0, m.start("num") - 12) : m.start("num")]) and not unit:
             continue  # the day of a date ("March 24"), not a figure
         before = text[max(0, m.start("num") - 24) : m.start("num")]
-        if not unit and len(num) <= 2 and _REFERENCE_BEFORE.search(before):
-            continue  # a category or a reference (`Scope 3 emissions`, `Figure 4`), not a figure
+        if len(num) <= 2 and _REFERENCE_BEFORE.search(before):
+            # a category or a reference (`Scope 3 emissions`, `Figure 4`), not a figure, even before a unit that
+            # is a column's (`Scope 1+2 t CO₂e/EUR million`)
+            continue
         if " " in num and _REFERENCE_BEFORE.search(before):
             # `Scope 2 700.09 t`: the reference's number, then a figure, not one figure with a space for thousands
             s = m.start("num") + len(num.split(" ", 1)[0]) + 1

@@ -129,13 +129,21 @@ def _head_noun(low: str, ignore: frozenset[str] = frozenset()) -> str | None:
     return _phrase_head(re.split(r"[(,;:?]", low)[0], ignore)
 
 
+# a word that says when in a year, right before the year ("R&D staff end 2022", "mid 2023"): not the thing asked
+_TIME_OF_YEAR = frozenset("end year-end start beginning mid early late".split())
+
+
 def _phrase_head(text: str, ignore: frozenset[str]) -> str | None:
     """The last word of the noun phrase that opens the text."""
-    words = re.findall(r"[a-z][a-z-]*", text)
+    words = re.findall(r"[a-z][a-z-]*|\b(?:19|20)\d\d\b", text)
     while words and (words[0] in ("what", "which", "list", "name", "the", "all") or words[0] in _BREAK):
         words = words[1:]
     phrase: list[str] = []
     for k, w in enumerate(words):
+        if w[0].isdigit():  # a year: skipped, with a word before it that only says when in the year
+            if phrase and k > 0 and words[k - 1] in _TIME_OF_YEAR and phrase[-1] == words[k - 1]:
+                phrase.pop()
+            continue
         if w in _BREAK or w in _IRREGULAR_PAST or (w.endswith("ed") and len(w) > 4):
             break  # a preposition, an auxiliary or a past-tense verb ends the noun phrase
         if k > 0 and _present_verb(w, words[k - 1], words[k + 1] if k + 1 < len(words) else ""):
@@ -294,14 +302,19 @@ def analyse(question: str, ignore: frozenset[str] = frozenset(), names: frozense
         and not re.search(r"\bmean|\bdefin|\bhow (many|much)\b", low)
         and _plural_head(head_word)
     ):
-        qtype = "list"
-        # a keyword query whose plural head a participle follows ("trademark links removed 2020", "patents granted
-        # in 2020", "laptops donated …") counts them
+        # a keyword query's plural head alone does not make it a list ("female mid-level employees 2022",
+        # "suppliers at the 2020 supplier conference" count): it stays untyped, for the answer-kind model to read
+        if not (qtype == "other" and not _QUESTION_WORD.match(low)):
+            qtype = "list"
+        # a keyword query whose plural head a participle follows counts them ("trademark links removed 2020",
+        # "patents granted in 2020", "laptops donated …"), or lists them ("greenhouse gases covered in …")
         after = re.search(rf"\b{re.escape(head_word)}\s+(\w+)", low) if head_word else None
-        if after and not _QUESTION_WORD.match(low) and not re.search(r"\bwhen\b|\bwhich\b", low) and (
-                after.group(1) in _COUNTED_PARTICIPLES or (
-                    after.group(1).endswith("ed") and after.group(1) not in _LISTED_PARTICIPLES)):
-            qtype = "count"
+        if after and not _QUESTION_WORD.match(low) and not re.search(r"\bwhen\b|\bwhich\b", low):
+            word = after.group(1)
+            if word in _COUNTED_PARTICIPLES or (word.endswith("ed") and word not in _LISTED_PARTICIPLES):
+                qtype = "count"
+            elif word in _LISTED_PARTICIPLES:
+                qtype = "list"
     # "what is the average age of …", "what is the street address of …": a figure, a name; but "what is the
     # strategy area about?", "what is the Security Committee?" ask what a thing is
     opening_only = opening_only and not re.search(r"\b(about|for|do|mean|cover|include)\s*\??\s*$", low)

@@ -42,7 +42,7 @@ _SELF = frozenset("the company group corporation firm we our".split())
 _OFTEN = re.compile(r"\bhow (?:often|frequently|regularly)\b|\bfrequency\b|\bhow many times\b|\binterval\b", re.I)
 _WHEN = re.compile(r"^\s*when\b|\bwhat year\b|\bwhich year\b|\bsince when\b|\bdate\b", re.I)
 _YEAR_WORD = re.compile(r"\byear\b(?!\s+(?:19|20)\d\d)", re.I)  # "target year", "base year", not "year 2022"
-_RATE = re.compile(r"\b(rate|share|percent\w*|proportion|ratio|quota|%)", re.I)
+_RATE = re.compile(r"\b(?:rate|share|percent\w*|proportion|ratio|quota)|%", re.I)
 _SCORE = re.compile(r"\b(score|rating|rated|grade|rank\w*|level|status)\b", re.I)
 # a figure labelled by its year (`(2022: 47%)`, `2021: 134,197`)
 _YEAR_LABEL = re.compile(r"(?<![\w.])(?:FY\s?)?((?:19|20)\d\d)\s*:\s*$")

@@ -59,6 +59,7 @@ _ADDRESS = re.compile(r"(?:https?://|www\.)[^\s<>\"“”]+[^\s<>\"“”.,;:)]|
 _COUNTED = re.compile(
     r"(?:\s+(?!(?:were|was|is|are|be|been|has|have|had|which|that|who|whom|in|on|at|of|from|with|to|by|for|as|"
     r"than|and|or|per|each|across|including|compared|while|whereas)\b)[a-z][a-z-]*(?!\w)){1,3}")
+_SPACE_GROUPS = re.compile(r"\d{1,3}(?: \d{3})+(?:\.\d+)?")
 # a code that leads a name (`3C Intelligent Manufacturing …`, `5G Application …`) or a model number and
 # suffix that ends one (`Electric Scooter 4 Pro`, `… Power Supply 1000 Pro`); never across a table's tab
 _LEAD_CODE = re.compile(r"(?<![\w-])\d+[A-Z][A-Za-z0-9]* +$")
@@ -196,6 +197,11 @@ def options(c: Candidate, known: frozenset[str] = frozenset()) -> list[SpanOptio
     figures = numbers(qt)
     for s, unit in figures:
         add(SpanOption(s, "number", unit=unit))
+        # a figure read with spaces between its groups of three (`12 065 575`) may be a row's cells printed one
+        # after another (`540 385 155`: a total, its women, its men): each group is offered as well
+        if _SPACE_GROUPS.fullmatch(s.text):
+            for g in re.finditer(r"\d+(?:\.\d+)?", s.text):
+                add(SpanOption(Span(s.start + g.start(), s.start + g.end(), g.group(0)), "number"))
     for (a, ua), (b, ub) in zip(figures, figures[1:], strict=False):
         gap = qt[a.end : b.start]
         if _RANGE_GAP.fullmatch(gap) or (gap.strip() == "and" and _BETWEEN.search(qt[max(0, a.start - 10) : a.start])):
