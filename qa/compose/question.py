@@ -140,8 +140,8 @@ def _phrase_head(text: str, ignore: frozenset[str]) -> str | None:
         words = words[1:]
     phrase: list[str] = []
     for k, w in enumerate(words):
-        if w[0].isdigit():  # a year: skipped, with a word before it that only says when in the year
-            if phrase and k > 0 and words[k - 1] in _TIME_OF_YEAR and phrase[-1] == words[k - 1]:
+        if w[0].isdigit():  # a year: skipped, with a word right before it that only says when in the year
+            if phrase and phrase[-1] in _TIME_OF_YEAR and phrase[-1] == words[k - 1]:
                 phrase.pop()
             continue
         if w in _BREAK or w in _IRREGULAR_PAST or (w.endswith("ed") and len(w) > 4):
@@ -304,12 +304,13 @@ def analyse(question: str, ignore: frozenset[str] = frozenset(), names: frozense
     ):
         # a keyword query's plural head alone does not make it a list ("female mid-level employees 2022",
         # "suppliers at the 2020 supplier conference" count): it stays untyped, for the answer-kind model to read
-        if not (qtype == "other" and not _QUESTION_WORD.match(low)):
+        keyword_query = not _QUESTION_WORD.match(low)
+        if not (qtype == "other" and keyword_query):
             qtype = "list"
         # a keyword query whose plural head a participle follows counts them ("trademark links removed 2020",
         # "patents granted in 2020", "laptops donated …"), or lists them ("greenhouse gases covered in …")
         after = re.search(rf"\b{re.escape(head_word)}\s+(\w+)", low) if head_word else None
-        if after and not _QUESTION_WORD.match(low) and not re.search(r"\bwhen\b|\bwhich\b", low):
+        if after and keyword_query and not re.search(r"\bwhen\b|\bwhich\b", low):
             word = after.group(1)
             if word in _COUNTED_PARTICIPLES or (word.endswith("ed") and word not in _LISTED_PARTICIPLES):
                 qtype = "count"
