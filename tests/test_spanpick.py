@@ -553,6 +553,6 @@ def test_a_figure_read_with_spaces_between_groups_of_three_offers_each_group() -
 def test_a_share_sign_after_a_space_asks_for_a_share() -> None:
     from qa.compose.spanfeatures import question_features
 
-    assert question_features(analyse("Acme CapEx share passenger cars CCM 6.5 %"))["q_rate"] == 1.0
+    assert question_features(analyse("Acme CapEx passenger cars CCM 6.5 % of the total"))["q_rate"] == 1.0
     assert question_features(analyse("Acme CapEx passenger cars 6.5%"))["q_rate"] == 1.0
     assert question_features(analyse("Acme CapEx passenger cars EUR million"))["q_rate"] == 0.0
