@@ -264,6 +264,7 @@ def analyse(question: str, ignore: frozenset[str] = frozenset(), names: frozense
     qtype: QType = "other"
     opening_only = False
     which_thing = _asks_which_thing(low)
+    keyword_query = not _QUESTION_WORD.match(low)  # no question word opens it ("female employees 2022")
     if re.match(r"(?:since )?when\b", low):
         qtype = "date"  # "since when have … means of transport …": the question word decides
     elif not low.startswith("which ") and re.search(
@@ -272,7 +273,7 @@ def analyse(question: str, ignore: frozenset[str] = frozenset(), names: frozense
     ):  # "which handbook did it publish to define …" asks for a name
         qtype = "definition"
     elif _DATE_OPENING.match(low) or _YEAR_ASKED.search(low) or (
-            not _QUESTION_WORD.match(low) and _DATE_ENDING.search(low)):
+            keyword_query and _DATE_ENDING.search(low)):
         qtype = "date"  # the question word decides before any metric word ("when will … Scope 3 emissions")
     elif re.match(r"(is|are|was|were|does|do|did|has|have|had|can|could|will)\b", low):
         qtype = "yes_no"  # "did Xiaomi meet its target on energy consumption?" settles, it does not measure
@@ -304,7 +305,6 @@ def analyse(question: str, ignore: frozenset[str] = frozenset(), names: frozense
     ):
         # a keyword query's plural head alone does not make it a list ("female mid-level employees 2022",
         # "suppliers at the 2020 supplier conference" count): it stays untyped, for the answer-kind model to read
-        keyword_query = not _QUESTION_WORD.match(low)
         if not (qtype == "other" and keyword_query):
             qtype = "list"
         # a keyword query whose plural head a participle follows counts them ("trademark links removed 2020",

@@ -59,6 +59,7 @@ _ADDRESS = re.compile(r"(?:https?://|www\.)[^\s<>\"“”]+[^\s<>\"“”.,;:)]|
 _COUNTED = re.compile(
     r"(?:\s+(?!(?:were|was|is|are|be|been|has|have|had|which|that|who|whom|in|on|at|of|from|with|to|by|for|as|"
     r"than|and|or|per|each|across|including|compared|while|whereas)\b)[a-z][a-z-]*(?!\w)){1,3}")
+# a figure `numbers` read with spaces between its groups of three (`12 065 575`, or a row's cells `540 385 155`)
 _SPACE_GROUPS = re.compile(r"\d{1,3}(?: \d{3})+(?:\.\d+)?")
 # a code that leads a name (`3C Intelligent Manufacturing …`, `5G Application …`) or a model number and
 # suffix that ends one (`Electric Scooter 4 Pro`, `… Power Supply 1000 Pro`); never across a table's tab
