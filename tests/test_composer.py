@@ -55,6 +55,9 @@ def _check_answer_contract(answer: Answer) -> None:
         ("Acme employee communication channels", "other"),
         ("Acme patents granted in 2020", "count"),  # a participle after the plural head counts them
         ("Which channels does Acme use to talk to employees?", "list"),  # a question's plural head still lists
+        # a year asked after "for which", with its kind of year, before any metric word
+        ("For which financial year did Acme first include GHG emissions from logistics?", "date"),
+        ("Acme CSRD reporting obligation from which financial year", "date"),
     ],
 )
 def test_question_types(question: str, qtype: str) -> None:
@@ -87,6 +90,17 @@ def test_names_are_runs_of_capitalised_words_the_question_lacks() -> None:
     text = "our AI team cooperated with Wuhan Huazhong Numerical \n\nControl Co., Ltd. to develop a system"
     assert [n.text for n in names(text)] == ["AI", "Wuhan Huazhong Numerical \n\nControl Co., Ltd"]
     assert [n.text for n in names("Smart detection system During the Spring Festival, our team")] == ["Spring Festival"]
+
+
+def test_a_name_runs_over_of_the_and_may_open_with_a_digit() -> None:
+    from qa.compose.extract import names
+
+    text = "The CEO of 1&1 Mobilfunk GmbH reports to 1&1 AG; the German Association of the Automotive Industry issued it."
+    assert [n.text for n in names(text)] == [
+        "CEO of 1&1 Mobilfunk GmbH", "1&1 AG", "German Association of the Automotive Industry"]
+    assert [n.text for n in names("We joined 3M Company. Athinia™ Labs helps.")] == ["3M Company", "Athinia™ Labs"]
+    # a figure is no name's first word, and "of the" needs a capitalised word after it
+    assert [n.text for n in names("In 2023 Acme Group of the region, 50 Tonnes")] == ["Acme Group"]
 
 
 def test_the_year_inside_a_code_is_not_a_date() -> None:

@@ -556,3 +556,19 @@ def test_a_share_sign_after_a_space_asks_for_a_share() -> None:
     assert question_features(analyse("Acme CapEx passenger cars CCM 6.5 % of the total"))["q_rate"] == 1.0
     assert question_features(analyse("Acme CapEx passenger cars 6.5%"))["q_rate"] == 1.0
     assert question_features(analyse("Acme CapEx passenger cars EUR million"))["q_rate"] == 0.0
+
+
+def test_an_acts_number_and_a_list_of_pages_are_options() -> None:
+    c = _cand("Acme follows Regulation (EU) 2021/2178, Directive 2009/147/EC and Council Regulation (EC) No. 2157/2001 "
+              "of 8 October 2001, as set out on P. 8, 9, 10 of the index.")
+    texts = {o.span.text for o in options(c) if o.span is not None and o.kind == "number"}
+    assert {"(EU) 2021/2178", "2021/2178", "2009/147/EC", "(EC) No. 2157/2001", "No. 2157/2001", "P. 8, 9, 10"} <= texts
+    c = _cand("Acme reached 50/50 parity, open 24/7, in 2022/23.")  # a ratio, hours, a span of years: no act
+    texts = {o.span.text for o in options(c) if o.span is not None and o.kind == "number"}
+    assert not {"50/50", "24/7", "2022/23"} & texts
+
+
+def test_a_part_of_a_year_before_a_date_is_offered_with_it() -> None:
+    c = _cand("Due to be completed by year-end 2024. In mid-May 2020 and as early as 2013, and in early 2023 too.")
+    texts = {o.span.text for o in options(c) if o.span is not None and o.kind == "date"}
+    assert {"year-end 2024", "mid-May 2020", "as early as 2013", "early 2023", "2024", "May 2020"} <= texts

@@ -99,7 +99,7 @@ def _codes(text: str) -> tuple[Span, ...]:
 
 
 # a word begins with any letter or digit (`Üblacker`, `Øresund`, `École` too)
-_WORD = re.compile(r"\(?[^\W_][\w’'®&./+\-]*\)?")
+_WORD = re.compile(r"\(?[^\W_][\w’'®™&./+\-]*\)?")
 # the space between two words of a name: a line may wrap inside it, with a blank line where the text doubles its
 # line breaks; a tab parts a table's cells
 _NAME_GAP = re.compile(r" *(?:\n *){0,2}")
@@ -115,8 +115,13 @@ _NOT_NAME_START = frozenset(
     "until unlike like besides despite".split())
 
 
+# a name's word that opens with a digit (`1&1 Mobilfunk GmbH`, `3M`): an ampersand or a capital letter after it
+_DIGIT_NAME = re.compile(r"\d+(?:&\w*|[A-Z][\w&]*)")
+
+
 def _is_cap(word: str) -> bool:
-    return word[0].isupper() or (word.startswith("(") and len(word) > 2 and word[1].isupper())
+    return word[0].isupper() or (word.startswith("(") and len(word) > 2 and word[1].isupper()) or bool(
+        _DIGIT_NAME.fullmatch(word))
 
 
 def _is_acronym(word: str) -> bool:
@@ -175,12 +180,17 @@ def _names(text: str, known: frozenset[str]) -> tuple[Span, ...]:
             elif nxt.lower() in _CONNECTORS and j + 2 < len(words) and _is_cap(words[j + 2][2]):
                 j += 2
                 run.append(j)
+            elif (nxt.lower() == "of" and j + 3 < len(words) and words[j + 2][2] == "the"
+                  and _NAME_GAP.fullmatch(text[words[j + 1][1] : words[j + 2][0]])
+                  and _is_cap(words[j + 3][2])):  # `German Association of the Automotive Industry`
+                j += 3
+                run.append(j)
             else:
                 break
         caps = [words[k][2] for k in run]
         start, end = words[i][0], words[j][1]
         span_text = text[start:end].rstrip(".,;:")
-        content = {re.sub(r"['’]s$", "", w.strip("()®.,")).lower() for w in caps}
+        content = {re.sub(r"['’]s$", "", w.strip("()®™.,")).lower() for w in caps}
         if (len(caps) >= 2 or any(_is_acronym(w) for w in caps)) and not content <= known:
             out.append(Span(start, start + len(span_text), span_text))
         i = j + 1

@@ -203,8 +203,9 @@ _QUESTION_WORD = re.compile(r"\s*(?:what|which|who|whom|whose|where|when|why|how
 _DATE_OPENING = re.compile(
     r"(when|in what year|in which year|what year|since when)\b|"
     r"(what|which) (is|was|are|were) (the )?([\w'’-]+ ){0,4}(year|date|deadline)\b|"
-    r"((since|from|until|by|in) )?(what|which) (financial |fiscal |calendar |reporting )?year\b|by when\b")
-_YEAR_ASKED = re.compile(r"\b(in|after|from|for|by|until|since) (which|what) (year|month)\b")
+    r"((since|from|until|by|in|for) )?(what|which) (financial |fiscal |calendar |reporting )?year\b|by when\b")
+_YEAR_ASKED = re.compile(
+    r"\b(in|after|from|for|by|until|since) (which|what) (financial |fiscal |calendar |reporting )?(year|month)\b")
 _DATE_ENDING = re.compile(
     r"(?<!per )(?<!every )(?<!each )(?<!base )(?<!previous )(?<!prior )(?<!financial )(?<!fiscal )(?<!reporting )"
     r"(?<!calendar )(?<!current )(?<!last )(?<!next )(?<!this )(?<!version )"

@@ -27,11 +27,12 @@ _GRADE = re.compile(r"(?<![\w+-])(?:[A-D][+-]|(?:AAA|AA|BBB|BB|CCC)[+-]?)(?![\w+
 # between two figures, a range (`200 to 270`, `3.5–4.0%`; `between X and Y`)
 _RANGE_GAP = re.compile(r"\s*(?:to|-|–|—)\s*")
 _DATE_GAP = re.compile(r"\s*(?:to|until|through|-|–|—)\s*")
-# a part of a year before it: `the end of 2023`, `first quarter of 2024`, `the second half of 2022`, `Q1 2024`
+# a part of a year before it: `the end of 2023`, `first quarter of 2024`, `the second half of 2022`, `Q1 2024`,
+# `year-end 2024`, `mid-May 2020`, `early 2023`, `as early as 2013`
 _PERIOD_BEFORE = re.compile(
     r"(?:(?<![\w-])(?:the\s+)?(?:(?:end|beginning|start|middle|close)\s+of|(?:first|second|third|fourth|1st|2nd|3rd|4th)"
     r"\s+quarter(?:\s+of)?|(?:first|second)\s+half(?:\s+of)?)\s+(?:the\s+)?(?:(?:financial|fiscal|calendar)\s+year\s+)?|"
-    r"(?<![\w-])(?:Q[1-4]|H[12])\s+)$", re.I)
+    r"(?<![\w-])(?:Q[1-4]|H[12])\s+|(?<![\w-])(?:year-end|(?:as\s+)?early(?:\s+as)?|late|mid)\s+|(?<![\w-])mid-)$", re.I)
 # how often something happens: what "how often …" asks for
 _PERIOD = r"(?:day|week|month|quarter|year|two years|three years|five years)"
 _FREQUENCY = re.compile(
@@ -61,6 +62,19 @@ _COUNTED = re.compile(
     r"than|and|or|per|each|across|including|compared|while|whereas)\b)[a-z][a-z-]*(?!\w)){1,3}")
 # a figure `numbers` read with spaces between its groups of three (`12 065 575`, or a row's cells `540 385 155`)
 _SPACE_GROUPS = re.compile(r"\d{1,3}(?: \d{3})+(?:\.\d+)?")
+# an act's number: `(EU) 2021/2178`, `2009/147/EC`, `No. 2157/2001`; offered with its "(EU)" and without
+_ACT_NUMBER = re.compile(r"(?<![\w/])(?:\((?:EU|EC|EEC)\)\s*)?(?P<number>No\.\s*\d{1,4}/\d{2,4}|(?:19|20)\d\d/\d{1,4}"
+                         r"(?:/(?:EU|EC|EEC))?)(?![\w/])")
+# a list of pages after "P." or "PP." (`P. 8, 9, 10`, `PP. 12-14`): an index's reference, one option
+_PAGE_LIST = re.compile(r"(?<![\w.])P{1,2}\.\s*\d+(?:\s*(?:,|–|-|and|&)\s*\d+)*(?!\d)")
+
+
+def _year_span(text: str) -> bool:
+    """`2022/23`, `2019/2020`: a financial year over two calendar years, not an act's number."""
+    first, _, second = text.partition("/")
+    return first.isdigit() and second.isdigit() and int(second) % 100 == (int(first) + 1) % 100
+
+
 # a code that leads a name (`3C Intelligent Manufacturing …`, `5G Application …`) or a model number and
 # suffix that ends one (`Electric Scooter 4 Pro`, `… Power Supply 1000 Pro`); never across a table's tab
 _LEAD_CODE = re.compile(r"(?<![\w-])\d+[A-Z][A-Za-z0-9]* +$")
@@ -222,6 +236,14 @@ def options(c: Candidate, known: frozenset[str] = frozenset()) -> list[SpanOptio
     for s in codes(qt):
         add(SpanOption(s, "code"))
     for m in _REFERENCE.finditer(qt):
+        add(SpanOption(Span(m.start(), m.end(), m.group(0)), "number"))
+    for m in _ACT_NUMBER.finditer(qt):
+        if _year_span(m.group("number")):
+            continue
+        add(SpanOption(Span(m.start(), m.end(), m.group(0)), "number"))
+        if m.start("number") > m.start():
+            add(SpanOption(Span(m.start("number"), m.end(), m.group("number")), "number"))
+    for m in _PAGE_LIST.finditer(qt):
         add(SpanOption(Span(m.start(), m.end(), m.group(0)), "number"))
     for m in _ADDRESS.finditer(qt):
         add(SpanOption(Span(m.start(), m.end(), m.group(0)), "name"))
