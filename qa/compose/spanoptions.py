@@ -1,8 +1,9 @@
 """The spans a quote offers as its highlight: every figure (alone, and with the words that say what it counts),
-range of figures or of number words, reference (`Section 161`), number word, date, how often (`quarterly`, `on an
-annual basis`, `twice a year`), code, grade, name (with a leading code or a trailing model number; and its rest after
-the question's words), quoted name, web or e-mail address, capitalised word, table cell, the value of a row of a table
-printed as text lines (`rowblock`), and "none". `spanfeatures` scores them."""
+range of figures or of number words, reference (`Section 161`), an act's number (`(EU) 2021/2178`), a list of pages
+(`P. 8, 9, 10`), number word, date (with a part of the year before it: `year-end 2024`), how often (`quarterly`, `on
+an annual basis`, `twice a year`), code, grade, name (with a leading code or a trailing model number; and its rest
+after the question's words), quoted name, web or e-mail address, capitalised word, table cell, the value of a row of
+a table printed as text lines (`rowblock`), and "none". `spanfeatures` scores them."""
 
 from __future__ import annotations
 
