@@ -120,8 +120,8 @@ _DIGIT_NAME = re.compile(r"\d+(?:&\w*|[A-Z][\w&]*)")
 
 
 def _is_cap(word: str) -> bool:
-    return word[0].isupper() or (word.startswith("(") and len(word) > 2 and word[1].isupper()) or bool(
-        _DIGIT_NAME.fullmatch(word))
+    return word[0].isupper() or (word.startswith("(") and len(word) > 2 and word[1].isupper()) or (
+        word[0].isdigit() and _DIGIT_NAME.fullmatch(word) is not None)
 
 
 def _is_acronym(word: str) -> bool:

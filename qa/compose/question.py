@@ -200,12 +200,13 @@ _QUESTION_WORD = re.compile(r"\s*(?:what|which|who|whom|whose|where|when|why|how
 # a question that asks for a date or a year by its opening ("when …", "what is the deadline …", "since which
 # financial year …", "by when …"), by a year asked after a preposition ("… after which year …"), or a keyword query
 # ending in "since", "when" or "year" ("… operational since", "… launch year"; not "every year", "base year")
+_KIND_OF_YEAR = r"(financial |fiscal |calendar |reporting )?"
 _DATE_OPENING = re.compile(
     r"(when|in what year|in which year|what year|since when)\b|"
     r"(what|which) (is|was|are|were) (the )?([\w'’-]+ ){0,4}(year|date|deadline)\b|"
-    r"((since|from|until|by|in|for) )?(what|which) (financial |fiscal |calendar |reporting )?year\b|by when\b")
-_YEAR_ASKED = re.compile(
-    r"\b(in|after|from|for|by|until|since) (which|what) (financial |fiscal |calendar |reporting )?(year|month)\b")
+    rf"(what|which) {_KIND_OF_YEAR}year\b|by when\b")
+# a year asked after a preposition, anywhere ("for which financial year …", "… from which reporting year")
+_YEAR_ASKED = re.compile(rf"\b(in|after|from|for|by|until|since) (which|what) {_KIND_OF_YEAR}(year|month)\b")
 _DATE_ENDING = re.compile(
     r"(?<!per )(?<!every )(?<!each )(?<!base )(?<!previous )(?<!prior )(?<!financial )(?<!fiscal )(?<!reporting )"
     r"(?<!calendar )(?<!current )(?<!last )(?<!next )(?<!this )(?<!version )"

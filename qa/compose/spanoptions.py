@@ -33,7 +33,7 @@ _DATE_GAP = re.compile(r"\s*(?:to|until|through|-|–|—)\s*")
 _PERIOD_BEFORE = re.compile(
     r"(?:(?<![\w-])(?:the\s+)?(?:(?:end|beginning|start|middle|close)\s+of|(?:first|second|third|fourth|1st|2nd|3rd|4th)"
     r"\s+quarter(?:\s+of)?|(?:first|second)\s+half(?:\s+of)?)\s+(?:the\s+)?(?:(?:financial|fiscal|calendar)\s+year\s+)?|"
-    r"(?<![\w-])(?:Q[1-4]|H[12])\s+|(?<![\w-])(?:year-end|(?:as\s+)?early(?:\s+as)?|late|mid)\s+|(?<![\w-])mid-)$", re.I)
+    r"(?<![\w-])(?:Q[1-4]|H[12]|year-end|(?:as\s+)?early(?:\s+as)?|late|mid)\s+|(?<![\w-])mid-)$", re.I)
 # how often something happens: what "how often …" asks for
 _PERIOD = r"(?:day|week|month|quarter|year|two years|three years|five years)"
 _FREQUENCY = re.compile(
@@ -68,6 +68,11 @@ _ACT_NUMBER = re.compile(r"(?<![\w/])(?:\((?:EU|EC|EEC)\)\s*)?(?P<number>No\.\s*
                          r"(?:/(?:EU|EC|EEC))?)(?![\w/])")
 # a list of pages after "P." or "PP." (`P. 8, 9, 10`, `PP. 12-14`): an index's reference, one option
 _PAGE_LIST = re.compile(r"(?<![\w.])P{1,2}\.\s*\d+(?:\s*(?:,|–|-|and|&)\s*\d+)*(?!\d)")
+
+
+def _matched(m: re.Match[str], group: int | str = 0) -> Span:
+    """The span of a match (or of one of its groups) in the text it searched."""
+    return Span(m.start(group), m.end(group), m.group(group))
 
 
 def _year_span(text: str) -> bool:
@@ -233,29 +238,29 @@ def options(c: Candidate, known: frozenset[str] = frozenset()) -> list[SpanOptio
             lo = s.start - len(period.group(0))
             add(SpanOption(Span(lo, s.end, qt[lo : s.end]), "date"))
     for m in _FREQUENCY.finditer(qt):
-        add(SpanOption(Span(m.start(), m.end(), m.group(0)), "freq"))
+        add(SpanOption(_matched(m), "freq"))
     for s in codes(qt):
         add(SpanOption(s, "code"))
     for m in _REFERENCE.finditer(qt):
-        add(SpanOption(Span(m.start(), m.end(), m.group(0)), "number"))
+        add(SpanOption(_matched(m), "number"))
     for m in _ACT_NUMBER.finditer(qt):
         if _year_span(m.group("number")):
             continue
-        add(SpanOption(Span(m.start(), m.end(), m.group(0)), "number"))
+        add(SpanOption(_matched(m), "number"))
         if m.start("number") > m.start():
-            add(SpanOption(Span(m.start("number"), m.end(), m.group("number")), "number"))
+            add(SpanOption(_matched(m, "number"), "number"))
     for m in _PAGE_LIST.finditer(qt):
-        add(SpanOption(Span(m.start(), m.end(), m.group(0)), "number"))
+        add(SpanOption(_matched(m), "number"))
     for m in _ADDRESS.finditer(qt):
-        add(SpanOption(Span(m.start(), m.end(), m.group(0)), "name"))
+        add(SpanOption(_matched(m), "name"))
     for m in _GRADE.finditer(qt):
-        add(SpanOption(Span(m.start(), m.end(), m.group(0)), "grade"))
+        add(SpanOption(_matched(m), "grade"))
     words = list(_NUMBER_WORD.finditer(qt))
     for w1, w2 in zip(words, words[1:], strict=False):  # `three to four times`, `two or three`
         if _WORD_RANGE_GAP.fullmatch(qt[w1.end() : w2.start()]):
             add(SpanOption(Span(w1.start(), w2.end(), qt[w1.start() : w2.end()]), "range"))
     for m in words:
-        add(SpanOption(Span(m.start(), m.end(), m.group(0)), "word_number"))
+        add(SpanOption(_matched(m), "word_number"))
     for n in names(c.unit.text):
         s = map_span(c.unit.text, qt, n.start, n.end)
         if s is not None:
@@ -270,9 +275,9 @@ def options(c: Candidate, known: frozenset[str] = frozenset()) -> list[SpanOptio
             if r is not None:
                 add(SpanOption(r, "name"))
     for m in _QUOTED.finditer(qt):
-        add(SpanOption(Span(m.start(1), m.end(1), m.group(1)), "name"))
+        add(SpanOption(_matched(m, 1), "name"))
     for m in _CAPS_RUN.finditer(qt):
-        add(SpanOption(Span(m.start(), m.end(), m.group(0)), "name"))
+        add(SpanOption(_matched(m), "name"))
     # a single capitalised word inside a sentence (`Interzero`, `HackerOne`): a name the name finder,
     # which wants two capitalised words or an acronym, leaves out
     covered = list(seen)
@@ -283,7 +288,7 @@ def options(c: Candidate, known: frozenset[str] = frozenset()) -> list[SpanOptio
             continue
         if any(a <= m.start() < b for a, b in covered):
             continue
-        add(SpanOption(Span(m.start(), m.end(), m.group(0)), "word"))
+        add(SpanOption(_matched(m), "word"))
     for s, unit in figures:  # the figure with what it counts, when no unit says it (last: the cap may cut them)
         counted = None if unit else _COUNTED.match(qt, s.end)
         if counted:
