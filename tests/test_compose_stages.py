@@ -117,6 +117,13 @@ def _ranked(svc: QAService, question: str) -> list[Candidate]:
         ("Which Acme charity project aims to preserve wetlands?", "entity", False),
         ("Which acme programs target young engineers?", "list", False),
         ("Which partner company works with Acme on battery recycling?", "entity", False),  # "works with": a verb
+        # a word in -s right after "which" and one noun is its verb when its object follows; a plural before a verb,
+        # or a possessive, is the head
+        ("Which division provides machines for battery production?", "entity", False),
+        ("Which internal guidelines govern hazardous substances at Acme?", "list", False),
+        ("In which segment are Acme's battery companies?", "entity", False),  # one segment: not a list
+        ("In which countries are Acme's plants?", "list", False),
+        ("Until when were sustainability issues at Acme managed decentrally?", "date", False),
         ("Which firm cooperates with Acme's suppliers on audits?", "entity", False),
         # a plural before "and" is a modifier: the head is further on
         ("Which sports and fitness club membership did Acme offer its staff?", "entity", False),
@@ -132,6 +139,8 @@ def _ranked(svc: QAService, question: str) -> list[Candidate]:
         ("acme supplier training coverage 2023", "percent", True),
         ("What internal carbon price does Acme apply to investments?", "numeric", True),
         ("acme average age of employees", "numeric", True),
+        ("What score did Acme achieve on the employer review platform in 2023?", "numeric", True),  # a score: a figure
+        ("acme refurbished devices warranty length", "numeric", True),  # a participle opening a keyword query
         ("acme earnings per share 2023", "numeric", True),  # a figure per share, not a share
         # "what is the <measure> of …" asks for the figure, "what is the <kind of thing> of …" for the name
         ("What is the average age of Acme's staff in Spain?", "numeric", True),
@@ -160,6 +169,10 @@ def _ranked(svc: QAService, question: str) -> list[Candidate]:
         # a question that opens by asking which named kind of thing asks for a name, whatever figure words follow
         ("Which climate agreement did Acme reaffirm when it updated its GHG emission targets?", "entity", False),
         ("To which organization, where 35% of the staff are disabled, did Acme donate laptops?", "entity", False),
+        # a % sign asks for a share, unless it is a figure's own
+        ("Acme accident rate 2022 %", "percent", True),
+        ("Acme taxonomy-aligned CapEx share %", "percent", True),
+        ("Acme EcoVadis top 15% comparison period months", "other", False),
     ],
 )
 def test_question_analysis_of_each_type(question: str, qtype: str, wants_number: bool) -> None:
@@ -168,6 +181,14 @@ def test_question_analysis_of_each_type(question: str, qtype: str, wants_number:
     if qtype != "other":
         assert info.qtype == qtype
     assert "acme" not in info.terms  # company names are never key terms
+
+
+def test_a_unit_the_question_names_decides_the_kind_of_quantity() -> None:
+    money = {"eur", "€"}
+    assert money <= analyse("Acme CapEx for renewable energy technologies CCM 3.1, EUR million").units  # not MWh
+    assert "mwh" not in analyse("Acme CapEx for renewable energy technologies CCM 3.1, EUR million").units
+    assert "mwh" in analyse("Acme energy consumption per EUR million of revenue 2023 MWh").units
+    assert "mwh" in analyse("Acme energy intensity per EUR million of revenue").units  # a unit after "per" names none
 
 
 def test_a_year_that_recurs_or_is_a_base_is_asked_for_no_date() -> None:

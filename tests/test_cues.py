@@ -116,3 +116,18 @@ def test_a_row_of_shares_for_a_count_and_a_row_of_counts_for_a_share() -> None:
     for row in (pct, num):
         row.chunk = row.chunk.model_copy(update={"context": "Audits and their rates | columns: 2023 | 2022"})
     assert share_clash(audits, pct) == 1.0 and share_clash(audits, num) == 0.0
+
+
+def test_a_label_that_negates_or_sets_apart_what_the_question_does_not() -> None:
+    from qa.compose.signals import TermSignals
+
+    def mismatch(question: str, row: str) -> float:
+        return TermSignals.negation_mismatch(analyse(question), _cand(row, kind="table_row", header=["2023"]))
+
+    eligible = "Acme taxonomy-eligible CapEx share 2023"
+    assert mismatch(eligible, "CapEx of Taxonomy-eligible but not environmentally sustainable activities\t2.7%") == 1.0
+    assert mismatch(eligible, "A. CapEx of Taxonomy eligible activities\t11.2%") == 0.0
+    assert mismatch("CapEx eligible but not aligned", "CapEx of eligible but not aligned activities\t2.7%") == 0.0
+    assert mismatch("Acme employees 2023", "Other employees (below Role 3)\t44,011") == 1.0
+    assert mismatch("Acme hazardous waste 2023", "Non-hazardous waste\t12") == 1.0
+    assert mismatch("Acme audits 2023", "No. of audits (no data before 2020)\t12") == 0.0  # a number's sign, a note

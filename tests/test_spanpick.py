@@ -85,8 +85,10 @@ def test_a_figure_with_what_it_counts_addresses_and_names_with_model_codes() -> 
     counted = texts("We organized over 20 health campaigns, 505 movies in total and 12% of them in 2023.")
     assert {"20 health campaigns", "505 movies", "20", "505"} <= counted  # the bare figures stay options
     assert not any(t.startswith("505 movies in") or t.startswith("12%") and t != "12%" for t in counted)
-    # what a figure counts is whole words: `4000 mAh` counts no "m"
-    assert texts("A 4000 mAh battery charges in 19 minutes.") >= {"4000", "19 minutes"}
+    # a unit printed with the figure is the figure's (`4000 mAh`, `120W`, `80g`, `2°C`), and what a figure counts is
+    # whole words: `4000 mAh` counts no "m"
+    assert texts("A 4000 mAh battery charges in 19 minutes.") >= {"4000 mAh", "19 minutes"}
+    assert texts("The 120W charger, 80g less plastic, below 2°C.") >= {"120W", "80g", "2°C"}
     assert "4000 m" not in texts("A 4000 mAh battery charges in 19 minutes.")
     found = texts("Reach us at https://trust.mi.com/misrc. Or write to esg-office@example.co.uk.")
     assert {"https://trust.mi.com/misrc", "esg-office@example.co.uk"} <= found  # the full stop is not the address's
@@ -268,6 +270,13 @@ def test_a_rows_date_decides_its_year_fit() -> None:
         SpanExtractor({report.id: report}).extract(analyse("Acme employees average age"), c)
         fits[as_of] = c.year_fit
     assert fits["2022"] < 0.4 <= fits["2023"]
+    # a table with a row per year: the row's year decides, not the report's
+    fits = {}
+    for year in ("2023", "2022¹"):
+        c = _cand(f"{year}\t4,538\t149,968\t39", kind="table_row", header=["Area in m²", "kWh", "t CO2e"])
+        SpanExtractor({report.id: report}).extract(analyse("Acme district heat consumption kWh 2023"), c)
+        fits[year] = c.year_fit
+    assert fits["2023"] == 1.0 and fits["2022¹"] < 0.5
 
 
 def test_the_words_right_after_a_figure_and_a_part_of_a_figure() -> None:
@@ -566,6 +575,24 @@ def test_an_acts_number_and_a_list_of_pages_are_options() -> None:
     c = _cand("Acme reached 50/50 parity, open 24/7, in 2022/23.")  # a ratio, hours, a span of years: no act
     texts = {o.span.text for o in options(c) if o.span is not None and o.kind == "number"}
     assert not {"50/50", "24/7", "2022/23"} & texts
+
+
+def test_codes_and_legal_references_are_options() -> None:
+    c = _cand("Carbon footprint: SASB TC-SI-130a and DIN 18040-2. Climate change (ESRS E1), own workforce (S1), "
+              "KPI B6.1. Under Sec. 289c (2) No 2 HGB, section 315e(1) and Art. 15 GDPR.")
+    texts = {o.span.text for o in options(c) if o.span is not None}
+    assert {"SASB TC-SI-130a", "TC-SI-130a", "DIN 18040-2", "ESRS E1", "E1", "S1", "KPI B6.1", "B6.1"} <= texts
+    assert {"Sec. 289c", "Sec. 289c (2) No 2 HGB", "section 315e(1)", "Art. 15", "Art. 15 GDPR"} <= texts
+    c = _cand("Sales rose 5.1% in 2023 to EUR 288.0 million.")  # a currency and its figure are no code
+    assert not {o.span.text for o in options(c) if o.span is not None and o.kind == "code"}
+
+
+def test_names_joined_by_and_are_offered_one_by_one() -> None:
+    texts = {o.span.text for o in options(_cand("Signed by Nils Borcherding and Marcus Carius, auditors.")) if o.span}
+    assert {"Nils Borcherding and Marcus Carius", "Nils Borcherding", "Marcus Carius"} <= texts
+    texts = {o.span.text for o in options(_cand("Our Research and Development unit and Ministry of Economy and Finance."))
+             if o.span}
+    assert not {"Research", "Development", "Finance", "Ministry of Economy"} & texts  # one name each
 
 
 def test_a_part_of_a_year_before_a_date_is_offered_with_it() -> None:

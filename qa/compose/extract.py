@@ -17,6 +17,7 @@ _NUM = re.compile(
     r"(?P<num>\d{1,3}(?:\.\d{3})+,\d+|\d+,\d{1,2}(?=\s?%)|\d{1,3}(?:[, ]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     r"(?P<unit>\s?(?:%|per\s?cent\b|(?:million|billion|thousand)(?:\s(?:tons|tonnes|kWh|MWh|RMB|yuan|hours|units))?"
     r"|MWh(?:/m2|/m²)?|kWh|GWh|TWh|GJ|TJ|MJ|tCO2e|tCO₂e|t\sCO2e?|t\sCO₂e?|t/m2|t/m²|tons?|tonnes?|t(?![a-zA-Z])|m3|m³|kg|hours?|times|km"
+    r"|°\s?C|(?:k|M|G)?W(?![A-Za-z])|mAh|g(?![A-Za-z])"
     r"|(?:EUR|€)(?:\s(?:million|thousand|billion|k|m|bn))?|FTE"
     r"|(?:Metric\s)?Tons?))?",
 )

@@ -26,6 +26,24 @@ _UNIT_HINTS: list[tuple[re.Pattern[str], set[str]]] = [
 ]
 
 
+# a % sign asks for a share ("accident rate 2022 %", "… CapEx share %"), unless it is a figure's own ("where 35%
+# of the staff …", "top 15%"); a year before it is no figure
+_ASKS_SHARE_SIGN = re.compile(r"(?:^|(?<![\d.,])(?<![\d.,] )|(?<=(?:19|20)\d\d )|(?<=(?:19|20)\d\d))%")
+
+
+# units a question names outright, with the kind of quantity each measures (one of `_UNIT_HINTS`' sets)
+_NAMED_UNITS: list[tuple[re.Pattern[str], set[str]]] = [
+    (re.compile(r"\b(?:[mkgt]wh|[gtm]j)\b", re.I), _UNIT_HINTS[0][1]),
+    (re.compile(r"\bt\s?co(?:2|₂)e?\b|\btonnes? of co(?:2|₂)", re.I), _UNIT_HINTS[1][1]),
+    (re.compile(r"m³|\bm3\b|\bcubic met", re.I), _UNIT_HINTS[2][1]),
+    (re.compile(r"\b(?:t?eur|euros?|rmb|yuan|usd)\b|€", re.I), _UNIT_HINTS[4][1]),
+]
+
+
+# "per …" or "/ …" with the unit it divides by ("per EUR million", "/ m²"): not the unit of the figure asked for
+_PER_UNIT = re.compile(r"(?:\bper\b|/)\s*(?:10,000\s+|unit of\s+)?\S+(?:\s+(?:million|billion|thousand|mn|bn|m)\b)?")
+
+
 def unit_families() -> list[frozenset[str]]:
     """The kinds of quantity a question may expect, each as the unit strings that measure it."""
     return [frozenset(us) for _, us in _UNIT_HINTS]
@@ -92,7 +110,7 @@ _SHARE_HEADS = frozenset("efficiency coverage rate ratio share percentage propor
 _MEASURE_HEADS = _SHARE_HEADS | frozenset(
     "amount quantity volume capacity intensity growth increase decrease reduction savings value cost costs price "
     "spend spending expenditure duration age weight weighting temperature revenue revenues sales earnings profit "
-    "income tonnage area size distance length frequency".split())
+    "income tonnage area size distance length frequency score".split())
 # a quoted phrase: the quote mark opens after a space (not the apostrophe of "Xiaomi's") and closes before one
 _QUOTED = re.compile(r"(?:(?<=[\s(])|^)['\"“‘]([^'\"“”‘’]{2,80}?)['\"”’](?=[\s,.?;:)!]|$)")
 
@@ -136,6 +154,7 @@ _TIME_OF_YEAR = frozenset("end year-end start beginning mid early late".split())
 def _phrase_head(text: str, ignore: frozenset[str]) -> str | None:
     """The last word of the noun phrase that opens the text."""
     words = re.findall(r"[a-z][a-z-]*|\b(?:19|20)\d\d\b", text)
+    asked = len(words) > 1 and words[0] in ("what", "which") and words[1] not in _BREAK  # "which team …"
     while words and (words[0] in ("what", "which", "list", "name", "the", "all") or words[0] in _BREAK):
         words = words[1:]
     phrase: list[str] = []
@@ -144,10 +163,15 @@ def _phrase_head(text: str, ignore: frozenset[str]) -> str | None:
             if phrase and phrase[-1] in _TIME_OF_YEAR and phrase[-1] == words[k - 1]:
                 phrase.pop()
             continue
+        if not phrase and w.endswith("ed") and len(w) > 4 and not _QUESTION_WORD.match(text):
+            continue  # a participle opening a keyword query qualifies its noun ("refurbished devices warranty length")
         if w in _BREAK or w in _IRREGULAR_PAST or (w.endswith("ed") and len(w) > 4):
             break  # a preposition, an auxiliary or a past-tense verb ends the noun phrase
-        if k > 0 and _present_verb(w, words[k - 1], words[k + 1] if k + 1 < len(words) else ""):
+        after = words[k + 1] if k + 1 < len(words) else ""
+        if k > 0 and _present_verb(w, words[k - 1], after):
             break  # "which body manages the …", "which project aims to …": a verb ends it too
+        if asked and k == 1 and _verb_before_object(w, words[0], after, text, ignore):
+            break  # "which division provides machines …"
         if phrase and phrase[-1] in _ENTITY_HEADS and w.endswith("ing"):
             break  # "committee overseeing …": a participle after a named kind of thing
         if w not in _GENERIC and w not in _NOT_HEAD and w not in ignore:
@@ -172,6 +196,16 @@ def _present_verb(word: str, before: str, after: str) -> bool:
     kind of thing ("which team works with …")."""
     kind_before = before in _NAMED_KINDS or before in _ENTITY_HEADS  # "which company cooperates with …"
     return (after in _AFTER_VERB or (kind_before and after == "with")) and s_form_after_singular(word, before)
+
+
+def _verb_before_object(word: str, before: str, after: str, text: str, ignore: frozenset[str]) -> bool:
+    """Is `word`, right after "which"/"what" and one noun, that noun's verb ("which division provides machines",
+    "which software supports Manz engineers")? In -s after a word not in -s, not a possessive ("standards'"),
+    and followed by its object: a plural noun or a company's name (a plural noun before a verb, "which PwC
+    auditors signed …", "which internal guidelines govern …", is the phrase's head)."""
+    if after in _BREAK or not s_form_after_singular(word, before) or re.search(rf"\b{word}['’]", text):
+        return False
+    return after in ignore or s_form_after_singular(after, "")
 
 
 def _kinds_word(low: str) -> str | None:
@@ -202,7 +236,7 @@ _QUESTION_WORD = re.compile(r"\s*(?:what|which|who|whom|whose|where|when|why|how
 # ending in "since", "when" or "year" ("… operational since", "… launch year"; not "every year", "base year")
 _KIND_OF_YEAR = r"(financial |fiscal |calendar |reporting )?"
 _DATE_OPENING = re.compile(
-    r"(when|in what year|in which year|what year|since when)\b|"
+    r"(when|in what year|in which year|what year|(since|until|till) when)\b|"
     r"(what|which) (is|was|are|were) (the )?([\w'’-]+ ){0,4}(year|date|deadline)\b|"
     rf"(what|which) {_KIND_OF_YEAR}year\b|by when\b")
 # a year asked after a preposition, anywhere ("for which financial year …", "… from which reporting year")
@@ -267,8 +301,8 @@ def analyse(question: str, ignore: frozenset[str] = frozenset(), names: frozense
     opening_only = False
     which_thing = _asks_which_thing(low)
     keyword_query = not _QUESTION_WORD.match(low)  # no question word opens it ("female employees 2022")
-    if re.match(r"(?:since )?when\b", low):
-        qtype = "date"  # "since when have … means of transport …": the question word decides
+    if re.match(r"(?:since |until |till )?when\b", low):
+        qtype = "date"  # "since when have … means of transport …", "until when …": the question word decides
     elif not low.startswith("which ") and re.search(
         r"\bmean(t|ing)?\b|(?<!by )\bmeans\b(?! of\b)|\bdefin(e|ed|ition)\b|\bwhat is meant\b|"
         r"^what (is|are) (an? |the )?['\"“‘]", low
@@ -291,7 +325,7 @@ def analyse(question: str, ignore: frozenset[str] = frozenset(), names: frozense
         qtype = "numeric"
     elif re.search(r"\bwhat date\b|\bwhen did\b|\bwhen was\b", low):
         qtype = "date"
-    elif re.search(r"^(list|name)\b(?! of)|\bwhat are the\b|\bwhich\b.*\b(are|were)\b|\bwhat (measures|initiatives|programs|programmes|steps|actions)\b", low):
+    elif re.search(r"^(list|name)\b(?! of)|\bwhat are the\b|\bwhich\b(?! (?:[a-z-]+ )?[a-z-]*[a-rt-z] (?:are|were)\b).*\b(are|were)\b|\bwhat (measures|initiatives|programs|programmes|steps|actions)\b", low):
         qtype = "list"
     elif re.search(r"^(what is|what are|what does|define|meaning of|what's)\b", low):
         qtype = "definition"
@@ -337,7 +371,8 @@ def analyse(question: str, ignore: frozenset[str] = frozenset(), names: frozense
         qtype == "other" and re.search(r"\b(start|started|began|commenced|founded|launched)\b", low)
     ):
         qtype = "date"  # a keyword query after a date ("release date", "analysis start", "year created")
-    if re.search(r"\b(percent|percentage|%|share of|proportion|ratio)\b", low) and qtype in ("numeric", "other", "entity"):
+    if (re.search(r"\b(percent|percentage|share of|proportion|ratio)\b", low) or _ASKS_SHARE_SIGN.search(low)) and qtype in (
+            "numeric", "other", "entity"):
         qtype = "percent"
     if qtype in ("entity", "other", "list", "definition") and PAGE_ASKED.search(low):
         qtype = "numeric"  # "on which report page …", "… index resource management report page": a page number
@@ -345,6 +380,10 @@ def analyse(question: str, ignore: frozenset[str] = frozenset(), names: frozense
     for pat, us in _UNIT_HINTS:
         if pat.search(low):
             units |= us
+    numerator = _PER_UNIT.sub(" ", low)  # "t CO2e per EUR million": the unit before "per" is the figure's
+    named = [us for pat, us in _NAMED_UNITS if pat.search(numerator)]
+    if named:  # a unit the question names decides ("… renewable energy technologies, EUR million": money, not MWh)
+        units = set().union(*named)
     wants_number = qtype in ("numeric", "percent", "count") or bool(
         re.search(r"\b(how much|how many|what was the|what were the|figure|value)\b", low)
     ) and qtype not in ("date", "yes_no", "list")

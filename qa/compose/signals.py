@@ -64,7 +64,8 @@ def pair_share(question: str, text: str) -> float:
     return len(pairs & set(zip(toks, toks[1:], strict=False))) / len(pairs)
 
 
-_NEGATIONS = frozenset({"non", "not", "no", "without", "excluding", "excl", "other"})
+# a negation's word, as written (the tokenizer drops "not", "no" and "other" as stop words); `No.` is a number's sign
+_NEGATION_WORD = re.compile(r"\b(?:non|not|no|without|excluding|excl|except|other|others)\b(?!\.)", re.I)
 
 
 def chunk_tokens(c: Chunk) -> frozenset[str]:
@@ -144,12 +145,14 @@ class TermSignals:
             return 0.0
         return len(toks & (info.tokens | info.synonym_tokens)) / len(toks)
 
-    def negation_mismatch(self, info: QuestionInfo, c: Candidate) -> float:
-        """1 when the label negates (`Non-hazardous`, `excluding …`) and the question does not."""
+    @staticmethod
+    def negation_mismatch(info: QuestionInfo, c: Candidate) -> float:
+        """1 when the label negates or sets apart (`Non-hazardous`, `excluding …`, `eligible but not aligned`,
+        `Other employees`) and the question does not."""
         if c.chunk.kind not in ("table_row", "kpi"):
             return 0.0
-        neg = self.label_tokens(info, c) & _NEGATIONS
-        return 1.0 if neg and not (neg & info.tokens) else 0.0
+        label = re.sub(r"[\(\[][^)\]]*[\)\]]", " ", label_of(c))  # not a footnote's or a unit's words
+        return 1.0 if _NEGATION_WORD.search(label) and not _NEGATION_WORD.search(info.text) else 0.0
 
     def label_match(self, info: QuestionInfo, c: Candidate, precision: float) -> float:
         """Harmonic mean of the label's precision and its recall (the IDF-weighted share of the question's

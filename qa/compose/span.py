@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from qa.compose.candidate import Candidate, digits, map_span
+from qa.compose.candidate import Candidate, digits, label_of, map_span
 from qa.compose.extract import Span, codes, column_year, dates, names, numbers, parse_number, row_cells
 from qa.compose.question import QuestionInfo
 from qa.compose.rowblock import line_value
@@ -22,6 +22,9 @@ _LIST_AFTER = re.compile(r"^[^.;]{0,40}?(\b(include|includes|including|such as|n
 _LIST_BEFORE = re.compile(r"\bfollowing\b[^.;:]{0,40}$")
 _TARGET_WORDS = re.compile(r"\b(target|goal|aim|commit\w*|pledge)", re.I)
 _CODE_WORDS = re.compile(r"\b(standard|certification|certified|iso|guideline|framework)\b", re.I)
+
+# a table row labelled by a year alone (a footnote mark may follow it)
+_YEAR_LABEL = re.compile(r"(?:19|20)\d\d(?:\s?[(*¹²³⁴⁵⁶⁷⁸⁹⁰)]{1,3})?")
 
 
 def introduces(head: str, text: str) -> bool:
@@ -76,6 +79,9 @@ class SpanExtractor:
         elif not info.years and stated and report is not None and max(stated) < report.year:
             # no year asked: of a table printed once per year, the report's own year's rows answer
             c.year_fit = min(c.year_fit, 0.2)
+        if years and c.chunk.kind == "table_row" and _YEAR_LABEL.fullmatch(label_of(c).strip()):
+            # a table with a row per year (`2022  4,538  149,968`): the row's year decides, not the report's
+            c.year_fit = 1.0 if int(label_of(c).strip()[:4]) in years else min(c.year_fit, 0.2)
         targets = [y for y in info.years if y not in years]
         if targets and any(str(y) in qt for y in targets):
             c.year_fit = max(c.year_fit, 0.8)  # a target year the question names ("the 2030 target")

@@ -1,9 +1,10 @@
 """The spans a quote offers as its highlight: every figure (alone, and with the words that say what it counts),
-range of figures or of number words, reference (`Section 161`), an act's number (`(EU) 2021/2178`), a list of pages
-(`P. 8, 9, 10`), number word, date (with a part of the year before it: `year-end 2024`), how often (`quarterly`, `on
-an annual basis`, `twice a year`), code, grade, name (with a leading code or a trailing model number; and its rest
-after the question's words), quoted name, web or e-mail address, capitalised word, table cell, the value of a row of
-a table printed as text lines (`rowblock`), and "none". `spanfeatures` scores them."""
+range of figures or of number words, reference (`Section 161`, and with its subsections and law: `Sec. 289c (2) No 2
+HGB`), an act's number (`(EU) 2021/2178`), a list of pages (`P. 8, 9, 10`), number word, date (with a part of the year
+before it: `year-end 2024`), how often (`quarterly`, `on an annual basis`, `twice a year`), code (`ISO 14001`,
+`SASB TC-SI-130a`, `DIN 18040-2`, `ESRS E1`), grade, name (with a leading code or a trailing model number; and its rest
+after the question's words; each of two names joined by "and"), quoted name, web or e-mail address, capitalised word,
+table cell, the value of a row of a table printed as text lines (`rowblock`), and "none". `spanfeatures` scores them."""
 
 from __future__ import annotations
 
@@ -50,8 +51,18 @@ _BETWEEN = re.compile(r"\bbetween\s*$", re.I)
 _REF_NUMBER = r"\d+(?:\.\d+)*[a-z]?"
 _REFERENCE = re.compile(
     rf"(?<![\w-])(?:§+\s*|(?:sections?|articles?|items?|pages?|paragraphs?|chapters?|annex(?:es)?|appendix|"
-    rf"activit(?:y|ies)|principles?|goals?|clauses?|version)[ \u00a0]+){_REF_NUMBER}"
+    rf"activit(?:y|ies)|principles?|goals?|clauses?|version)[ \u00a0]+|(?:sec|art|para)\.[ \u00a0]*){_REF_NUMBER}"
     rf"(?: *(?:,|and|&|to|–|-) *{_REF_NUMBER})*(?![\w])", re.I)
+# a reference's subsections and the law's short name after it (`Sec. 289c (2) No 2 HGB`, `section 315e(1)`,
+# `Art. 15 GDPR`): offered as a longer option beside the reference itself
+_SUBSECTION = re.compile(r"(?:\s?\(\d{1,3}[a-z]?\))+(?:\s+(?:No\.?|Nr\.?|sentence|point|lit\.)\s*\d{1,3}[a-z]?)?"
+                         r"(?:\s+[A-Z][A-Za-z]{1,5}(?![\w-]))?|\s+[A-Z]{2,5}(?![\w-])")
+# a code of capitals and figures joined by hyphens (`TC-SI-130a`, `TC-HW-410a.4`, `COVID-19`), with the standard's
+# name before it when there is one (`SASB TC-SI-130a`); a standard's number (`DIN 18040-2`, `EN 16247-1`); a
+# disclosure's letter and number (`ESRS E1`, `S1`, `KPI B6.1`)
+_DASH_CODE = re.compile(r"(?<![\w-])(?:[A-Z]{2,5}\s)?[A-Z]{1,5}(?:-[A-Z]{1,5})*-\d{1,4}[a-z]?(?:\.\d{1,2})*(?![\w-])")
+_STANDARD = re.compile(r"(?<![\w-])(?:DIN|EN|VDI|VDE|VDA|ASTM|ANSI|BS)(?:\s(?:EN|ISO|IEC))*\s\d{2,6}(?:-\d{1,3})*(?![\w-])")
+_LETTER_CODE = re.compile(r"(?<![\w.-])(?:(?P<prefix>[A-Z]{2,5})\s)?(?P<code>[A-Z]\d{1,2}(?:\.\d{1,2})?)(?![\w-]|\.\d)")
 # a web or e-mail address (`https://trust.mi.com/misrc`, `www.example.com`, `esg@example.com`), without the
 # sentence's closing punctuation
 _ADDRESS = re.compile(r"(?:https?://|www\.)[^\s<>\"“”]+[^\s<>\"“”.,;:)]|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -189,6 +200,19 @@ def names_after_question(n: Span, known: frozenset[str]) -> list[Span]:
     return out
 
 
+_AND = re.compile(r" and ")
+
+
+def _joined_names(s: Span) -> list[Span]:
+    """The names a name option joins by "and" when each side is a name of two capitalised words or more
+    (`Nils Borcherding and Marcus Carius`; not `Research and Development`, `Ministry of Economy and Finance`)."""
+    bounds = [0, *(x for m in _AND.finditer(s.text) for x in (m.start(), m.end())), len(s.text)]
+    parts = [(bounds[i], bounds[i + 1]) for i in range(0, len(bounds), 2)]
+    if len(parts) < 2 or any(sum(w[:1].isupper() for w in s.text[a:b].split()) < 2 for a, b in parts):
+        return []
+    return [Span(s.start + a, s.start + b, s.text[a:b]) for a, b in parts]
+
+
 @dataclass(frozen=True)
 class SpanOption:
     span: Span | None  # in the quote text; None: highlight nothing
@@ -243,6 +267,20 @@ def options(c: Candidate, known: frozenset[str] = frozenset()) -> list[SpanOptio
         add(SpanOption(s, "code"))
     for m in _REFERENCE.finditer(qt):
         add(SpanOption(_matched(m), "number"))
+        sub = _SUBSECTION.match(qt, m.end())
+        if sub:
+            add(SpanOption(Span(m.start(), sub.end(), qt[m.start() : sub.end()]), "number"))
+    for m in _DASH_CODE.finditer(qt):
+        add(SpanOption(_matched(m), "code"))
+        if " " in m.group(0):
+            lo = m.start() + m.group(0).index(" ") + 1
+            add(SpanOption(Span(lo, m.end(), qt[lo : m.end()]), "code"))
+    for m in _STANDARD.finditer(qt):
+        add(SpanOption(_matched(m), "code"))
+    for m in _LETTER_CODE.finditer(qt):
+        add(SpanOption(_matched(m), "code"))
+        if m.group("prefix"):
+            add(SpanOption(_matched(m, "code"), "code"))
     for m in _ACT_NUMBER.finditer(qt):
         if _year_span(m.group("number")):
             continue
@@ -265,6 +303,8 @@ def options(c: Candidate, known: frozenset[str] = frozenset()) -> list[SpanOptio
         s = map_span(c.unit.text, qt, n.start, n.end)
         if s is not None:
             add(SpanOption(s, "name"))
+            for part in _joined_names(s):
+                add(SpanOption(part, "name"))
             lead = _LEAD_CODE.search(qt[max(0, s.start - 12) : s.start])
             tail = _MODEL_TAIL.match(qt[s.end : s.end + 16])
             if lead or tail:
