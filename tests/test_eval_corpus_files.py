@@ -1,7 +1,7 @@
 """The blind corpus question files of one shape (eval/corpus/questions-test8, -test10 to -test33.jsonl): 90
 questions each, 30 on each of three reports, written blind from the report text. Schema, mix, ids, no repeats of the
-earlier corpus files, company named in every question, the lock (test10 to test31: scored in the fourteenth to
-thirty-fourth sessions, training data since; test32 and test33: locked, never listed for training); evidence
+earlier corpus files, company named in every question, the lock (test10 to test32: scored in the fourteenth to
+thirty-fifth sessions, training data since; test33: locked, never listed for training); evidence
 against the PDFs only where the shared corpus is present. (The ninth file has its own shape: tests/test_eval_corpus_test9.py.)"""
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ FILES = [
                MIX, {"atoss-2023": MIX_ATOSS}, lock="training"),
     CorpusFile("questions-test32.jsonl", "t32",
                {"max-automation-2023": "MAX Automation SE", "merck-2023": "Merck KGaA", "indus-2023": "INDUS Holding AG"},
-               MIX, {"max-automation-2023": MIX_MAX2}, lock="locked"),
+               MIX, {"max-automation-2023": MIX_MAX2}, lock="training"),
     CorpusFile("questions-test33.jsonl", "t33",
                {"manz-2023": "Manz AG", "addiko-2023": "Addiko Bank AG", "vonovia-2020": "Vonovia SE"},
                MIX, {"manz-2023": MIX_MANZ}, lock="locked"),

@@ -583,6 +583,8 @@ def test_codes_and_legal_references_are_options() -> None:
     texts = {o.span.text for o in options(c) if o.span is not None}
     assert {"SASB TC-SI-130a", "TC-SI-130a", "DIN 18040-2", "ESRS E1", "E1", "S1", "KPI B6.1", "B6.1"} <= texts
     assert {"Sec. 289c", "Sec. 289c (2) No 2 HGB", "section 315e(1)", "Art. 15", "Art. 15 GDPR"} <= texts
+    texts = {o.span.text for o in options(_cand("Under Section 76 (4) German Stock Corporation Act.")) if o.span}
+    assert "Section 76 (4)" in texts and "Section 76 (4) German" not in texts  # a law's short name has two capitals
     c = _cand("Sales rose 5.1% in 2023 to EUR 288.0 million.")  # a currency and its figure are no code
     assert not {o.span.text for o in options(c) if o.span is not None and o.kind == "code"}
 
@@ -596,6 +598,8 @@ def test_names_joined_by_and_are_offered_one_by_one() -> None:
 
 
 def test_a_part_of_a_year_before_a_date_is_offered_with_it() -> None:
-    c = _cand("Due to be completed by year-end 2024. In mid-May 2020 and as early as 2013, and in early 2023 too.")
+    c = _cand("Due to be completed by year-end 2024. In mid-May 2020 and as early as 2013, and in early 2023 too. "
+              "In financial year 2023, three reports came in.")
     texts = {o.span.text for o in options(c) if o.span is not None and o.kind == "date"}
     assert {"year-end 2024", "mid-May 2020", "as early as 2013", "early 2023", "2024", "May 2020"} <= texts
+    assert "In financial year 2023" in texts

@@ -200,7 +200,7 @@ def _present_verb(word: str, before: str, after: str) -> bool:
 
 def _verb_before_object(word: str, before: str, after: str, text: str, ignore: frozenset[str]) -> bool:
     """Is `word`, right after "which"/"what" and one noun, that noun's verb ("which division provides machines",
-    "which software supports Manz engineers")? In -s after a word not in -s, not a possessive ("standards'"),
+    "which software supports Acme engineers")? In -s after a word not in -s, not a possessive ("standards'"),
     and followed by its object: a plural noun or a company's name (a plural noun before a verb, "which PwC
     auditors signed …", "which internal guidelines govern …", is the phrase's head)."""
     if after in _BREAK or not s_form_after_singular(word, before) or re.search(rf"\b{word}['’]", text):

@@ -30,11 +30,12 @@ _GRADE = re.compile(r"(?<![\w+-])(?:[A-D][+-]|(?:AAA|AA|BBB|BB|CCC)[+-]?)(?![\w+
 _RANGE_GAP = re.compile(r"\s*(?:to|-|–|—)\s*")
 _DATE_GAP = re.compile(r"\s*(?:to|until|through|-|–|—)\s*")
 # a part of a year before it: `the end of 2023`, `first quarter of 2024`, `the second half of 2022`, `Q1 2024`,
-# `year-end 2024`, `mid-May 2020`, `early 2023`, `as early as 2013`
+# `year-end 2024`, `mid-May 2020`, `early 2023`, `as early as 2013`, `In financial year 2023`
 _PERIOD_BEFORE = re.compile(
     r"(?:(?<![\w-])(?:the\s+)?(?:(?:end|beginning|start|middle|close)\s+of|(?:first|second|third|fourth|1st|2nd|3rd|4th)"
     r"\s+quarter(?:\s+of)?|(?:first|second)\s+half(?:\s+of)?)\s+(?:the\s+)?(?:(?:financial|fiscal|calendar)\s+year\s+)?|"
-    r"(?<![\w-])(?:Q[1-4]|H[12]|year-end|(?:as\s+)?early(?:\s+as)?|late|mid)\s+|(?<![\w-])mid-)$", re.I)
+    r"(?<![\w-])(?:Q[1-4]|H[12]|year-end|(?:as\s+)?early(?:\s+as)?|late|mid)\s+|(?<![\w-])mid-|"
+    r"(?<![\w-])(?:in\s+)?(?:the\s+)?(?:financial|fiscal|reporting|calendar)\s+year\s+)$", re.I)
 # how often something happens: what "how often …" asks for
 _PERIOD = r"(?:day|week|month|quarter|year|two years|three years|five years)"
 _FREQUENCY = re.compile(
@@ -55,8 +56,9 @@ _REFERENCE = re.compile(
     rf"(?: *(?:,|and|&|to|–|-) *{_REF_NUMBER})*(?![\w])", re.I)
 # a reference's subsections and the law's short name after it (`Sec. 289c (2) No 2 HGB`, `section 315e(1)`,
 # `Art. 15 GDPR`): offered as a longer option beside the reference itself
-_SUBSECTION = re.compile(r"(?:\s?\(\d{1,3}[a-z]?\))+(?:\s+(?:No\.?|Nr\.?|sentence|point|lit\.)\s*\d{1,3}[a-z]?)?"
-                         r"(?:\s+[A-Z][A-Za-z]{1,5}(?![\w-]))?|\s+[A-Z]{2,5}(?![\w-])")
+_SUBSECTION = re.compile(r"(?:\s?\(\d{1,3}[a-z]?\))+(?:\s+(?:No\.?|Nr\.?|sentence|point|lit\.)\s*\d{1,3}[a-z]?)?")
+# a law's short name: two capitals or more in one short word (`HGB`, `AktG`, `GDPR`; not `German`)
+_LAW = re.compile(r"\s+(?=[A-Za-z]*[A-Z][a-z]*[A-Z])[A-Z][A-Za-z]{1,6}(?![\w-])")
 # a code of capitals and figures joined by hyphens (`TC-SI-130a`, `TC-HW-410a.4`, `COVID-19`), with the standard's
 # name before it when there is one (`SASB TC-SI-130a`); a standard's number (`DIN 18040-2`, `EN 16247-1`); a
 # disclosure's letter and number (`ESRS E1`, `S1`, `KPI B6.1`)
@@ -267,9 +269,14 @@ def options(c: Candidate, known: frozenset[str] = frozenset()) -> list[SpanOptio
         add(SpanOption(s, "code"))
     for m in _REFERENCE.finditer(qt):
         add(SpanOption(_matched(m), "number"))
-        sub = _SUBSECTION.match(qt, m.end())
-        if sub:
-            add(SpanOption(Span(m.start(), sub.end(), qt[m.start() : sub.end()]), "number"))
+        end = m.end()
+        sub = _SUBSECTION.match(qt, end)
+        if sub and sub.end() > end:
+            end = sub.end()
+            add(SpanOption(Span(m.start(), end, qt[m.start() : end]), "number"))
+        law = _LAW.match(qt, end)
+        if law:
+            add(SpanOption(Span(m.start(), law.end(), qt[m.start() : law.end()]), "number"))
     for m in _DASH_CODE.finditer(qt):
         add(SpanOption(_matched(m), "code"))
         if " " in m.group(0):
