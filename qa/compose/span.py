@@ -24,7 +24,7 @@ _TARGET_WORDS = re.compile(r"\b(target|goal|aim|commit\w*|pledge)", re.I)
 _CODE_WORDS = re.compile(r"\b(standard|certification|certified|iso|guideline|framework)\b", re.I)
 
 # a table row labelled by a year alone (a footnote mark may follow it)
-_YEAR_LABEL = re.compile(r"(?:19|20)\d\d(?:\s?[(*¹²³⁴⁵⁶⁷⁸⁹⁰)]{1,3})?")
+_YEAR_LABEL = re.compile(r"((?:19|20)\d\d)(?:\s?[(*¹²³⁴⁵⁶⁷⁸⁹⁰)]{1,3})?")
 
 
 def introduces(head: str, text: str) -> bool:
@@ -79,9 +79,9 @@ class SpanExtractor:
         elif not info.years and stated and report is not None and max(stated) < report.year:
             # no year asked: of a table printed once per year, the report's own year's rows answer
             c.year_fit = min(c.year_fit, 0.2)
-        if years and c.chunk.kind == "table_row" and _YEAR_LABEL.fullmatch(label_of(c).strip()):
-            # a table with a row per year (`2022  4,538  149,968`): the row's year decides, not the report's
-            c.year_fit = 1.0 if int(label_of(c).strip()[:4]) in years else min(c.year_fit, 0.2)
+        row_year = _YEAR_LABEL.fullmatch(label_of(c).strip()) if years and c.chunk.kind == "table_row" else None
+        if row_year:  # a table with a row per year (`2022  4,538  149,968`): the row's year decides, not the report's
+            c.year_fit = 1.0 if int(row_year.group(1)) in years else min(c.year_fit, 0.2)
         targets = [y for y in info.years if y not in years]
         if targets and any(str(y) in qt for y in targets):
             c.year_fit = max(c.year_fit, 0.8)  # a target year the question names ("the 2030 target")
