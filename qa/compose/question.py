@@ -15,28 +15,34 @@ _GENERIC = frozenset(
     ["report", "reported", "reporting", "esg", "company", "group", "corporation", "total", "number", "figure", "value", "data", "amount", "level", "year", "years", "many", "much", "what", "which", "when", "how", "did", "does", "do", "was", "were", "is", "are", "the", "in", "of", "for", "give", "tell", "show", "say", "said", "disclose", "disclosed", "state", "mention", "mentioned", "list", "name", "named", "describe", "according", "overall", "annual", "fy", "please", "latest", "current", "one"]
 )
 _YEAR_WORDS = frozenset(("year", "years", "fy"))
+# the unit strings of each kind of quantity a question may expect
+_ENERGY = {"mwh", "kwh", "gwh", "twh", "gj", "tj", "mj"}
+_EMISSIONS = {"t", "tco2e", "tonnes", "tons", "co2e", "co₂e", "t co2e", "t co₂e", "t co2", "kg"}
+_WATER = {"t", "m3", "m³", "tonnes", "tons"}
+_MONEY = {"rmb", "billion", "million", "yuan", "hk$", "us$", "usd", "eur", "€", "eur million", "€ million", "eur thousand"}
+# the words that say which kind a question expects
 _UNIT_HINTS: list[tuple[re.Pattern[str], set[str]]] = [
-    (re.compile(r"\b(energy|electricity|power)\b", re.I), {"mwh", "kwh", "gwh", "twh", "gj", "tj", "mj"}),
-    (re.compile(r"\b(emission|emissions|ghg|carbon|co2|scope)\b", re.I), {"t", "tco2e", "tonnes", "tons", "co2e", "co₂e", "t co2e", "t co₂e", "t co2", "kg"}),
-    (re.compile(r"\b(water)\b", re.I), {"t", "m3", "m³", "tonnes", "tons"}),
+    (re.compile(r"\b(energy|electricity|power)\b", re.I), _ENERGY),
+    (re.compile(r"\b(emission|emissions|ghg|carbon|co2|scope)\b", re.I), _EMISSIONS),
+    (re.compile(r"\b(water)\b", re.I), _WATER),
     (re.compile(r"\b(waste|packaging)\b", re.I), {"t", "tonnes", "tons", "kg"}),
     (re.compile(r"\b(rmb|yuan|invest\w*|spend\w*|spent|donat\w*|revenues?|money|funding|costs?|expenses?|expenditures?|budgets?)\b", re.I),
-     {"rmb", "billion", "million", "yuan", "hk$", "us$", "usd", "eur", "€", "eur million", "€ million", "eur thousand"}),
+     _MONEY),
     (re.compile(r"\b(hours?)\b", re.I), {"hours", "hour"}),
 ]
 
 
 # a % sign asks for a share ("accident rate 2022 %", "… CapEx share %"), unless it is a figure's own ("where 35%
 # of the staff …", "top 15%"); a year before it is no figure
-_ASKS_SHARE_SIGN = re.compile(r"(?:^|(?<![\d.,])(?<![\d.,] )|(?<=(?:19|20)\d\d )|(?<=(?:19|20)\d\d))%")
+_ASKS_SHARE_SIGN = re.compile(r"(?:(?<![\d.,])(?<![\d.,] )|(?<=(?:19|20)\d\d)|(?<=(?:19|20)\d\d ))%")
 
 
-# units a question names outright, with the kind of quantity each measures (one of `_UNIT_HINTS`' sets)
+# units a question names outright, with the kind of quantity each measures
 _NAMED_UNITS: list[tuple[re.Pattern[str], set[str]]] = [
-    (re.compile(r"\b(?:[mkgt]wh|[gtm]j)\b", re.I), _UNIT_HINTS[0][1]),
-    (re.compile(r"\bt\s?co(?:2|₂)e?\b|\btonnes? of co(?:2|₂)", re.I), _UNIT_HINTS[1][1]),
-    (re.compile(r"m³|\bm3\b|\bcubic met", re.I), _UNIT_HINTS[2][1]),
-    (re.compile(r"\b(?:t?eur|euros?|rmb|yuan|usd)\b|€", re.I), _UNIT_HINTS[4][1]),
+    (re.compile(r"\b(?:[mkgt]wh|[gtm]j)\b", re.I), _ENERGY),
+    (re.compile(r"\bt\s?co(?:2|₂)e?\b|\btonnes? of co(?:2|₂)", re.I), _EMISSIONS),
+    (re.compile(r"m³|\bm3\b|\bcubic met", re.I), _WATER),
+    (re.compile(r"\b(?:t?eur|euros?|rmb|yuan|usd)\b|€", re.I), _MONEY),
 ]
 
 

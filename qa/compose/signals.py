@@ -68,6 +68,19 @@ def pair_share(question: str, text: str) -> float:
 _NEGATION_WORD = re.compile(r"\b(?:non|not|no|without|excluding|excl|except|other|others)\b(?!\.)", re.I)
 
 
+@lru_cache(maxsize=65_536)
+def _negates(text: str) -> bool:
+    """Does the text negate or set apart (`_NEGATION_WORD`)? Cached: each question is read once for all its rows."""
+    return _NEGATION_WORD.search(text) is not None
+
+
+@lru_cache(maxsize=65_536)
+def _bare_label(label: str) -> str:
+    """A label without its bracketed units and marks (`(Metric Tons CO2e)`, `(²)`): read by the label precision
+    and the negation cue of every candidate row."""
+    return re.sub(r"[\(\[][^)\]]*[\)\]]", " ", label)
+
+
 def chunk_tokens(c: Chunk) -> frozenset[str]:
     """The tokens of a chunk with its section path and table context (cached: read by the IDF table and
     the company vocabulary at load)."""
@@ -125,7 +138,7 @@ class TermSignals:
     @staticmethod
     def label_tokens(info: QuestionInfo, c: Candidate) -> set[str]:
         """The content tokens of a table row's or label/value pair's label (no units, marks or figures)."""
-        label = re.sub(r"[\(\[][^)\]]*[\)\]]", " ", label_of(c))  # units such as (Metric Tons CO2e)
+        label = _bare_label(label_of(c))
         q = info.tokens | info.synonym_tokens
         toks = set()
         for t in tokenize(label):
@@ -151,8 +164,7 @@ class TermSignals:
         `Other employees`) and the question does not."""
         if c.chunk.kind not in ("table_row", "kpi"):
             return 0.0
-        label = re.sub(r"[\(\[][^)\]]*[\)\]]", " ", label_of(c))  # not a footnote's or a unit's words
-        return 1.0 if _NEGATION_WORD.search(label) and not _NEGATION_WORD.search(info.text) else 0.0
+        return 1.0 if _negates(_bare_label(label_of(c))) and not _negates(info.text) else 0.0
 
     def label_match(self, info: QuestionInfo, c: Candidate, precision: float) -> float:
         """Harmonic mean of the label's precision and its recall (the IDF-weighted share of the question's

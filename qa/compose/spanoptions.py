@@ -62,9 +62,9 @@ _LAW = re.compile(r"\s+(?=[A-Za-z]*[A-Z][a-z]*[A-Z])[A-Z][A-Za-z]{1,6}(?![\w-])"
 # a code of capitals and figures joined by hyphens (`TC-SI-130a`, `TC-HW-410a.4`, `COVID-19`), with the standard's
 # name before it when there is one (`SASB TC-SI-130a`); a standard's number (`DIN 18040-2`, `EN 16247-1`); a
 # disclosure's letter and number (`ESRS E1`, `S1`, `KPI B6.1`)
-_DASH_CODE = re.compile(r"(?<![\w-])(?:[A-Z]{2,5}\s)?[A-Z]{1,5}(?:-[A-Z]{1,5})*-\d{1,4}[a-z]?(?:\.\d{1,2})*(?![\w-])")
+_DASH_CODE = re.compile(r"(?<![\w-])(?:[A-Z]{2,5}\s)?(?P<code>[A-Z]{1,5}(?:-[A-Z]{1,5})*-\d{1,4}[a-z]?(?:\.\d{1,2})*)(?![\w-])")
 _STANDARD = re.compile(r"(?<![\w-])(?:DIN|EN|VDI|VDE|VDA|ASTM|ANSI|BS)(?:\s(?:EN|ISO|IEC))*\s\d{2,6}(?:-\d{1,3})*(?![\w-])")
-_LETTER_CODE = re.compile(r"(?<![\w.-])(?:(?P<prefix>[A-Z]{2,5})\s)?(?P<code>[A-Z]\d{1,2}(?:\.\d{1,2})?)(?![\w-]|\.\d)")
+_LETTER_CODE = re.compile(r"(?<![\w.-])(?:[A-Z]{2,5}\s)?(?P<code>[A-Z]\d{1,2}(?:\.\d{1,2})?)(?![\w-]|\.\d)")
 # a web or e-mail address (`https://trust.mi.com/misrc`, `www.example.com`, `esg@example.com`), without the
 # sentence's closing punctuation
 _ADDRESS = re.compile(r"(?:https?://|www\.)[^\s<>\"“”]+[^\s<>\"“”.,;:)]|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -234,6 +234,12 @@ def options(c: Candidate, known: frozenset[str] = frozenset()) -> list[SpanOptio
             seen.add((opt.span.start, opt.span.end))
             out.append(opt)
 
+    def add_with_part(m: re.Match[str], part: str, kind: str) -> None:
+        """The match, and its part without what leads it (`(EU)`, `SASB`, `ESRS`) when something does."""
+        add(SpanOption(_matched(m), kind))
+        if m.start(part) > m.start():
+            add(SpanOption(_matched(m, part), kind))
+
     if c.answer is not None and c.extra.get("row_value"):  # the value of a row of a table printed as text
         add(SpanOption(c.answer, "row"))
     if c.chunk.kind == "table_row" and c.chunk.header:
@@ -271,7 +277,7 @@ def options(c: Candidate, known: frozenset[str] = frozenset()) -> list[SpanOptio
         add(SpanOption(_matched(m), "number"))
         end = m.end()
         sub = _SUBSECTION.match(qt, end)
-        if sub and sub.end() > end:
+        if sub:
             end = sub.end()
             add(SpanOption(Span(m.start(), end, qt[m.start() : end]), "number"))
         law = _LAW.match(qt, end)
@@ -279,21 +285,15 @@ def options(c: Candidate, known: frozenset[str] = frozenset()) -> list[SpanOptio
             add(SpanOption(Span(m.start(), law.end(), qt[m.start() : law.end()]), "number"))
     for m in _DASH_CODE.finditer(qt):
         add(SpanOption(_matched(m), "code"))
-        if " " in m.group(0):
-            lo = m.start() + m.group(0).index(" ") + 1
-            add(SpanOption(Span(lo, m.end(), qt[lo : m.end()]), "code"))
+        if " " in m.group(0):  # the code alone after its standard's name (after a tab, a cell, the names offer it)
+            add(SpanOption(_matched(m, "code"), "code"))
     for m in _STANDARD.finditer(qt):
         add(SpanOption(_matched(m), "code"))
     for m in _LETTER_CODE.finditer(qt):
-        add(SpanOption(_matched(m), "code"))
-        if m.group("prefix"):
-            add(SpanOption(_matched(m, "code"), "code"))
+        add_with_part(m, "code", "code")
     for m in _ACT_NUMBER.finditer(qt):
-        if _year_span(m.group("number")):
-            continue
-        add(SpanOption(_matched(m), "number"))
-        if m.start("number") > m.start():
-            add(SpanOption(_matched(m, "number"), "number"))
+        if not _year_span(m.group("number")):
+            add_with_part(m, "number", "number")
     for m in _PAGE_LIST.finditer(qt):
         add(SpanOption(_matched(m), "number"))
     for m in _ADDRESS.finditer(qt):
