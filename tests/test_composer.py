@@ -279,7 +279,7 @@ def test_a_pair_across_a_chunk_boundary_stays_verbatim(real_service: Any) -> Non
         "How much energy does the smart energy management system of the Xiaomi Science and Technology Park save each year?"
     )
     _check_answer_contract(a)  # the two sentences come from two chunks: the quote is still the source's text
-    assert a.answered and a.answer == "1,406,874 kWh"
+    assert a.answered and a.answer in ("1,406,874 kWh", "approximately 1,406,874 kWh")  # with its bound or without
     top = a.quotes[0].text
     assert top.startswith("A smart energy management system") and "1,406,874 kWh" in top
     assert len(top.split()) <= 120

@@ -391,11 +391,11 @@ def test_a_generic_word_names_a_column_too() -> None:
 def test_the_picker_tells_the_confidence_its_lead_and_the_year_of_its_span() -> None:
     """For the confidence: how far the chosen span leads the next one, and whether a year other than the asked one
     labels it (the asked year's figure may be missing from the quote)."""
-    c = _cand("Water use fell to around 22,250 m³ in 2023, after almost 33,000 m³ in 2020.")
+    c = _cand("Water use fell to 22,250 m³ in 2023, after 33,000 m³ in 2020.")
     info = analyse("Acme water consumption 2021 m³")
     SpanPicker(_Prefers("year_after_other")).pick(info, c)  # type: ignore[arg-type]
     assert c.extra["span_year_other"] == 1.0 and c.extra["span_gap"] == 0.0  # two figures alike: no lead
-    c = _cand("Water use fell to around 22,250 m³ in 2023, after almost 33,000 m³ in 2020.")
+    c = _cand("Water use fell to 22,250 m³ in 2023, after 33,000 m³ in 2020.")
     SpanPicker(_Prefers("year_after_asked")).pick(analyse("Acme water consumption 2020 m³"), c)  # type: ignore[arg-type]
     assert c.answer is not None and c.answer.text == "33,000 m³"
     assert c.extra["span_year_other"] == 0.0 and c.extra["span_gap"] == 1.0
@@ -603,3 +603,63 @@ def test_a_part_of_a_year_before_a_date_is_offered_with_it() -> None:
     texts = {o.span.text for o in options(c) if o.span is not None and o.kind == "date"}
     assert {"year-end 2024", "mid-May 2020", "as early as 2013", "early 2023", "2024", "May 2020"} <= texts
     assert "In financial year 2023" in texts
+
+
+def test_a_name_is_offered_as_its_brackets_pair_up() -> None:
+    c = _cand("The surveys of the Listening strategy (Connect@ATOSS Engagement Survey and Pulse Survey) help. "
+              "It applies the code of the Wirtschaftsprüfer (Institute of Public Auditors in Germany")
+    texts = {o.span.text for o in options(c) if o.span is not None and o.kind == "name"}
+    assert {"Pulse Survey", "ATOSS Engagement Survey", "Institute of Public Auditors in Germany"} <= texts
+    assert not {t for t in texts if t.count("(") != t.count(")")}  # no bracket left open or closed alone
+
+
+def test_a_figure_glued_to_an_ampersand_is_part_of_a_name() -> None:
+    c = _cand("Smartphones that 1&1 provides to its 12 customers, which 1&1 will use exclusively.")
+    texts = {o.span.text for o in options(c) if o.span is not None}
+    assert "12 customers" in texts
+    assert not {t for t in texts if t.startswith("1 ")}  # `1 provides`, `1 will use exclusively`
+
+
+def test_a_bound_before_how_often_and_round_the_clock_and_what_a_number_word_counts() -> None:
+    c = _cand("Penetration tests are carried out at least once a year. Our 24/7 hotline runs for around four months.")
+    texts = {(o.kind, o.span.text) for o in options(c) if o.span is not None}
+    assert {("freq", "once a year"), ("freq", "at least once a year"), ("freq", "24/7")} <= texts
+    assert {("word_number", "four"), ("word_number", "four months")} <= texts
+
+
+def test_a_title_in_quotation_marks_and_an_option_that_runs_on_past_another() -> None:
+    c = _cand("The HR Excellence Awards jury crowned ATOSS in the “Analytics & Technology” category. Invoices are "
+              "settled within 30 days of receipt.")
+    info = analyse("In which category did ATOSS win the award?")
+    opts = options(c, info.words)
+    rows = feature_rows(info, c, opts)
+    by_text = {o.span.text: row for o, row in zip(opts, rows, strict=True) if o.span is not None}
+    quotes, extends, extended = (SPAN_FEATURES.index(f) for f in ("in_quotes", "extends_other", "extended"))
+    assert by_text["Analytics & Technology"][quotes] == 1.0 and by_text["HR Excellence Awards"][quotes] == 0.0
+    assert by_text["30 days"][extends] == 1.0 and by_text["30 days"][extended] == 0.0
+    assert by_text["30"][extended] == 1.0 and by_text["30"][extends] == 0.0
+    assert by_text["HR Excellence Awards jury"][extends] == 0.0  # a phrase does not extend a name
+
+
+def test_a_share_offered_for_an_amount_asked() -> None:
+    c = _cand("Installation of charging stations\tCCM\t7.6.\t1,561,035\t1.88%")
+    unasked = SPAN_FEATURES.index("percent_unasked")
+    for q, share_unasked in (("INDUS CapEx charging stations CCM 7.6 euros", 1.0),
+                             ("How much CapEx did INDUS report for charging stations?", 1.0),
+                             ("What share of INDUS's CapEx went to charging stations?", 0.0),
+                             ("INDUS CapEx charging stations", 0.0)):
+        info = analyse(q)
+        opts = options(c, info.words)
+        rows = dict(zip([o.span.text if o.span else None for o in opts], feature_rows(info, c, opts), strict=True))
+        assert rows["1.88%"][unasked] == share_unasked, q
+        assert rows["1,561,035"][unasked] == 0.0
+
+
+def test_a_month_without_its_year_a_year_named_by_words_and_a_bound_before_a_figure() -> None:
+    c = _cand("An analysts’ conference at the end of November. Work started in the reporting year and ran up to "
+              "mid-year; in the previous year 2022 it was planned. The target of at least 35 was missed.")
+    texts = {(o.kind, o.span.text) for o in options(c) if o.span is not None}
+    assert {("date", "the end of November"), ("date", "end of November"), ("date", "in the reporting year"),
+            ("date", "the reporting year"), ("date", "up to mid-year"), ("date", "mid-year"),
+            ("number", "35"), ("number", "at least 35")} <= texts
+    assert ("date", "the previous year") not in texts  # a year named by its figure is the figure's date

@@ -63,6 +63,8 @@ def _numbers(text: str, skip_years: bool) -> tuple[tuple[Span, str], ...]:
             prefix = text[max(0, m.start("num") - 3) : m.start("num")]
             if not prefix.upper().endswith(("RMB", "$")):
                 continue
+        if text[m.start("num") - 1 : m.start("num")] == "&" or text[m.end("num") : m.end("num") + 1] == "&":
+            continue  # a figure glued to an ampersand is part of a name (`1&1`), not a figure
         if _MONTH_BEFORE.search(text[max(0, m.start("num") - 12) : m.start("num")]) and not unit:
             continue  # the day of a date ("March 24"), not a figure
         before = text[max(0, m.start("num") - 24) : m.start("num")]

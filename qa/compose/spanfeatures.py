@@ -24,6 +24,7 @@ _YEARISH = re.compile(r"^(?:FY)?(?:19|20)\d\d$")
 _CLAUSE_END = re.compile(r"[;:!?\t\n•]|\.(?=\s|$)|\s[–—-]\s")
 _QUALIFIER = re.compile(r"\b(approximately|about|around|over|more than|less than|nearly|almost|up to|some|roughly|at least)\s*$", re.I)
 _HOW_MANY = re.compile(r"\bhow (many|much)\b|\bnumber of\b|\bamount of\b", re.I)
+_HOW_MUCH_ONLY = re.compile(r"\bhow much\b", re.I)
 _WHO = re.compile(r"^\s*(who|whom|whose)\b|\bname of\b|\bcalled\b|\bnamed?\b", re.I)
 _WHICH = re.compile(r"^\s*(which|what)\b", re.I)
 _WHERE = re.compile(r"\bwhere\b|\bheadquarter\w*|\bbased in\b|\blocated\b|\blocation\b|\bcity\b|\bcountry\b", re.I)
@@ -71,6 +72,8 @@ _PHRASE_STOP = re.compile(
     r"[,.;:!?()\t\n•]|\d|\b(?:were|was|is|are|be|been|has|have|had|which|that|who|whom|in|on|at|of|from|with|to|"
     r"by|for|as|than|compared|while|whereas|reaching|reached)\b", re.I)
 _OF = re.compile(r"\s*of\b", re.I)
+_OPEN_QUOTES = frozenset("“\"‘„«'")
+_CLOSE_QUOTES = frozenset("”\"’“»'")
 # a part of the figure before it (`…, of which 2,210 were new graduates`, `including 41 …`)
 _SUBSET = re.compile(r"\b(?:of which|of whom|including|among (?:them|which|whom|these)|thereof|in particular)\b[^.;:\n\t]{0,24}$", re.I)
 
@@ -88,7 +91,8 @@ SPAN_FEATURES: tuple[str, ...] = (
     "ref_asked", "own_name", "by_before", "rel_near", "rel_clause", "rel_phrase", "rel_head", "rel_kind",
     "year_after_asked", "year_after_other", "seg_recall", "seg_precision", "seg_unique", "rel_seg", "rel_segp",
     "target_unasked", "is_freq", "q_often", "prev_label", "year_before_other", "asked_year_in_quote",
-    "prev_asked", "prev_unasked", "cell_after_flags", "asked_prior",
+    "prev_asked", "prev_unasked", "cell_after_flags", "asked_prior", "in_quotes", "extends_other", "extended",
+    "percent_unasked",
 )
 _INDEX = {k: i for i, k in enumerate(SPAN_FEATURES)}
 # computed (the confidence reads `clause_match`) but left out of the span model: with them the model leans on how
@@ -195,6 +199,7 @@ class _QuoteContext:
     kinds: tuple[float, ...]  # the answer-kind probabilities of the question (`answerkind`); () unknown
     own_words: frozenset[str]  # the words a report names its own company by: company names and `_SELF`
     asked_year_in_quote: float  # 1: the quote names a year the question asks about
+    asks_amount: bool  # a unit named or "how much", and no share, rate or percent asked
 
     @classmethod
     def of(cls, info: QuestionInfo, c: Candidate, n_options: int, kinds: tuple[float, ...] = ()) -> _QuoteContext:
@@ -216,6 +221,8 @@ class _QuoteContext:
             kinds=kinds,
             own_words=info.names | _SELF,
             asked_year_in_quote=float(bool(set(_YEAR_MENTION.findall(qt)) & {str(y) for y in info.years})),
+            asks_amount=info.qtype != "percent" and not base["q_rate"] and (
+                bool(info.units) or bool(_HOW_MUCH_ONLY.search(info.text))),
         )
 
 
@@ -232,8 +239,28 @@ def feature_rows(
     ctx = _QuoteContext.of(info, c, len(opts), kinds)
     rows = [_option_features(ctx, info, c, o) for o in opts]
     _segment_features(rows, ctx, info, c.quote_text, opts)
+    _extensions(rows, opts)
     _relative(rows, [o.span is not None for o in opts])
     return rows
+
+
+def _extensions(rows: list[list[float]], opts: list[SpanOption]) -> None:
+    """`extends_other`: the option is another option of its kind with more words at one end (`30 days` of `30`,
+    `January 2022` of `2022`, `Pulse Survey 2023` of `Pulse Survey`); `extended`: another option so extends it."""
+    of_kind: dict[str, list[tuple[int, int]]] = {}
+    for o in opts:
+        if o.span is not None:
+            of_kind.setdefault(o.kind, []).append((o.span.start, o.span.end))
+    for row, o in zip(rows, opts, strict=True):
+        if o.span is None or len(of_kind[o.kind]) < 2:
+            continue
+        a, b = o.span.start, o.span.end
+        for s, e in of_kind[o.kind]:
+            if (s == a) != (e == b):  # one end shared, the other not: one option runs on past the other
+                if a <= s and e <= b:
+                    row[_INDEX["extends_other"]] = 1.0
+                elif s <= a and b <= e:
+                    row[_INDEX["extended"]] = 1.0
 
 
 def _segments(qt: str, opts: list[SpanOption]) -> list[list[str] | None]:
@@ -349,6 +376,8 @@ def _option_features(ctx: _QuoteContext, info: QuestionInfo, c: Candidate, opt: 
         # a share asked and a share offered, or a share asked and a plain figure offered
         f["percent_fit"] = float(info.qtype == "percent" and f["is_percent"] == 1.0)
         f["percent_clash"] = float(info.qtype == "percent" and f["is_percent"] == 0.0)
+        # a share offered for an amount asked: a unit named (`€ million`, `kWh`) or "how much", no share or rate
+        f["percent_unasked"] = float(f["is_percent"] == 1.0 and ctx.asks_amount)
     if ctx.term_pos:
         dist = min(abs(s.start - p) for p in ctx.term_pos)
         f["near_terms"] = 1.0 / (1.0 + dist / 40.0)
@@ -400,6 +429,8 @@ def _option_features(ctx: _QuoteContext, info: QuestionInfo, c: Candidate, opt: 
     f["in_parens"] = float(qt.rfind("(", max(0, s.start - 60), s.start) > qt.rfind(")", max(0, s.start - 60), s.start))
     f["time_prep"] = float(bool(_TIME_PREP.search(lead)))
     f["called_before"] = float(bool(_CALLED.search(lead)))
+    # a title in quotation marks (`the “Analytics & Technology, AI in HR & Software” category`)
+    f["in_quotes"] = float(qt[s.start - 1 : s.start] in _OPEN_QUOTES and qt[s.end : s.end + 1] in _CLOSE_QUOTES)
     f["by_before"] = float(bool(_BY.search(qt[max(0, s.start - 30) : s.start])))
     if opt.kind == "date":
         f["date_grain"] = 1.0 if _DAY.search(re.sub(r"(?:19|20)\d\d", "", text)) else 0.5 if not _YEARISH.match(text.strip()) else 0.0

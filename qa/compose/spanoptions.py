@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from qa.compose.answerkind import phrase_like
 from qa.compose.candidate import Candidate, map_span
-from qa.compose.extract import Span, codes, dates, names, numbers, row_cells
+from qa.compose.extract import MONTHS, Span, codes, dates, names, numbers, row_cells
 from qa.compose.question import s_form_after_singular
 
 MAX_OPTIONS = 48
@@ -44,7 +44,21 @@ _FREQUENCY = re.compile(
     rf"(?:every|each)\s+(?:(?:two|three|four|five|six|\d+)\s+)?{_PERIOD}s?|"
     rf"(?:once|twice|(?:one|two|three|four|five|six|\d+)\s+times)\s+(?:a|per|each|every)\s+{_PERIOD}|"
     r"(?:daily|weekly|monthly|quarterly|annually|yearly|bi-?annually|semi-?annually|half-yearly|biennially|"
-    r"fortnightly|bi-?monthly))(?![\w-])", re.I)
+    r"fortnightly|bi-?monthly)|around the clock|24/7|24 hours a day(?:,? (?:and )?(?:7|seven) days a week)?)(?![\w-])",
+    re.I)
+# a bound before a frequency (`at least once a year`): offered with it as one option more
+_FREQ_BOUND = re.compile(r"(?:at least|at most|up to|no less than|more than)\s+$", re.I)
+# a month without its year, with the part of it before (`at the end of November`, `mid-September`), and a year named
+# by words (`in the reporting year`, `up to mid-year`, `the previous year`): dates a sentence gives without a figure
+_MONTH_ALONE = re.compile(
+    rf"(?<![\w-])(?:(?:the\s+)?(?:end|beginning|start|middle)\s+of\s+|mid-|early\s+|late\s+)?(?:{MONTHS})(?![\w-])(?!\s+\d)")
+_YEAR_WORDS = re.compile(
+    r"(?<![\w-])(?:(?:in|during|since|until|up to|by)\s+)?(?:(?:the\s+)?(?:current|reporting|previous|past|prior|last|"
+    r"following|next)\s+(?:financial\s+|fiscal\s+)?year|mid-year|year-end)(?![\w-])(?!\s+\d)", re.I)
+_DATE_LEAD = re.compile(r"(?:in|during|since|until|up to|by|at|the)\s+", re.I)
+# a bound before a figure (`at least 35`, `more than 35 years`): offered with it as one option more
+_FIGURE_BOUND = re.compile(r"(?<![\w-])(?:at least|at most|more than|less than|fewer than|up to|over|around|about|"
+                           r"approximately|almost|nearly|roughly|just)\s+$", re.I)
 _WORD_RANGE_GAP = re.compile(r"\s*(?:to|or|-|–|—)\s*")  # between two number words
 _BETWEEN = re.compile(r"\bbetween\s*$", re.I)
 # a number that names a place in a text or a rulebook, with its word (`Section 161`, `Page 10`, `item 1.1.1`,
@@ -73,7 +87,8 @@ _ADDRESS = re.compile(r"(?:https?://|www\.)[^\s<>\"“”]+[^\s<>\"“”.,;:)]|
 # (`4000 mAh` counts no "m")
 _COUNTED = re.compile(
     r"(?:\s+(?!(?:were|was|is|are|be|been|has|have|had|which|that|who|whom|in|on|at|of|from|with|to|by|for|as|"
-    r"than|and|or|per|each|across|including|compared|while|whereas)\b)[a-z][a-z-]*(?!\w)){1,3}")
+    r"than|and|or|per|each|across|including|compared|while|whereas|will|would|can|could|should|may|might|must|shall|"
+    r"not|also)\b)[a-z][a-z-]*(?!\w)){1,3}")
 # a figure `numbers` read with spaces between its groups of three (`12 065 575`, or a row's cells `540 385 155`)
 _SPACE_GROUPS = re.compile(r"\d{1,3}(?: \d{3})+(?:\.\d+)?")
 # an act's number: `(EU) 2021/2178`, `2009/147/EC`, `No. 2157/2001`; offered with its "(EU)" and without
@@ -215,6 +230,30 @@ def _joined_names(s: Span) -> list[Span]:
     return [Span(s.start + a, s.start + b, s.text[a:b]) for a, b in parts]
 
 
+def _balanced(s: Span) -> list[Span]:
+    """A name as its brackets allow: whole when they pair up (`Awards (HREA)`, `(Friends of … Art)`); without a
+    closing bracket it does not open (`Pulse Survey)` → `Pulse Survey`); cut at a bracket it does not close, each
+    side a name of its own (`Wirtschaftsprüfer (Institute of Public Auditors` → both sides)."""
+    text = s.text
+    if text.count("(") == text.count(")"):
+        return [s]
+    if text.endswith(")") and "(" not in text:
+        bare = text[:-1].rstrip()
+        return [Span(s.start, s.start + len(bare), bare)] if bare else []
+    cut = text.rfind("(")
+    if cut < 0 or ")" in text[cut:]:
+        return [s]
+    out = []
+    before = text[:cut].rstrip()
+    if before:
+        out.append(Span(s.start, s.start + len(before), before))
+    after = text[cut + 1 :]
+    lead = len(after) - len(after.lstrip())
+    if after.strip():
+        out.append(Span(s.start + cut + 1 + lead, s.end, after.strip()))
+    return out
+
+
 @dataclass(frozen=True)
 class SpanOption:
     span: Span | None  # in the quote text; None: highlight nothing
@@ -250,6 +289,10 @@ def options(c: Candidate, known: frozenset[str] = frozenset()) -> list[SpanOptio
     figures = numbers(qt)
     for s, unit in figures:
         add(SpanOption(s, "number", unit=unit))
+        bound = _FIGURE_BOUND.search(qt[max(0, s.start - 16) : s.start])
+        if bound:
+            lo = s.start - len(bound.group(0))
+            add(SpanOption(Span(lo, s.end, qt[lo : s.end]), "number", unit=unit))
         # a figure read with spaces between its groups of three (`12 065 575`) may be a row's cells printed one
         # after another (`540 385 155`: a total, its women, its men): each group is offered as well
         if _SPACE_GROUPS.fullmatch(s.text):
@@ -269,8 +312,19 @@ def options(c: Candidate, known: frozenset[str] = frozenset()) -> list[SpanOptio
         if period:
             lo = s.start - len(period.group(0))
             add(SpanOption(Span(lo, s.end, qt[lo : s.end]), "date"))
+    for rx in (_MONTH_ALONE, _YEAR_WORDS):
+        for m in rx.finditer(qt):
+            add(SpanOption(_matched(m), "date"))
+            lo = m.start()
+            while lead := _DATE_LEAD.match(qt, lo, m.end()):  # and without its preposition and article
+                lo = lead.end()
+                add(SpanOption(Span(lo, m.end(), qt[lo : m.end()]), "date"))
     for m in _FREQUENCY.finditer(qt):
         add(SpanOption(_matched(m), "freq"))
+        bound = _FREQ_BOUND.search(qt[max(0, m.start() - 16) : m.start()])
+        if bound:
+            lo = m.start() - len(bound.group(0))
+            add(SpanOption(Span(lo, m.end(), qt[lo : m.end()]), "freq"))
     for s in codes(qt):
         add(SpanOption(s, "code"))
     for m in _REFERENCE.finditer(qt):
@@ -306,17 +360,22 @@ def options(c: Candidate, known: frozenset[str] = frozenset()) -> list[SpanOptio
             add(SpanOption(Span(w1.start(), w2.end(), qt[w1.start() : w2.end()]), "range"))
     for m in words:
         add(SpanOption(_matched(m), "word_number"))
+        counted = _COUNTED.match(qt, m.end())  # with what it counts (`four months`, `eight different countries`)
+        if counted:
+            add(SpanOption(Span(m.start(), counted.end(), qt[m.start() : counted.end()]), "word_number"))
     for n in names(c.unit.text):
         s = map_span(c.unit.text, qt, n.start, n.end)
         if s is not None:
-            add(SpanOption(s, "name"))
-            for part in _joined_names(s):
-                add(SpanOption(part, "name"))
-            lead = _LEAD_CODE.search(qt[max(0, s.start - 12) : s.start])
-            tail = _MODEL_TAIL.match(qt[s.end : s.end + 16])
-            if lead or tail:
-                lo, hi = s.start - (len(lead.group(0)) if lead else 0), s.end + (tail.end() if tail else 0)
-                add(SpanOption(Span(lo, hi, qt[lo:hi]), "name"))
+            for whole in _balanced(s):
+                add(SpanOption(whole, "name"))
+                for part in _joined_names(whole):
+                    add(SpanOption(part, "name"))
+                lead = _LEAD_CODE.search(qt[max(0, whole.start - 12) : whole.start])
+                tail = _MODEL_TAIL.match(qt[whole.end : whole.end + 16])
+                if lead or tail:
+                    lo = whole.start - (len(lead.group(0)) if lead else 0)
+                    hi = whole.end + (tail.end() if tail else 0)
+                    add(SpanOption(Span(lo, hi, qt[lo:hi]), "name"))
         for rest in names_after_question(n, known):
             r = map_span(c.unit.text, qt, rest.start, rest.end)
             if r is not None:

@@ -33,8 +33,9 @@ SPAN_PARAMS: dict[str, Any] = {
     "force_row_wise": True,
     "n_jobs": 2,
     "verbose": -1,
-    # a share offered for a share asked never makes a span worse, a plain figure for it never better
-    "monotone_constraints": [{"percent_fit": 1, "percent_clash": -1}.get(f, 0) for f in SPAN_FEATURES],
+    # a share offered for a share asked never makes a span worse, a plain figure for it (or a share for an amount asked)
+    # never better
+    "monotone_constraints": [{"percent_fit": 1, "percent_clash": -1, "percent_unasked": -1}.get(f, 0) for f in SPAN_FEATURES],
 }
 
 SPAN_SEEDS: tuple[int, ...] = (11, 12, 13, 14, 15)  # the bag: one booster per seed, scores averaged
