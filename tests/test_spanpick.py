@@ -663,3 +663,9 @@ def test_a_month_without_its_year_a_year_named_by_words_and_a_bound_before_a_fig
             ("date", "the reporting year"), ("date", "up to mid-year"), ("date", "mid-year"),
             ("number", "35"), ("number", "at least 35")} <= texts
     assert ("date", "the previous year") not in texts  # a year named by its figure is the figure's date
+
+
+def test_a_fraction_in_words_and_a_range_of_sections_with_a_figure_dash() -> None:
+    c = _cand("The company performs around one-third of its trade activities itself, as Sections 79 ‒ 82 require.")
+    texts = {(o.kind, o.span.text) for o in options(c) if o.span is not None}
+    assert {("word_number", "one-third"), ("number", "Sections 79 ‒ 82")} <= texts

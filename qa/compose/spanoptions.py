@@ -22,8 +22,8 @@ _CAPS_RUN = re.compile(r"(?<![\w-])[A-Z]{2,}(?:[ -][A-Z]{2,})+(?![\w-])")  # `FA
 _CAP_WORD = re.compile(r"(?<![\w.])[^\W\d_][\w&-]*")  # a capitalised word when `_capitalised` (`Üblacker` too)
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;•]\s+|\n)$")
 _NUMBER_WORD = re.compile(
-    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
-    r"hundred|dozen|half|a third|a quarter)\b", re.I)
+    r"\b(?:(?:one|two|three)[ -](?:third|quarter|fifth)s?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
+    r"twelve|fifteen|twenty|thirty|forty|fifty|hundred|dozen|half|a third|a quarter)\b", re.I)
 # a rating or grade (`A-`, `B+`, `C+`, `AA`, `BBB-`): ESG ratings print these
 _GRADE = re.compile(r"(?<![\w+-])(?:[A-D][+-]|(?:AAA|AA|BBB|BB|CCC)[+-]?)(?![\w+-])")
 # between two figures, a range (`200 to 270`, `3.5–4.0%`; `between X and Y`)
@@ -67,7 +67,7 @@ _REF_NUMBER = r"\d+(?:\.\d+)*[a-z]?"
 _REFERENCE = re.compile(
     rf"(?<![\w-])(?:§+\s*|(?:sections?|articles?|items?|pages?|paragraphs?|chapters?|annex(?:es)?|appendix|"
     rf"activit(?:y|ies)|principles?|goals?|clauses?|version)[ \u00a0]+|(?:sec|art|para)\.[ \u00a0]*){_REF_NUMBER}"
-    rf"(?: *(?:,|and|&|to|–|-) *{_REF_NUMBER})*(?![\w])", re.I)
+    rf"(?: *(?:,|and|&|to|–|‒|—|-) *{_REF_NUMBER})*(?![\w])", re.I)
 # a reference's subsections and the law's short name after it (`Sec. 289c (2) No 2 HGB`, `section 315e(1)`,
 # `Art. 15 GDPR`): offered as a longer option beside the reference itself
 _SUBSECTION = re.compile(r"(?:\s?\(\d{1,3}[a-z]?\))+(?:\s+(?:No\.?|Nr\.?|sentence|point|lit\.)\s*\d{1,3}[a-z]?)?")
