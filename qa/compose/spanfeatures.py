@@ -24,7 +24,7 @@ _YEARISH = re.compile(r"^(?:FY)?(?:19|20)\d\d$")
 _CLAUSE_END = re.compile(r"[;:!?\t\n•]|\.(?=\s|$)|\s[–—-]\s")
 _QUALIFIER = re.compile(r"\b(approximately|about|around|over|more than|less than|nearly|almost|up to|some|roughly|at least)\s*$", re.I)
 _HOW_MANY = re.compile(r"\bhow (many|much)\b|\bnumber of\b|\bamount of\b", re.I)
-_HOW_MUCH_ONLY = re.compile(r"\bhow much\b", re.I)
+_HOW_MUCH = re.compile(r"\bhow much\b", re.I)
 _WHO = re.compile(r"^\s*(who|whom|whose)\b|\bname of\b|\bcalled\b|\bnamed?\b", re.I)
 _WHICH = re.compile(r"^\s*(which|what)\b", re.I)
 _WHERE = re.compile(r"\bwhere\b|\bheadquarter\w*|\bbased in\b|\blocated\b|\blocation\b|\bcity\b|\bcountry\b", re.I)
@@ -222,7 +222,7 @@ class _QuoteContext:
             own_words=info.names | _SELF,
             asked_year_in_quote=float(bool(set(_YEAR_MENTION.findall(qt)) & {str(y) for y in info.years})),
             asks_amount=info.qtype != "percent" and not base["q_rate"] and (
-                bool(info.units) or bool(_HOW_MUCH_ONLY.search(info.text))),
+                bool(info.units) or bool(_HOW_MUCH.search(info.text))),
         )
 
 
@@ -246,7 +246,8 @@ def feature_rows(
 
 def _extensions(rows: list[list[float]], opts: list[SpanOption]) -> None:
     """`extends_other`: the option is another option of its kind with more words at one end (`30 days` of `30`,
-    `January 2022` of `2022`, `Pulse Survey 2023` of `Pulse Survey`); `extended`: another option so extends it."""
+    `at least once a year` of `once a year`, `Directive 2009` of `Directive`); `extended`: another option so extends
+    it."""
     of_kind: dict[str, list[tuple[int, int]]] = {}
     for o in opts:
         if o.span is not None:

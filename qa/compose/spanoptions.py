@@ -1,8 +1,10 @@
-"""The spans a quote offers as its highlight: every figure (alone, and with the words that say what it counts),
-range of figures or of number words, reference (`Section 161`, and with its subsections and law: `Sec. 289c (2) No 2
-HGB`), an act's number (`(EU) 2021/2178`), a list of pages (`P. 8, 9, 10`), number word, date (with a part of the year
-before it: `year-end 2024`), how often (`quarterly`, `on an annual basis`, `twice a year`), code (`ISO 14001`,
-`SASB TC-SI-130a`, `DIN 18040-2`, `ESRS E1`), grade, name (with a leading code or a trailing model number; and its rest
+"""The spans a quote offers as its highlight: every figure (alone, with a bound before it: `at least 35`, and with the
+words that say what it counts), range of figures or of number words, reference (`Section 161`, and with its subsections
+and law: `Sec. 289c (2) No 2 HGB`), an act's number (`(EU) 2021/2178`), a list of pages (`P. 8, 9, 10`), number word
+(and with what it counts: `four months`; a fraction: `one-third`), date (with a part of the year before it: `year-end
+2024`; a month without its year: `the end of November`; a year named by words: `in the reporting year`), how often
+(`quarterly`, `on an annual basis`, `at least once a year`, `24/7`), code (`ISO 14001`, `SASB TC-SI-130a`, `DIN
+18040-2`, `ESRS E1`), grade, name (as its brackets pair up; with a leading code or a trailing model number; and its rest
 after the question's words; each of two names joined by "and"), quoted name, web or e-mail address, capitalised word,
 table cell, the value of a row of a table printed as text lines (`rowblock`), and "none". `spanfeatures` scores them."""
 
@@ -243,7 +245,7 @@ def _balanced(s: Span) -> list[Span]:
     cut = text.rfind("(")
     if cut < 0 or ")" in text[cut:]:
         return [s]
-    out = []
+    out: list[Span] = []
     before = text[:cut].rstrip()
     if before:
         out.append(Span(s.start, s.start + len(before), before))
@@ -273,6 +275,14 @@ def options(c: Candidate, known: frozenset[str] = frozenset()) -> list[SpanOptio
             seen.add((opt.span.start, opt.span.end))
             out.append(opt)
 
+    def add_with_lead(s: Span, lead: re.Pattern[str], width: int, kind: str, unit: str = "") -> None:
+        """The span with what `lead` finds right before it, in the `width` characters before it (`the end of`
+        before `2023`, `at least` before `35` or before `once a year`), as one option more."""
+        m = lead.search(qt[max(0, s.start - width) : s.start])
+        if m:
+            lo = s.start - len(m.group(0))
+            add(SpanOption(Span(lo, s.end, qt[lo : s.end]), kind, unit=unit))
+
     def add_with_part(m: re.Match[str], part: str, kind: str) -> None:
         """The match, and its part without what leads it (`(EU)`, `SASB`, `ESRS`) when something does."""
         add(SpanOption(_matched(m), kind))
@@ -289,10 +299,7 @@ def options(c: Candidate, known: frozenset[str] = frozenset()) -> list[SpanOptio
     figures = numbers(qt)
     for s, unit in figures:
         add(SpanOption(s, "number", unit=unit))
-        bound = _FIGURE_BOUND.search(qt[max(0, s.start - 16) : s.start])
-        if bound:
-            lo = s.start - len(bound.group(0))
-            add(SpanOption(Span(lo, s.end, qt[lo : s.end]), "number", unit=unit))
+        add_with_lead(s, _FIGURE_BOUND, 16, "number", unit)
         # a figure read with spaces between its groups of three (`12 065 575`) may be a row's cells printed one
         # after another (`540 385 155`: a total, its women, its men): each group is offered as well
         if _SPACE_GROUPS.fullmatch(s.text):
@@ -308,10 +315,7 @@ def options(c: Candidate, known: frozenset[str] = frozenset()) -> list[SpanOptio
             add(SpanOption(Span(a.start, b.end, qt[a.start : b.end]), "date"))
     for s in found:
         add(SpanOption(s, "date"))
-        period = _PERIOD_BEFORE.search(qt[max(0, s.start - 48) : s.start])
-        if period:
-            lo = s.start - len(period.group(0))
-            add(SpanOption(Span(lo, s.end, qt[lo : s.end]), "date"))
+        add_with_lead(s, _PERIOD_BEFORE, 48, "date")
     for rx in (_MONTH_ALONE, _YEAR_WORDS):
         for m in rx.finditer(qt):
             add(SpanOption(_matched(m), "date"))
@@ -321,10 +325,7 @@ def options(c: Candidate, known: frozenset[str] = frozenset()) -> list[SpanOptio
                 add(SpanOption(Span(lo, m.end(), qt[lo : m.end()]), "date"))
     for m in _FREQUENCY.finditer(qt):
         add(SpanOption(_matched(m), "freq"))
-        bound = _FREQ_BOUND.search(qt[max(0, m.start() - 16) : m.start()])
-        if bound:
-            lo = m.start() - len(bound.group(0))
-            add(SpanOption(Span(lo, m.end(), qt[lo : m.end()]), "freq"))
+        add_with_lead(_matched(m), _FREQ_BOUND, 16, "freq")
     for s in codes(qt):
         add(SpanOption(s, "code"))
     for m in _REFERENCE.finditer(qt):
