@@ -54,6 +54,7 @@ _FREQ_BOUND = re.compile(r"(?:at least|at most|up to|no less than|more than)\s+$
 # by words (`in the reporting year`, `up to mid-year`, `the previous year`): dates a sentence gives without a figure
 _MONTH_ALONE = re.compile(
     rf"(?<![\w-])(?:(?:the\s+)?(?:end|beginning|start|middle)\s+of\s+|mid-|early\s+|late\s+)?(?:{MONTHS})(?![\w-])(?!\s+\d)")
+_MONTH_NAMES = tuple(MONTHS.split("|"))
 _YEAR_WORDS = re.compile(
     r"(?<![\w-])(?:(?:in|during|since|until|up to|by)\s+)?(?:(?:the\s+)?(?:current|reporting|previous|past|prior|last|"
     r"following|next)\s+(?:financial\s+|fiscal\s+)?year|mid-year|year-end)(?![\w-])(?!\s+\d)", re.I)
@@ -316,7 +317,10 @@ def options(c: Candidate, known: frozenset[str] = frozenset()) -> list[SpanOptio
     for s in found:
         add(SpanOption(s, "date"))
         add_with_lead(s, _PERIOD_BEFORE, 48, "date")
-    for rx in (_MONTH_ALONE, _YEAR_WORDS):
+    # each pattern is slow to run over a text that cannot match it: only where a month's name or "year" is
+    worded = ([_MONTH_ALONE] if any(month in qt for month in _MONTH_NAMES) else []) + (
+        [_YEAR_WORDS] if "year" in qt.lower() else [])
+    for rx in worded:
         for m in rx.finditer(qt):
             add(SpanOption(_matched(m), "date"))
             lo = m.start()
