@@ -284,6 +284,13 @@ def options(c: Candidate, known: frozenset[str] = frozenset()) -> list[SpanOptio
             lo = s.start - len(m.group(0))
             add(SpanOption(Span(lo, s.end, qt[lo : s.end]), kind, unit=unit))
 
+    def add_with_counted(s: Span, kind: str) -> None:
+        """The span with the words right after it that say what it counts (`four months`, `20 health campaigns`),
+        as one option more."""
+        counted = _COUNTED.match(qt, s.end)
+        if counted:
+            add(SpanOption(Span(s.start, counted.end(), qt[s.start : counted.end()]), kind))
+
     def add_with_part(m: re.Match[str], part: str, kind: str) -> None:
         """The match, and its part without what leads it (`(EU)`, `SASB`, `ESRS`) when something does."""
         add(SpanOption(_matched(m), kind))
@@ -365,9 +372,7 @@ def options(c: Candidate, known: frozenset[str] = frozenset()) -> list[SpanOptio
             add(SpanOption(Span(w1.start(), w2.end(), qt[w1.start() : w2.end()]), "range"))
     for m in words:
         add(SpanOption(_matched(m), "word_number"))
-        counted = _COUNTED.match(qt, m.end())  # with what it counts (`four months`, `eight different countries`)
-        if counted:
-            add(SpanOption(Span(m.start(), counted.end(), qt[m.start() : counted.end()]), "word_number"))
+        add_with_counted(_matched(m), "word_number")
     for n in names(c.unit.text):
         s = map_span(c.unit.text, qt, n.start, n.end)
         if s is not None:
@@ -401,9 +406,8 @@ def options(c: Candidate, known: frozenset[str] = frozenset()) -> list[SpanOptio
             continue
         add(SpanOption(_matched(m), "word"))
     for s, unit in figures:  # the figure with what it counts, when no unit says it (last: the cap may cut them)
-        counted = None if unit else _COUNTED.match(qt, s.end)
-        if counted:
-            add(SpanOption(Span(s.start, counted.end(), qt[s.start : counted.end()]), "number"))
+        if not unit:
+            add_with_counted(s, "number")
     if c.chunk.kind != "table_row":  # running text: its phrases of common words (a cell is a row's own option)
         for p in phrases(qt):
             add(SpanOption(p, "phrase"))
