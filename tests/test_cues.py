@@ -10,9 +10,21 @@ from qa.compose.cues import (
     states_target,
     text_units,
     unit_clash,
+    variant_clash,
 )
 from qa.compose.question import analyse
 from tests.test_spanpick import _cand
+
+
+def test_variant_clash_is_another_variant_quoted_and_not_the_asked_one() -> None:
+    asked = "What were Acme's location-based Scope 2 emissions in 2023?"
+    assert variant_clash(asked, "Scope 2 emissions (market-based)\t456.4 t") == 1.0
+    assert variant_clash(asked, "Scope 2 emissions (location-based)\t512.0 t\nScope 2 (market-based)\t456.4 t") == 0.0
+    assert variant_clash(asked, "Scope 1 emissions\t600 t") == 1.0  # another scope, not the asked one
+    assert variant_clash(asked, "Scope 1 and Scope 2 emissions\t1,100 t") == 0.0  # the asked scope is among them
+    assert variant_clash(asked, "Emissions fell by 12% in 2023.") == 0.0  # no variant named: nothing clashes
+    assert variant_clash("Acme share of part-time employees", "Full-time employees\t82%") == 1.0
+    assert variant_clash("Acme employees in 2023", "Full-time employees\t820") == 0.0  # no variant asked
 
 
 def test_units_of_a_text() -> None:
@@ -86,6 +98,9 @@ def test_confidence_evidence_carries_the_cues_and_the_missing_terms() -> None:
     assert ev.features(info, _cand("Employee turnover in Europe was 12%."))["missing_share"] == 0.0
     assert ev.features(analyse("What is Acme's turnover target?"), _cand("We aim to cut turnover by 2%."))["target_unasked"] == 0.0
     assert ev.features(info, _cand("We aim to cut turnover in Europe by 2%."))["target_unasked"] == 1.0
+    scope3 = analyse("What were Acme's Scope 3 emissions in 2023?")
+    assert ev.features(scope3, _cand("Scope 1 emissions were 600 t in 2023."))["variant_clash"] == 1.0
+    assert ev.features(scope3, _cand("Scope 3 emissions were 9,600 t in 2023."))["variant_clash"] == 0.0
     # a sentence that fits no asked year (its year fit stays below 0.8) is prose about another year
     other = _cand("This year, employee turnover in Europe was 12%.")
     other.year_fit = 0.0

@@ -108,6 +108,15 @@ def test_where_questions_and_roles_or_bodies_of_people() -> None:
     assert _feature(q, c, "UI Health & Diversity", "q_where") == 0.0
 
 
+def test_a_persons_name_run_into_a_role_is_an_option_of_its_own() -> None:
+    c = _cand("Best regards, Tadej Novak ESG Officer and Member of the Management Board (CRO) of Acme Bank AG.")
+    named = {o.span.text for o in options(c) if o.span is not None}
+    assert "Tadej Novak" in named  # the name before the role its line runs into
+    assert "Member of the Management Board" not in named  # the role is cut off only after two words or more
+    board = {o.span.text for o in options(_cand("The Supervisory Board Chair met twice.")) if o.span is not None}
+    assert "Supervisory" not in board  # a role word in the first words: no person's name before a role
+
+
 def test_the_answering_company_named_by_itself_is_marked() -> None:
     c = _cand("Acme Industries AG signed a contract with the disposal specialist Interzero. The Group audits it yearly.")
     info = analyse("Which partner disposes of Acme's devices?", name_words(["Acme Industries AG"]))

@@ -17,6 +17,7 @@ from qa.compose.cues import (
     prose_about_another_year,
     states_target,
     unit_clash,
+    variant_clash,
 )
 from qa.compose.extract import empty_cell, header_years
 from qa.compose.question import QuestionInfo
@@ -162,4 +163,6 @@ class Evidence:
             "missing_share": missing_share,
             "missing_max": missing_max,
             "target_unasked": float(states_target(best.quote_text) and not asks_target(info)),
+            # another variant quoted than the asked one (`market-based` for `location-based`, `Scope 1` for `Scope 3`)
+            "variant_clash": variant_clash(info.text, best.quote_text),
         }

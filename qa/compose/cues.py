@@ -1,7 +1,7 @@
 """Generic cues against a quote answering a question, for the confidence model: the quote states a target
 the question did not ask about, its units are of another kind than the question expects, it is a table
 row whose columns are for other years than the asked ones, a row of shares for a count (or the other way
-round), or it is prose about another year."""
+round), it is prose about another year, or it names another variant of what the question asks about."""
 
 from __future__ import annotations
 
@@ -26,6 +26,12 @@ _SHARES = re.compile(r"\b(?:percent|percentages?|per cent|shares?|proportions?|r
 _COUNTS = re.compile(r"\b(?:number|numbers|headcount|count)\b", re.I)
 # unit strings too ambiguous to tell a kind of quantity by ("t" for tonnes of CO2, water or waste)
 _AMBIGUOUS_UNITS = frozenset({"t", "kg", "tonnes", "tons", "million", "billion", "hour", "hours"})
+# a variant named by a hyphenated word (`location-based` of `market-based`, `part-time` of `full-time`)
+_HYPHENED = re.compile(r"\b([A-Za-z]+)-([A-Za-z]+)\b")
+# a variant named by a number after a word that numbers kinds or parts (`Scope 3`, `category 1`, `Tier 2`, `SDG 13`)
+_NUMBERED = re.compile(
+    r"\b(scope|category|tier|level|phase|class|grade|type|stage|article|section|chapter|principle|goal|sdg)\s*"
+    r"(\d+(?:\.\d+)?)\b", re.I)
 
 
 @lru_cache(maxsize=1)
@@ -46,6 +52,24 @@ def unit_clash(info: QuestionInfo, text: str) -> float:
         return 0.0
     found = text_units(text)
     return 1.0 if found and not (found & info.units) else 0.0
+
+
+def _variants(pattern: re.Pattern[str], text: str, of: int, variant: int) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for m in pattern.finditer(text):
+        out.setdefault(m.group(of).lower(), set()).add(m.group(variant).lower())
+    return out
+
+
+def variant_clash(question: str, text: str) -> float:
+    """1 when the question names a variant of something (`location-based` emissions, `Scope 3`) and the text
+    names another variant of it (`market-based`, `Scope 1`) but not the asked one."""
+    for pattern, of, variant in ((_HYPHENED, 2, 1), (_NUMBERED, 1, 2)):
+        quoted = _variants(pattern, text, of, variant)
+        for thing, asked in _variants(pattern, question, of, variant).items():
+            if quoted.get(thing) and not asked & quoted[thing]:
+                return 1.0
+    return 0.0
 
 
 def share_clash(info: QuestionInfo, c: Candidate) -> float:

@@ -16,7 +16,7 @@ from qa.compose.candidate import Candidate
 from qa.compose.cues import asks_target, states_target
 from qa.compose.extract import MONTHS, column_year, empty_cell
 from qa.compose.question import QuestionInfo
-from qa.compose.spanoptions import SpanOption
+from qa.compose.spanoptions import ROLE_WORDS, SpanOption
 from qa.lexical import named_by, tokenize
 
 _YEARISH = re.compile(r"^(?:FY)?(?:19|20)\d\d$")
@@ -32,12 +32,6 @@ _WHERE = re.compile(r"\bwhere\b|\bheadquarter\w*|\bbased in\b|\blocated\b|\bloca
 _REFERENCE_WORDS = frozenset(tokenize(
     "section sections article articles item items page pages paragraph chapter annex appendix activity activities "
     "principle principles goal goals clause version"))
-# words that make a name a role or a body of people (`Chief Rental Officer`, `Quality Committee`, `“UI Health &
-# Diversity” team`): general organisational English, what "who is responsible …" questions are answered by
-_ROLE = frozenset(tokenize(
-    "officer chief head board committee council department team unit function director directors manager ceo cfo "
-    "coo cto cso chair chairman chairwoman chairperson president secretary representative office division group "
-    "task force panel steering working commissioner auditor lead leader owner"))
 # how a report names its own company, besides the company's name
 _SELF = frozenset("the company group corporation firm we our".split())
 _OFTEN = re.compile(r"\bhow (?:often|frequently|regularly)\b|\bfrequency\b|\bhow many times\b|\binterval\b", re.I)
@@ -451,8 +445,8 @@ def _option_features(ctx: _QuoteContext, info: QuestionInfo, c: Candidate, opt: 
         # the answering company itself ("ATOSS Software AG", "the Group"): rarely what is asked about it
         words = {w.lower() for w in re.findall(r"[\w&-]+", text)}
         f["own_name"] = float(bool(words) and words <= ctx.own_words)
-        f["role_in_span"] = float(bool(span_toks & _ROLE))
-        f["role_after"] = float(bool(set(tokenize(qt[s.end : s.end + 24])[:2]) & _ROLE))
+        f["role_in_span"] = float(bool(span_toks & ROLE_WORDS))
+        f["role_after"] = float(bool(set(tokenize(qt[s.end : s.end + 24])[:2]) & ROLE_WORDS))
     n_words = len(text.split())
     f["long"] = float(n_words > 6)
     f["n_words"] = min(n_words, 12) / 12

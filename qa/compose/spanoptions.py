@@ -5,7 +5,8 @@ and law: `Sec. 289c (2) No 2 HGB`), an act's number (`(EU) 2021/2178`), a list o
 2024`; a month without its year: `the end of November`; a year named by words: `in the reporting year`), how often
 (`quarterly`, `on an annual basis`, `at least once a year`, `24/7`), code (`ISO 14001`, `SASB TC-SI-130a`, `DIN
 18040-2`, `ESRS E1`), grade, name (as its brackets pair up; with a leading code or a trailing model number; and its rest
-after the question's words; each of two names joined by "and"), quoted name, web or e-mail address, capitalised word,
+after the question's words; each of two names joined by "and"; a person's name before the role it runs into),
+quoted name, web or e-mail address, capitalised word,
 table cell, the value of a row of a table printed as text lines (`rowblock`), and "none". `spanfeatures` scores them."""
 
 from __future__ import annotations
@@ -17,8 +18,15 @@ from qa.compose.answerkind import phrase_like
 from qa.compose.candidate import Candidate, map_span
 from qa.compose.extract import MONTHS, Span, codes, dates, names, numbers, row_cells
 from qa.compose.question import s_form_after_singular
+from qa.lexical import tokenize
 
 MAX_OPTIONS = 48
+# words that make a name a role or a body of people (`Chief Rental Officer`, `Quality Committee`, `“UI Health &
+# Diversity” team`): general organisational English, what "who is responsible …" questions are answered by
+ROLE_WORDS = frozenset(tokenize(
+    "officer chief head board committee council department team unit function director directors manager ceo cfo "
+    "coo cto cso chair chairman chairwoman chairperson president secretary representative office division group "
+    "task force panel steering working commissioner auditor lead leader owner"))
 _QUOTED = re.compile(r"[“\"]([^“”\"\n]{2,60})[”“\"]")  # some reports close with an opening mark
 _CAPS_RUN = re.compile(r"(?<![\w-])[A-Z]{2,}(?:[ -][A-Z]{2,})+(?![\w-])")  # `FAIR LINE`
 _CAP_WORD = re.compile(r"(?<![\w.])[^\W\d_][\w&-]*")  # a capitalised word when `_capitalised` (`Üblacker` too)
@@ -220,6 +228,34 @@ def names_after_question(n: Span, known: frozenset[str]) -> list[Span]:
     return out
 
 
+# the roles of one person (not of a body: `Committee`, `Board`): what a person's name runs into (`… ESG Officer`)
+_PERSON_ROLES = frozenset(tokenize(
+    "officer chief head director manager ceo cfo coo cto cso chair chairman chairwoman chairperson president "
+    "secretary representative commissioner auditor leader owner"))
+
+
+def _capitalised_word(word: str) -> bool:
+    return all(p.isalpha() and p[:1].isupper() and p[1:].islower() for p in word.split("-"))
+
+
+def _before_role(s: Span) -> Span | None:
+    """A person's name run into the role after it (`Tadej Krašovec ESG Officer and Member …` → `Tadej Krašovec`):
+    two or three capitalised words, then a run of at most three capitalised words that ends in a person's role."""
+    words = list(_NAME_WORD.finditer(s.text))
+    for i in (2, 3):
+        lead = words[:i]
+        if len(words) <= i or not all(_capitalised_word(w.group(0)) for w in lead):
+            return None
+        if any(set(tokenize(w.group(0))) & ROLE_WORDS for w in lead):
+            return None
+        for w in words[i : i + 3]:
+            if not w.group(0)[:1].isupper():
+                break
+            if set(tokenize(w.group(0))) & _PERSON_ROLES:
+                return Span(s.start, s.start + lead[-1].end(), s.text[: lead[-1].end()])
+    return None
+
+
 _AND = re.compile(r" and ")
 
 
@@ -380,6 +416,8 @@ def options(c: Candidate, known: frozenset[str] = frozenset()) -> list[SpanOptio
                 add(SpanOption(whole, "name"))
                 for part in _joined_names(whole):
                     add(SpanOption(part, "name"))
+                if (person := _before_role(whole)) is not None:
+                    add(SpanOption(person, "name"))
                 lead = _LEAD_CODE.search(qt[max(0, whole.start - 12) : whole.start])
                 tail = _MODEL_TAIL.match(qt[whole.end : whole.end + 16])
                 if lead or tail:

@@ -38,7 +38,7 @@ CONFIDENCE_FEATURES: tuple[str, ...] = (
     "year_uncovered", "year_miss", "label_mismatch", "cell_empty", "hit_score", "label_precision", "no_extract",
     "company_unknown", "rank_score", "rank_margin", "span_clause", "span_margin", "unknown_head",
     "header_year_absent", "unit_clash", "target_unasked", "missing_share", "missing_max", "prose_year_miss",
-    "lead_coverage", "span_gap", "span_year_other",
+    "lead_coverage", "span_gap", "span_year_other", "variant_clash",
 )
 
 
