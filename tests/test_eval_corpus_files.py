@@ -1,7 +1,7 @@
 """The blind corpus question files of one shape (eval/corpus/questions-test8, -test10 to -test35.jsonl): 90
 questions each, 30 on each of three reports, written blind from the report text. Schema, mix, ids, no repeats of the
-earlier corpus files, company named in every question, the lock (test10 to test33: scored in the fourteenth to
-thirty-sixth sessions, training data since; test34, test35: locked, never listed for training); evidence
+earlier corpus files, company named in every question, the lock (test10 to test34: scored in the fourteenth to
+thirty-seventh sessions, training data since; test35: locked, never listed for training); evidence
 against the PDFs only where the shared corpus is present. (The ninth file has its own shape: tests/test_eval_corpus_test9.py.)"""
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ FILES = [
                MIX, {"manz-2023": MIX_MANZ}, lock="training"),
     CorpusFile("questions-test34.jsonl", "t34",
                {"atoss-2023": "ATOSS Software AG", "1und1-2023": "1&1 AG", "merck-2023": "Merck KGaA"},
-               MIX, {"atoss-2023": MIX_ATOSS}, lock="locked"),
+               MIX, {"atoss-2023": MIX_ATOSS}, lock="training"),
     CorpusFile("questions-test35.jsonl", "t35",
                {"max-automation-2023": "MAX Automation SE", "indus-2023": "INDUS Holding AG", "vonovia-2020": "Vonovia SE"},
                MIX, {"max-automation-2023": MIX_MAX2}, lock="locked"),
