@@ -112,9 +112,9 @@ def test_a_persons_name_run_into_a_role_is_an_option_of_its_own() -> None:
     c = _cand("Best regards, Tadej Novak ESG Officer and Member of the Management Board (CRO) of Acme Bank AG.")
     named = {o.span.text for o in options(c) if o.span is not None}
     assert "Tadej Novak" in named  # the name before the role its line runs into
-    assert "Member of the Management Board" not in named  # the role is cut off only after two words or more
+    assert "Member of the Management Board" not in named  # a body (`Board`) is no person's role: nothing cut there
     board = {o.span.text for o in options(_cand("The Supervisory Board Chair met twice.")) if o.span is not None}
-    assert "Supervisory" not in board  # a role word in the first words: no person's name before a role
+    assert "Supervisory Board" not in board  # a role word among the first words: no person's name before `Chair`
 
 
 def test_the_answering_company_named_by_itself_is_marked() -> None:
