@@ -55,6 +55,7 @@ def unit_clash(info: QuestionInfo, text: str) -> float:
 
 
 def _variants(pattern: re.Pattern[str], text: str, of: int, variant: int) -> dict[str, set[str]]:
+    """The variants a text names of each thing (`{"based": {"market", "location"}}`), lower-cased."""
     out: dict[str, set[str]] = {}
     for m in pattern.finditer(text):
         out.setdefault(m.group(of).lower(), set()).add(m.group(variant).lower())

@@ -21,12 +21,15 @@ from qa.compose.question import s_form_after_singular
 from qa.lexical import tokenize
 
 MAX_OPTIONS = 48
+# the roles of one person (not of a body: `Committee`, `Board`): what a person's name runs into (`… ESG Officer`)
+_PERSON_ROLES = frozenset(tokenize(
+    "officer chief head director manager ceo cfo coo cto cso chair chairman chairwoman chairperson president "
+    "secretary representative commissioner auditor leader owner"))
 # words that make a name a role or a body of people (`Chief Rental Officer`, `Quality Committee`, `“UI Health &
 # Diversity” team`): general organisational English, what "who is responsible …" questions are answered by
-ROLE_WORDS = frozenset(tokenize(
-    "officer chief head board committee council department team unit function director directors manager ceo cfo "
-    "coo cto cso chair chairman chairwoman chairperson president secretary representative office division group "
-    "task force panel steering working commissioner auditor lead leader owner"))
+ROLE_WORDS = _PERSON_ROLES | frozenset(tokenize(
+    "board committee council department team unit function directors office division group task force panel "
+    "steering working lead"))
 _QUOTED = re.compile(r"[“\"]([^“”\"\n]{2,60})[”“\"]")  # some reports close with an opening mark
 _CAPS_RUN = re.compile(r"(?<![\w-])[A-Z]{2,}(?:[ -][A-Z]{2,})+(?![\w-])")  # `FAIR LINE`
 _CAP_WORD = re.compile(r"(?<![\w.])[^\W\d_][\w&-]*")  # a capitalised word when `_capitalised` (`Üblacker` too)
@@ -228,31 +231,31 @@ def names_after_question(n: Span, known: frozenset[str]) -> list[Span]:
     return out
 
 
-# the roles of one person (not of a body: `Committee`, `Board`): what a person's name runs into (`… ESG Officer`)
-_PERSON_ROLES = frozenset(tokenize(
-    "officer chief head director manager ceo cfo coo cto cso chair chairman chairwoman chairperson president "
-    "secretary representative commissioner auditor leader owner"))
-
-
-def _capitalised_word(word: str) -> bool:
+def _written_as_a_name(word: str) -> bool:
+    """Each hyphenated part a capital and then lower-case letters only (`Krašovec`, `Hans-Peter`; not `ESG`,
+    `HackerOne`): how a person's first or last name is written."""
     return all(p.isalpha() and p[:1].isupper() and p[1:].islower() for p in word.split("-"))
+
+
+def _has_word(word: str, words: frozenset[str]) -> bool:
+    return bool(set(tokenize(word)) & words)
 
 
 def _before_role(s: Span) -> Span | None:
     """A person's name run into the role after it (`Tadej Krašovec ESG Officer and Member …` → `Tadej Krašovec`):
-    two or three capitalised words, then a run of at most three capitalised words that ends in a person's role."""
+    two or three words written as a person's name, none a role word, then a run of at most three capitalised words
+    that ends in a person's role."""
     words = list(_NAME_WORD.finditer(s.text))
-    for i in (2, 3):
-        lead = words[:i]
-        if len(words) <= i or not all(_capitalised_word(w.group(0)) for w in lead):
+    for i, last in enumerate(words[:3], start=1):  # the name grows by one word
+        if not _written_as_a_name(last.group(0)) or _has_word(last.group(0), ROLE_WORDS):
             return None
-        if any(set(tokenize(w.group(0))) & ROLE_WORDS for w in lead):
-            return None
+        if i < 2:
+            continue
         for w in words[i : i + 3]:
             if not w.group(0)[:1].isupper():
                 break
-            if set(tokenize(w.group(0))) & _PERSON_ROLES:
-                return Span(s.start, s.start + lead[-1].end(), s.text[: lead[-1].end()])
+            if _has_word(w.group(0), _PERSON_ROLES):
+                return Span(s.start, s.start + last.end(), s.text[: last.end()])
     return None
 
 
