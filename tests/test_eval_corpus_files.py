@@ -1,7 +1,7 @@
-"""The blind corpus question files of one shape (eval/corpus/questions-test8, -test10 to -test35.jsonl): 90
+"""The blind corpus question files of one shape (eval/corpus/questions-test8, -test10 to -test36.jsonl): 90
 questions each, 30 on each of three reports, written blind from the report text. Schema, mix, ids, no repeats of the
 earlier corpus files, company named in every question, the lock (test10 to test34: scored in the fourteenth to
-thirty-seventh sessions, training data since; test35: locked, never listed for training); evidence
+thirty-seventh sessions, training data since; test35 and test36: locked, never listed for training); evidence
 against the PDFs only where the shared corpus is present. (The ninth file has its own shape: tests/test_eval_corpus_test9.py.)"""
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ MIX = {"table": 12, "numeric": 6, "entity": 3, "date": 2, "list": 1, "definition
 # MAX Automation prints its only tables as images: its 12 table questions are running-text ones, as in questions-test9
 MIX_MAX = {"numeric": 14, "entity": 5, "date": 3, "list": 2, "definition": 1, "yes_no": 1, "unanswerable": 4}
 # Manz's table rows were used up by the seven earlier Manz splits: only 4 table questions take rows no earlier
-# question asked a cell of; the other 8 slots are running-text ones, as MAX Automation's are in questions-test11
+# question asked a cell of (in questions-test36 cells no earlier question asked, three in rows asked before); the
+# other 8 slots are running-text ones, as MAX Automation's are in questions-test11
 MIX_MANZ = {"table": 4, "numeric": 11, "entity": 5, "date": 3, "list": 1, "definition": 1, "yes_no": 1,
             "unanswerable": 4}
 # ATOSS's metric tables were used up by the eight earlier ATOSS splits: only 9 table questions take rows no earlier
@@ -109,6 +110,9 @@ FILES = [
     CorpusFile("questions-test35.jsonl", "t35",
                {"max-automation-2023": "MAX Automation SE", "indus-2023": "INDUS Holding AG", "vonovia-2020": "Vonovia SE"},
                MIX, {"max-automation-2023": MIX_MAX2}, lock="locked"),
+    CorpusFile("questions-test36.jsonl", "t36",
+               {"manz-2023": "Manz AG", "addiko-2023": "Addiko Bank AG", "1und1-2023": "1&1 AG"},
+               MIX, {"manz-2023": MIX_MANZ}, lock="locked"),
 ]
 each_file = pytest.mark.parametrize("file", FILES, ids=[f.tag for f in FILES])
 
