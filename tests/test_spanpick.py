@@ -117,6 +117,24 @@ def test_a_persons_name_run_into_a_role_is_an_option_of_its_own() -> None:
     assert "Supervisory Board" not in board  # a role word among the first words: no person's name before `Chair`
 
 
+def test_units_and_number_words_are_whole_words() -> None:
+    texts = {o.span.text for o in options(_cand("Emissions of 1,958.9 tonnes were generated, 586,042 tCO2eq in all, "
+                                                "4 per 100 FTEs. Thirty-five years ago we had twenty one sites."))
+             if o.span is not None}
+    assert {"1,958.9 tonnes", "586,042 tCO2eq", "100 FTEs", "Thirty-five", "twenty one"} <= texts
+    assert not {"1,958.9 ton", "586,042 tCO2e", "100 FTE", "five"} & texts  # no unit or number cut inside a word
+
+
+def test_what_a_bracketed_acronym_stands_for_is_an_option() -> None:
+    c = _cand("The panel converts well thanks to the innovative Meta Wrap Through (MWT) technology, and the "
+              "information security management system (ISMS) of Acme is certified; sales (CapEx) rose.")
+    by_text = {o.span.text: o.kind for o in options(c) if o.span is not None}
+    assert by_text["Meta Wrap Through"] == "name" and by_text["Meta Wrap Through (MWT)"] == "name"
+    assert by_text["information security management system"] == "phrase"  # spelled in lower case: a phrase
+    assert not any(t.endswith("(CapEx)") and t != "(CapEx)" for t in by_text)  # `sales` does not spell it
+    assert "innovative Meta Wrap Through" not in by_text and "Through (MWT)" not in by_text
+
+
 def test_the_answering_company_named_by_itself_is_marked() -> None:
     c = _cand("Acme Industries AG signed a contract with the disposal specialist Interzero. The Group audits it yearly.")
     info = analyse("Which partner disposes of Acme's devices?", name_words(["Acme Industries AG"]))
@@ -163,6 +181,11 @@ def test_a_figure_labelled_by_its_year_and_the_year_before_it() -> None:
     assert _feature(q22, c, "EUR 37 million", "year_after_asked") == 1.0
     assert _feature(q22, c, "EUR 56 million", "year_after_other") == 1.0
     assert _feature("Acme headcount 2023", c, "1,204", "year_after_asked") == 1.0
+    # a year with a colon after a figure labels the next figure, not this one
+    c = _cand("In 2023, a total of 1,100,714 passenger kilometers (2022: 680,397; 2021: 134,197) were travelled by rail.")
+    q22 = "Acme passenger kilometres travelled by rail in 2022"
+    assert _feature(q22, c, "1,100,714 passenger kilometers", "year_after_asked") == 0.0
+    assert _feature(q22, c, "680,397", "year_label_asked") == 1.0
 
 
 def test_the_question_head_noun_beside_or_inside_an_option() -> None:

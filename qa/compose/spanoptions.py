@@ -33,10 +33,17 @@ ROLE_WORDS = _PERSON_ROLES | frozenset(tokenize(
 _QUOTED = re.compile(r"[“\"]([^“”\"\n]{2,60})[”“\"]")  # some reports close with an opening mark
 _CAPS_RUN = re.compile(r"(?<![\w-])[A-Z]{2,}(?:[ -][A-Z]{2,})+(?![\w-])")  # `FAIR LINE`
 _CAP_WORD = re.compile(r"(?<![\w.])[^\W\d_][\w&-]*")  # a capitalised word when `_capitalised` (`Üblacker` too)
+# a bracketed acronym (`(MWT)`, `(ISMS)`, `(SBTi)`) and the words before it, one space apart, that it may abbreviate
+_ACRONYM = re.compile(r"\(([A-Z][A-Za-z&]{1,9})\)")
+_SPELLED_WORD = re.compile(r"[^\W\d_][\w’'&]*(?:-[^\W\d_][\w’'&]*)*")
+_ACRONYM_JOINS = frozenset(("of", "and", "for", "the", "in", "on", "to", "&"))
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;•]\s+|\n)$")
 _NUMBER_WORD = re.compile(
-    r"\b(?:(?:one|two|three)[ -](?:third|quarter|fifth)s?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
-    r"twelve|fifteen|twenty|thirty|forty|fifty|hundred|dozen|half|a third|a quarter)\b", re.I)
+    r"\b(?:(?:one|two|three)[ -](?:third|quarter|fifth)s?"
+    # a tens word with its units (`thirty-five`, `twenty one`), one number
+    r"|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[ -](?:one|two|three|four|five|six|seven|eight|nine)\b)?"
+    r"|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen"
+    r"|eighteen|nineteen|hundred|dozen|half|a third|a quarter)\b", re.I)
 # a rating or grade (`A-`, `B+`, `C+`, `AA`, `BBB-`): ESG ratings print these
 _GRADE = re.compile(r"(?<![\w+-])(?:[A-D][+-]|(?:AAA|AA|BBB|BB|CCC)[+-]?)(?![\w+-])")
 # between two figures, a range (`200 to 270`, `3.5–4.0%`; `between X and Y`)
@@ -272,6 +279,46 @@ def _joined_names(s: Span) -> list[Span]:
     return [Span(s.start + a, s.start + b, s.text[a:b]) for a, b in parts]
 
 
+def _spelled_out(qt: str, m: re.Match[str]) -> tuple[Span, bool] | None:
+    """What a bracketed acronym abbreviates: the words right before it whose initials (a hyphenated word's parts'
+    too) spell its capitals in order, `of`, `and`, `the` … between them free (`Meta Wrap Through (MWT)`,
+    `information security management system (ISMS)`, `Science-Based Targets initiative (SBTi)`); with whether
+    every spelled word is capitalised. None when the words before it do not spell it."""
+    letters = [ch.lower() for ch in m.group(1) if ch.isupper()]
+    if len(letters) < 2:
+        return None
+    before = qt[max(0, m.start() - 160) : m.start()]
+    words = list(_SPELLED_WORD.finditer(before))
+    need = len(letters)
+    capitalised = True
+    k = len(words)
+    end = len(before.rstrip())
+    while need and k:
+        k -= 1
+        w = words[k]
+        gap = before[w.end() : words[k + 1].start() if k + 1 < len(words) else len(before)]
+        if gap.strip():
+            return None  # punctuation between the words: the acronym is not theirs
+        word = w.group(0)
+        if word.lower() in _ACRONYM_JOINS and need < len(letters):
+            continue
+        parts = [p[0].lower() for p in word.split("-") if p]
+        if len(parts) > 1 and parts == letters[need - len(parts) : need]:
+            need -= len(parts)
+        elif parts[0] == letters[need - 1]:
+            need -= 1
+        elif word[0].islower() and need == len(letters) and k == len(words) - 1:
+            continue  # one lower-case word after the spelled ones (`Science-Based Targets initiative`) runs on
+        else:
+            return None
+        capitalised = capitalised and word[0].isupper()
+    if need:
+        return None
+    start = m.start() - len(before) + words[k].start()
+    stop = m.start() - len(before) + end
+    return Span(start, stop, qt[start:stop]), capitalised
+
+
 def _balanced(s: Span) -> list[Span]:
     """A name as its brackets allow: whole when they pair up (`Awards (HREA)`, `(Friends of … Art)`); without a
     closing bracket it does not open (`Pulse Survey)` → `Pulse Survey`); cut at a bracket it does not close, each
@@ -433,6 +480,13 @@ def options(c: Candidate, known: frozenset[str] = frozenset()) -> list[SpanOptio
                 add(SpanOption(r, "name"))
     for m in _QUOTED.finditer(qt):
         add(SpanOption(_matched(m, 1), "name"))
+    for m in _ACRONYM.finditer(qt):  # what an acronym stands for, alone and with it (`Meta Wrap Through (MWT)`)
+        spelled = _spelled_out(qt, m)
+        if spelled is not None:
+            full, capitalised = spelled
+            kind = "name" if capitalised else "phrase"
+            add(SpanOption(full, kind))
+            add(SpanOption(Span(full.start, m.end(), qt[full.start : m.end()]), kind))
     for m in _CAPS_RUN.finditer(qt):
         add(SpanOption(_matched(m), "name"))
     # a single capitalised word inside a sentence (`Interzero`, `HackerOne`): a name the name finder,
