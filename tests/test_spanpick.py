@@ -133,6 +133,12 @@ def test_what_a_bracketed_acronym_stands_for_is_an_option() -> None:
     assert by_text["information security management system"] == "phrase"  # spelled in lower case: a phrase
     assert not any(t.endswith("(CapEx)") and t != "(CapEx)" for t in by_text)  # `sales` does not spell it
     assert "innovative Meta Wrap Through" not in by_text and "Through (MWT)" not in by_text
+    # words far before the acronym: the one the look-back window cuts into is not spelled with
+    tail = " ".join(f"{c}{'x' * 14}" for c in "BCDEFGHIJ") + " "
+    text = "Zzzzz" + "A" + "y" * (158 - len(tail)) + " " + tail + "(ABCDEFGHIJ) rose."
+    assert text.index("(") - 160 == text.index("A")  # the window opens on `A…`, inside `ZzzzzAyy…`
+    starts = {o.span.start for o in options(_cand(text)) if o.span is not None}
+    assert text.index("A") not in starts
 
 
 def test_the_answering_company_named_by_itself_is_marked() -> None:

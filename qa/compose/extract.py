@@ -16,7 +16,7 @@ _NUM = re.compile(
     # (`14,3%`); neither reads as an English figure
     r"(?P<num>\d{1,3}(?:\.\d{3})+,\d+|\d+,\d{1,2}(?=\s?%)|\d{1,3}(?:[, ]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     r"(?P<unit>\s?(?:%|per\s?cent\b|(?:million|billion|thousand)(?:\s(?:tons|tonnes|kWh|MWh|RMB|yuan|hours|units))?"
-    r"|MWh(?:/m2|/m²)?|kWh|GWh|TWh|GJ|TJ|MJ|tCO2e(?:q)?|tCO₂e(?:q)?|t\sCO2e?|t\sCO₂e?|t/m2|t/m²|tonnes?|tons?|t(?![a-zA-Z])|m3|m³|kg|hours?|times|km"
+    r"|MWh(?:/m2|/m²)?|kWh|GWh|TWh|GJ|TJ|MJ|tCO2eq?|tCO₂eq?|t\sCO2e?|t\sCO₂e?|t/m2|t/m²|tonnes?|tons?|t(?![a-zA-Z])|m3|m³|kg|hours?|times|km"
     r"|°\s?C|(?:k|M|G)?W(?![A-Za-z])|mAh|g(?![A-Za-z])"
     r"|(?:EUR|€)(?:\s?(?:million|thousand|billion|k|m|bn))?|FTEs?"
     r"|(?:Metric\s)?(?:Tonnes?|Tons?))(?![A-Za-z]))?",  # a unit ends where its word does (`tonnes`, not `ton`)

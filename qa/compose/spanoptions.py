@@ -289,6 +289,8 @@ def _spelled_out(qt: str, m: re.Match[str]) -> tuple[Span, bool] | None:
         return None
     before = qt[max(0, m.start() - 160) : m.start()]
     words = list(_SPELLED_WORD.finditer(before))
+    if words and words[0].start() == 0 and m.start() > 160 and qt[m.start() - 161].isalnum():
+        words = words[1:]  # the window cut into its first word: not a whole word to spell with
     need = len(letters)
     capitalised = True
     k = len(words)
