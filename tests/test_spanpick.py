@@ -192,6 +192,10 @@ def test_a_figure_labelled_by_its_year_and_the_year_before_it() -> None:
     q22 = "Acme passenger kilometres travelled by rail in 2022"
     assert _feature(q22, c, "1,100,714 passenger kilometers", "year_after_asked") == 0.0
     assert _feature(q22, c, "680,397", "year_label_asked") == 1.0
+    # a target's year after its figure (`by 4.5% by 2026`) is that figure's year
+    c = _cand("Acme aims to cut emissions by 4.5% by 2026; it has cut them by 21.12% so far.")
+    assert _feature("Acme emission cut achieved by the end of 2022", c, "4.5%", "year_after_other") == 1.0
+    assert _feature("Acme emission cut target for 2026", c, "4.5%", "year_after_asked") == 1.0
 
 
 def test_the_question_head_noun_beside_or_inside_an_option() -> None:

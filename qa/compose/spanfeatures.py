@@ -48,12 +48,12 @@ _TIME_PREP = re.compile(
 _BY = re.compile(r"\bby\s+(?:the\s+)?(?:[\w-]+\s+){0,2}$", re.I)
 _CALLED = re.compile(r"\b(?:called|named|known as|entitled|titled|dubbed)\s*[“\"]?\s*$", re.I)
 # a year right after a figure says what year it is of (`33,000 m³ in 2020`, `975 liters (2022)`, `EUR 37 million in
-# November 2022`, `1,234 as of December 31, 2023`); a year with a colon labels the figure after it, not this one
+# November 2022`, `1,234 as of December 31, 2023`, a target's `by 4.5% by 2026`); a year with a colon labels the figure after it, not this one
 # (`1,100,714 (2022: 680,397`)
 # a month, written out or cut to three letters (`Nov.`, `Sept`)
 _MONTH = rf"(?:{MONTHS}|{'|'.join(m[:3] for m in MONTHS.split('|'))}|Sept)\.?"
 _YEAR_AFTER = re.compile(
-    r"[\s,]*(?:\(|in\s+|for\s+|during\s+|as of\s+|as at\s+|at\s+|on\s+|(?:at\s+)?(?:the\s+)?end of\s+)?(?:the\s+)?"
+    r"[\s,]*(?:\(|in\s+|for\s+|during\s+|by\s+|as of\s+|as at\s+|at\s+|on\s+|(?:at\s+)?(?:the\s+)?end of\s+)?(?:the\s+)?"
     rf"(?:(?:financial|fiscal|calendar|reporting)\s+year\s+)?(?:(?:\d{{1,2}}\.?\s+)?{_MONTH}\s+(?:\d{{1,2}},?\s+)?)?"
     r"(?:FY\s?)?((?:19|20)\d\d)(?![\d.,]\d)(?!\s*:)", re.I)
 _YEAR_MENTION = re.compile(r"(?<![\d.,:/-])((?:19|20)\d\d)(?![\d:])")
