@@ -48,8 +48,8 @@ _TIME_PREP = re.compile(
 _BY = re.compile(r"\bby\s+(?:the\s+)?(?:[\w-]+\s+){0,2}$", re.I)
 _CALLED = re.compile(r"\b(?:called|named|known as|entitled|titled|dubbed)\s*[“\"]?\s*$", re.I)
 # a year right after a figure says what year it is of (`33,000 m³ in 2020`, `975 liters (2022)`, `EUR 37 million in
-# November 2022`, `1,234 as of December 31, 2023`, a target's `by 4.5% by 2026`); a year with a colon labels the figure after it, not this one
-# (`1,100,714 (2022: 680,397`)
+# November 2022`, `1,234 as of December 31, 2023`, a target's `by 4.5% by 2026`); a year with a colon labels the
+# figure after it, not this one (`1,100,714 (2022: 680,397`)
 # a month, written out or cut to three letters (`Nov.`, `Sept`)
 _MONTH = rf"(?:{MONTHS}|{'|'.join(m[:3] for m in MONTHS.split('|'))}|Sept)\.?"
 _YEAR_AFTER = re.compile(

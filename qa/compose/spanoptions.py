@@ -287,14 +287,14 @@ def _spelled_out(qt: str, m: re.Match[str]) -> tuple[Span, bool] | None:
     letters = [ch.lower() for ch in m.group(1) if ch.isupper()]
     if len(letters) < 2:
         return None
-    before = qt[max(0, m.start() - 160) : m.start()]
+    base = max(0, m.start() - 160)  # where the look-back window opens
+    before = qt[base : m.start()]
     words = list(_SPELLED_WORD.finditer(before))
-    if words and words[0].start() == 0 and m.start() > 160 and qt[m.start() - 161].isalnum():
+    if words and words[0].start() == 0 and base and qt[base - 1].isalnum():
         words = words[1:]  # the window cut into its first word: not a whole word to spell with
     need = len(letters)
     capitalised = True
     k = len(words)
-    end = len(before.rstrip())
     while need and k:
         k -= 1
         w = words[k]
@@ -316,8 +316,7 @@ def _spelled_out(qt: str, m: re.Match[str]) -> tuple[Span, bool] | None:
         capitalised = capitalised and word[0].isupper()
     if need:
         return None
-    start = m.start() - len(before) + words[k].start()
-    stop = m.start() - len(before) + end
+    start, stop = base + words[k].start(), base + len(before.rstrip())
     return Span(start, stop, qt[start:stop]), capitalised
 
 
