@@ -639,6 +639,44 @@ def test_names_joined_by_and_are_offered_one_by_one() -> None:
     assert not {"Research", "Development", "Finance", "Ministry of Economy"} & texts  # one name each
 
 
+def test_names_run_over_by_and_name_particles_but_not_over_a_verb_before_by() -> None:
+    texts = {o.span.text for o in options(_cand(
+        "We follow Privacy by Design and Security by Default, the Estatuto de los Trabajadores and are members of "
+        "the Freunde der Pinakothek. Conducted by Acme Consulting."))
+        if o.span}
+    assert {"Privacy by Design and Security by Default", "Privacy by Design", "Security by Default",
+            "Estatuto de los Trabajadores", "Freunde der Pinakothek", "Acme Consulting"} <= texts
+    assert not {t for t in texts if t.startswith("Conducted")}
+    # `and the` stays a gap between two names (`Canada and the United States`): no article after `and`
+    texts = {o.span.text for o in options(_cand("except Canada and the United States, where we operate as "
+                                                "MilliporeSigma in the Life Science business."))
+             if o.span}
+    assert "MilliporeSigma" in texts and "Canada and the United States" not in texts
+
+
+def test_a_name_is_offered_without_the_bracket_it_ends_with() -> None:
+    texts = {o.span.text for o in options(_cand("The segment is headquartered in Ellwangen/Jagst (Baden-Württemberg)."))
+             if o.span}
+    assert {"Ellwangen/Jagst (Baden-Württemberg)", "Ellwangen/Jagst"} <= texts
+
+
+def test_phrases_without_a_determiner_after_a_preposition() -> None:
+    c = _cand("The taxes are audited annually by independent tax consultants. Our culture is based on appreciation, "
+              "and the rules prohibit it in the field of robotics and production automation.")
+    got = {o.span.text for o in options(c) if o.kind == "phrase" and o.span is not None}
+    assert {"independent tax consultants", "appreciation", "robotics", "robotics and production automation"} <= got
+    assert "annually" not in got  # `audited annually`: no preposition before it
+
+
+def test_telephone_numbers_and_a_paragraph_cited_by_number_alone_are_options() -> None:
+    texts = {(o.kind, o.span.text) for o in options(_cand(
+        "Hotline: 010-5328-5678, T +49 89 4 27 71 0. As stipulated by 315b (3) HGB, the company reports 12 (5) sites."))
+        if o.span}
+    assert {("code", "010-5328-5678"), ("code", "+49 89 4 27 71 0"), ("number", "315b (3) HGB"),
+            ("number", "315b (3)")} <= texts
+    assert not {t for _, t in texts if t.startswith("12 (")}  # a figure with another in brackets cites no law
+
+
 def test_a_part_of_a_year_before_a_date_is_offered_with_it() -> None:
     c = _cand("Due to be completed by year-end 2024. In mid-May 2020 and as early as 2013, and in early 2023 too. "
               "In financial year 2023, three reports came in.")

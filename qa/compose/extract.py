@@ -110,7 +110,13 @@ _NAME_GAP = re.compile(r" *(?:\n *){0,2}")
 _AMPERSAND_GAP = re.compile(r" *& *")
 # a legal form after a comma ends a company's name (`Wuhan … Control Co., Ltd.`, `Acme, Inc.`)
 _LEGAL_FORMS = frozenset("ltd ltd. inc inc. llc plc co co. corp corp. limited".split())
-_CONNECTORS = frozenset({"of", "and", "for", "in", "on", "the", "de", "to"})  # `&` joins by `_AMPERSAND_GAP`
+# the lower-case words a name runs on over between two capitalised words (`&` joins by `_AMPERSAND_GAP`): English
+# ones and the name particles of other European languages (`Privacy by Design`, `Freunde der Pinakothek`,
+# `Ludwig von Mises`); an article may follow `of` or a particle (`Association of the …`, `Estatuto de los …`)
+_CONNECTORS = frozenset({"of", "and", "for", "in", "on", "the", "de", "to", "by", "der", "des", "von", "van", "du",
+                         "del", "di", "da", "für", "zu"})
+_OF = frozenset({"of", "de", "von", "van", "di", "da"})
+_ARTICLES = frozenset({"the", "der", "den", "die", "das", "la", "le", "les", "los", "las", "el"})
 _OPENERS = frozenset({"in", "the", "this", "our", "we", "as", "by", "at", "with", "over"})
 # a capitalised preposition or conjunction begins a sentence (after a heading the text runs on from), not a name
 _NOT_NAME_START = frozenset(
@@ -180,10 +186,11 @@ def _names(text: str, known: frozenset[str]) -> tuple[Span, ...]:
             if _is_cap(nxt) or (nxt[0].isdigit() and _is_acronym(words[j][2]) and "." in nxt):
                 j += 1
                 run.append(j)
-            elif nxt.lower() in _CONNECTORS and j + 2 < len(words) and _is_cap(words[j + 2][2]):
+            elif (nxt.lower() in _CONNECTORS and j + 2 < len(words) and _is_cap(words[j + 2][2])
+                  and not (nxt.lower() == "by" and words[j][2].endswith("ed"))):  # `Signed by Nils …`: a verb
                 j += 2
                 run.append(j)
-            elif (nxt.lower() == "of" and j + 3 < len(words) and words[j + 2][2] == "the"
+            elif (nxt.lower() in _OF and j + 3 < len(words) and words[j + 2][2] in _ARTICLES
                   and _NAME_GAP.fullmatch(text[words[j + 1][1] : words[j + 2][0]])
                   and _is_cap(words[j + 3][2])):  # `German Association of the Automotive Industry`
                 j += 3

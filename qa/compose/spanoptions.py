@@ -116,6 +116,11 @@ _SPACE_GROUPS = re.compile(r"\d{1,3}(?: \d{3})+(?:\.\d+)?")
 _ACT_NUMBER = re.compile(r"(?<![\w/])(?:\((?:EU|EC|EEC)\)\s*)?(?P<number>No\.\s*\d{1,4}/\d{2,4}|(?:19|20)\d\d/\d{1,4}"
                          r"(?:/(?:EU|EC|EEC))?)(?![\w/])")
 # a list of pages after "P." or "PP." (`P. 8, 9, 10`, `PP. 12-14`): an index's reference, one option
+# a telephone or fax number: an international one in groups (`+49 89 4 27 71 0`), a national one with its area
+# code (`010-5328-5678`, `089/427710`)
+_PHONE = re.compile(r"(?<![\w+-])(?:\+\d{1,3}(?:[ \u00a0]\(0\))?(?:[ \u00a0-]\d{1,5}){2,}|0\d{1,4}(?:[-/]\d{2,5}){1,3})(?![\w-])")
+# a paragraph of a law cited by its number and subsection alone (`315b (3) HGB`)
+_BARE_REFERENCE = re.compile(r"(?<![\w.,-])\d{1,4}[a-z]?(?:\s?\(\d{1,3}[a-z]?\))+(?=\s+[A-Z][A-Za-z]{1,6}(?![\w-]))")
 _PAGE_LIST = re.compile(r"(?<![\w.])P{1,2}\.\s*\d+(?:\s*(?:,|–|-|and|&)\s*\d+)*(?!\d)")
 
 
@@ -145,6 +150,11 @@ def _capitalised(word: str) -> bool:
 # sites`): the determiner left out, up to the first word that ends a noun phrase, or punctuation; the words of a
 # phrase, and the words that end one (prepositions, verbs of being or having, modals, relative pronouns)
 _DETERMINER = re.compile(r"(?<![\w-])(?:the|a|an|its|their|our)\s+", re.I)
+# a phrase without a determiner after a preposition (`audited by independent tax consultants`, `based on
+# appreciation`, `such as international terrorism`, `in the field of robotics and production automation`)
+_PREPOSITION = re.compile(
+    r"(?<![\w-])(?:by|with|on|from|of|as|via|against|among|through|into|using)\s+(?!(?:the|a|an|its|their|our)\s)",
+    re.I)
 _PHRASE_WORD = re.compile(r"[^\W\d_][\w'’&/-]*")
 _PHRASE_END = frozenset(
     "is are was were be been being has have had will would can could should may might must shall do does did not "
@@ -183,7 +193,7 @@ def phrases(qt: str) -> list[Span]:
     a phrase, and (one option more) on over one joining word (`of`, `for`, `and`, `or`) to the next such end;
     only phrases with a common (lower-case) word, at most MAX_PHRASE_WORDS words."""
     out: list[Span] = []
-    for d in _DETERMINER.finditer(qt):
+    for d in sorted((*_DETERMINER.finditer(qt), *_PREPOSITION.finditer(qt)), key=lambda m: m.start()):
         words = _phrase_words(qt, d.end())
         cuts = [k for k, w in enumerate(words) if w.group(0).lower() in _JOINS]
         ends = [cuts[0] if cuts else len(words)]
@@ -321,11 +331,16 @@ def _spelled_out(qt: str, m: re.Match[str]) -> tuple[Span, bool] | None:
 
 
 def _balanced(s: Span) -> list[Span]:
-    """A name as its brackets allow: whole when they pair up (`Awards (HREA)`, `(Friends of … Art)`); without a
+    """A name as its brackets allow: whole when they pair up (`Awards (HREA)`, `(Friends of … Art)`), and without
+    the bracket it ends with (`Awards`); without a
     closing bracket it does not open (`Pulse Survey)` → `Pulse Survey`); cut at a bracket it does not close, each
     side a name of its own (`Wirtschaftsprüfer (Institute of Public Auditors` → both sides)."""
     text = s.text
     if text.count("(") == text.count(")"):
+        cut = text.rfind("(")  # and without a bracket after it (`Ellwangen/Jagst (Baden-Württemberg)`)
+        before = text[:cut].rstrip() if cut > 0 and text.endswith(")") else ""
+        if before and before.count("(") == before.count(")"):
+            return [s, Span(s.start, s.start + len(before), before)]
         return [s]
     if text.endswith(")") and "(" not in text:
         bare = text[:-1].rstrip()
@@ -449,6 +464,13 @@ def options(c: Candidate, known: frozenset[str] = frozenset()) -> list[SpanOptio
             add_with_part(m, "number", "number")
     for m in _PAGE_LIST.finditer(qt):
         add(SpanOption(_matched(m), "number"))
+    for m in _PHONE.finditer(qt):
+        add(SpanOption(_matched(m), "code"))
+    for m in _BARE_REFERENCE.finditer(qt):
+        law = _LAW.match(qt, m.end())
+        if law:  # with its law's short name, and without
+            add(SpanOption(Span(m.start(), law.end(), qt[m.start() : law.end()]), "number"))
+            add(SpanOption(_matched(m), "number"))
     for m in _ADDRESS.finditer(qt):
         add(SpanOption(_matched(m), "name"))
     for m in _GRADE.finditer(qt):
