@@ -1,7 +1,7 @@
 """The blind corpus question files of one shape (eval/corpus/questions-test8, -test10 to -test37.jsonl): 90
 questions each, 30 on each of three reports, written blind from the report text. Schema, mix, ids, no repeats of the
-earlier corpus files, company named in every question, the lock (test10 to test35: scored in the fourteenth to
-thirty-eighth sessions, training data since; test36 and test37: locked, never listed for training); evidence
+earlier corpus files, company named in every question, the lock (test10 to test36: scored in the fourteenth to
+thirty-ninth sessions, training data since; test37: locked, never listed for training); evidence
 against the PDFs only where the shared corpus is present. (The ninth file has its own shape: tests/test_eval_corpus_test9.py.)"""
 
 from __future__ import annotations
@@ -112,7 +112,7 @@ FILES = [
                MIX, {"max-automation-2023": MIX_MAX2}, lock="training"),
     CorpusFile("questions-test36.jsonl", "t36",
                {"manz-2023": "Manz AG", "addiko-2023": "Addiko Bank AG", "1und1-2023": "1&1 AG"},
-               MIX, {"manz-2023": MIX_MANZ}, lock="locked"),
+               MIX, {"manz-2023": MIX_MANZ}, lock="training"),
     CorpusFile("questions-test37.jsonl", "t37",
                {"atoss-2023": "ATOSS Software AG", "merck-2023": "Merck KGaA", "indus-2023": "INDUS Holding AG"},
                MIX, {"atoss-2023": MIX_ATOSS}, lock="locked"),
