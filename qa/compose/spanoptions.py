@@ -115,12 +115,13 @@ _SPACE_GROUPS = re.compile(r"\d{1,3}(?: \d{3})+(?:\.\d+)?")
 # an act's number: `(EU) 2021/2178`, `2009/147/EC`, `No. 2157/2001`; offered with its "(EU)" and without
 _ACT_NUMBER = re.compile(r"(?<![\w/])(?:\((?:EU|EC|EEC)\)\s*)?(?P<number>No\.\s*\d{1,4}/\d{2,4}|(?:19|20)\d\d/\d{1,4}"
                          r"(?:/(?:EU|EC|EEC))?)(?![\w/])")
-# a list of pages after "P." or "PP." (`P. 8, 9, 10`, `PP. 12-14`): an index's reference, one option
 # a telephone or fax number: an international one in groups (`+49 89 4 27 71 0`), a national one with its area
 # code (`010-5328-5678`, `089/427710`)
 _PHONE = re.compile(r"(?<![\w+-])(?:\+\d{1,3}(?:[ \u00a0]\(0\))?(?:[ \u00a0-]\d{1,5}){2,}|0\d{1,4}(?:[-/]\d{2,5}){1,3})(?![\w-])")
-# a paragraph of a law cited by its number and subsection alone (`315b (3) HGB`)
+# a paragraph of a law cited by its number and subsection alone (`315b (3) HGB`), where a short word follows that
+# `_LAW` then checks for a law's name
 _BARE_REFERENCE = re.compile(r"(?<![\w.,-])\d{1,4}[a-z]?(?:\s?\(\d{1,3}[a-z]?\))+(?=\s+[A-Z][A-Za-z]{1,6}(?![\w-]))")
+# a list of pages after "P." or "PP." (`P. 8, 9, 10`, `PP. 12-14`): an index's reference, one option
 _PAGE_LIST = re.compile(r"(?<![\w.])P{1,2}\.\s*\d+(?:\s*(?:,|–|-|and|&)\s*\d+)*(?!\d)")
 
 
@@ -189,9 +190,10 @@ def _phrase_words(qt: str, pos: int) -> list[re.Match[str]]:
 
 
 def phrases(qt: str) -> list[Span]:
-    """The phrases of common words in running text: after each determiner, its words up to a word that ends
-    a phrase, and (one option more) on over one joining word (`of`, `for`, `and`, `or`) to the next such end;
-    only phrases with a common (lower-case) word, at most MAX_PHRASE_WORDS words."""
+    """The phrases of common words in running text: after each determiner (and each preposition no determiner
+    follows), its words up to a word that ends a phrase, and (one option more) on over one joining word (`of`,
+    `for`, `and`, `or`) to the next such end; only phrases with a common (lower-case) word, at most
+    MAX_PHRASE_WORDS words."""
     out: list[Span] = []
     for d in sorted((*_DETERMINER.finditer(qt), *_PREPOSITION.finditer(qt)), key=lambda m: m.start()):
         words = _phrase_words(qt, d.end())
@@ -331,13 +333,13 @@ def _spelled_out(qt: str, m: re.Match[str]) -> tuple[Span, bool] | None:
 
 
 def _balanced(s: Span) -> list[Span]:
-    """A name as its brackets allow: whole when they pair up (`Awards (HREA)`, `(Friends of … Art)`), and without
-    the bracket it ends with (`Awards`); without a
-    closing bracket it does not open (`Pulse Survey)` → `Pulse Survey`); cut at a bracket it does not close, each
-    side a name of its own (`Wirtschaftsprüfer (Institute of Public Auditors` → both sides)."""
+    """A name as its brackets allow: whole when they pair up (`Awards (HREA)`, `(Friends of … Art)`), and then
+    without the bracket it ends with too (`Awards`); without a closing bracket it does not open (`Pulse Survey)` →
+    `Pulse Survey`); cut at a bracket it does not close, each side a name of its own (`Wirtschaftsprüfer (Institute
+    of Public Auditors` → both sides)."""
     text = s.text
     if text.count("(") == text.count(")"):
-        cut = text.rfind("(")  # and without a bracket after it (`Ellwangen/Jagst (Baden-Württemberg)`)
+        cut = text.rfind("(")  # `Ellwangen/Jagst (Baden-Württemberg)` → `Ellwangen/Jagst` too
         before = text[:cut].rstrip() if cut > 0 and text.endswith(")") else ""
         if before and before.count("(") == before.count(")"):
             return [s, Span(s.start, s.start + len(before), before)]
