@@ -118,9 +118,8 @@ _ACT_NUMBER = re.compile(r"(?<![\w/])(?:\((?:EU|EC|EEC)\)\s*)?(?P<number>No\.\s*
 # a telephone or fax number: an international one in groups (`+49 89 4 27 71 0`), a national one with its area
 # code (`010-5328-5678`, `089/427710`)
 _PHONE = re.compile(r"(?<![\w+-])(?:\+\d{1,3}(?:[ \u00a0]\(0\))?(?:[ \u00a0-]\d{1,5}){2,}|0\d{1,4}(?:[-/]\d{2,5}){1,3})(?![\w-])")
-# a paragraph of a law cited by its number and subsection alone (`315b (3) HGB`), where a short word follows that
-# `_LAW` then checks for a law's name
-_BARE_REFERENCE = re.compile(r"(?<![\w.,-])\d{1,4}[a-z]?(?:\s?\(\d{1,3}[a-z]?\))+(?=\s+[A-Z][A-Za-z]{1,6}(?![\w-]))")
+# a paragraph of a law cited by its number and subsection alone, with the law's short name after it (`315b (3) HGB`)
+_BARE_REFERENCE = re.compile(rf"(?<![\w.,-])(?P<reference>\d{{1,4}}[a-z]?(?:\s?\(\d{{1,3}}[a-z]?\))+){_LAW.pattern}")
 # a list of pages after "P." or "PP." (`P. 8, 9, 10`, `PP. 12-14`): an index's reference, one option
 _PAGE_LIST = re.compile(r"(?<![\w.])P{1,2}\.\s*\d+(?:\s*(?:,|–|-|and|&)\s*\d+)*(?!\d)")
 
@@ -148,14 +147,14 @@ def _capitalised(word: str) -> bool:
 
 
 # a phrase of common words after a determiner (`the local management`, `a paint mixing system`, `their German
-# sites`): the determiner left out, up to the first word that ends a noun phrase, or punctuation; the words of a
-# phrase, and the words that end one (prepositions, verbs of being or having, modals, relative pronouns)
-_DETERMINER = re.compile(r"(?<![\w-])(?:the|a|an|its|their|our)\s+", re.I)
-# a phrase without a determiner after a preposition (`audited by independent tax consultants`, `based on
-# appreciation`, `such as international terrorism`, `in the field of robotics and production automation`)
-_PREPOSITION = re.compile(
-    r"(?<![\w-])(?:by|with|on|from|of|as|via|against|among|through|into|using)\s+(?!(?:the|a|an|its|their|our)\s)",
-    re.I)
+# sites`) or after a preposition no determiner follows (`audited by independent tax consultants`, `based on
+# appreciation`, `in the field of robotics and production automation`): what leads it left out, up to the first word
+# that ends a noun phrase, or punctuation; the words of a phrase, and the words that end one (prepositions, verbs of
+# being or having, modals, relative pronouns)
+_DETERMINER = r"(?:the|a|an|its|their|our)"
+_PHRASE_LEAD = re.compile(
+    rf"(?<![\w-])(?:{_DETERMINER}\s+|(?:by|with|on|from|of|as|via|against|among|through|into|using)\s+"
+    rf"(?!{_DETERMINER}\s))", re.I)
 _PHRASE_WORD = re.compile(r"[^\W\d_][\w'’&/-]*")
 _PHRASE_END = frozenset(
     "is are was were be been being has have had will would can could should may might must shall do does did not "
@@ -195,7 +194,7 @@ def phrases(qt: str) -> list[Span]:
     `for`, `and`, `or`) to the next such end; only phrases with a common (lower-case) word, at most
     MAX_PHRASE_WORDS words."""
     out: list[Span] = []
-    for d in sorted((*_DETERMINER.finditer(qt), *_PREPOSITION.finditer(qt)), key=lambda m: m.start()):
+    for d in _PHRASE_LEAD.finditer(qt):
         words = _phrase_words(qt, d.end())
         cuts = [k for k, w in enumerate(words) if w.group(0).lower() in _JOINS]
         ends = [cuts[0] if cuts else len(words)]
@@ -468,11 +467,9 @@ def options(c: Candidate, known: frozenset[str] = frozenset()) -> list[SpanOptio
         add(SpanOption(_matched(m), "number"))
     for m in _PHONE.finditer(qt):
         add(SpanOption(_matched(m), "code"))
-    for m in _BARE_REFERENCE.finditer(qt):
-        law = _LAW.match(qt, m.end())
-        if law:  # with its law's short name, and without
-            add(SpanOption(Span(m.start(), law.end(), qt[m.start() : law.end()]), "number"))
-            add(SpanOption(_matched(m), "number"))
+    for m in _BARE_REFERENCE.finditer(qt):  # with its law's short name, and without
+        add(SpanOption(_matched(m), "number"))
+        add(SpanOption(_matched(m, "reference"), "number"))
     for m in _ADDRESS.finditer(qt):
         add(SpanOption(_matched(m), "name"))
     for m in _GRADE.finditer(qt):
